@@ -1,0 +1,12 @@
+/* entroprof: dataset entropy and quality profiler. Umbrella header. */
+#ifndef ENTROPROF_H
+#define ENTROPROF_H
+#include "common.h"
+#include "json.h"
+#include "doc.h"
+#include "reader.h"
+#include "tokenizer.h"
+#include "scan.h"
+#include "probe.h"
+#include "entropy.h"
+#endif

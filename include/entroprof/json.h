@@ -1,0 +1,64 @@
+/* entroprof: a small JSON value tree (ep_jv) used for profiles and reports.
+ *
+ * Objects keep insertion order, so a profile is written in the same byte order on
+ * every run. Numbers are doubles written with the shortest representation that reads
+ * back to the same double, or exact integers (ep_jv_int) below 2^63.
+ * Ownership: a value added to an object or array is owned by it; ep_jv_free frees a tree.
+ * Parsing uses json-c (see docs/json.md for why) and converts into this tree. */
+#ifndef ENTROPROF_JSON_H
+#define ENTROPROF_JSON_H
+
+#include <stdio.h>
+#include "common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum { EP_JV_NULL, EP_JV_BOOL, EP_JV_INT, EP_JV_NUM, EP_JV_STR, EP_JV_ARR, EP_JV_OBJ } ep_jv_type;
+typedef struct ep_jv_s ep_jv;
+
+ep_jv *ep_jv_null(void);
+ep_jv *ep_jv_bool(int b);
+ep_jv *ep_jv_int(int64_t v);
+ep_jv *ep_jv_num(double v);       /**< non-finite values are written as null */
+ep_jv *ep_jv_str(const char *s);  /**< copies s (NUL-terminated, UTF-8) */
+ep_jv *ep_jv_strn(const char *s, size_t n);
+ep_jv *ep_jv_arr(void);
+ep_jv *ep_jv_obj(void);
+void ep_jv_free(ep_jv *v);        /**< NULL-safe; frees the whole tree */
+ep_jv *ep_jv_clone(const ep_jv *v);
+
+ep_jv_type ep_jv_typeof(const ep_jv *v);
+/** Appends to an array; takes ownership of item. @return item */
+ep_jv *ep_jv_push(ep_jv *arr, ep_jv *item);
+/** Sets key in an object (replacing an existing value in place); takes ownership. @return val */
+ep_jv *ep_jv_set(ep_jv *obj, const char *key, ep_jv *val);
+/** Child object at key, created (empty object) when missing. */
+ep_jv *ep_jv_child(ep_jv *obj, const char *key);
+/** Removes key from an object if present. */
+void ep_jv_del(ep_jv *obj, const char *key);
+
+/** Lookup; NULL when missing or wrong type. `path` is dotted: "estimates.heldout_mkn.value". */
+const ep_jv *ep_jv_get(const ep_jv *obj, const char *key);
+const ep_jv *ep_jv_path(const ep_jv *root, const char *dotted_path);
+size_t ep_jv_len(const ep_jv *v);                 /**< items of array/object, else 0 */
+const ep_jv *ep_jv_at(const ep_jv *arr, size_t i); /**< array item or object value */
+const char *ep_jv_key_at(const ep_jv *obj, size_t i);
+double ep_jv_as_num(const ep_jv *v, double fallback); /**< INT or NUM, else fallback */
+int64_t ep_jv_as_int(const ep_jv *v, int64_t fallback);
+const char *ep_jv_as_str(const ep_jv *v);          /**< NULL unless STR */
+int ep_jv_as_bool(const ep_jv *v, int fallback);
+
+/** Writes v as JSON. indent < 0: compact; else pretty with that many spaces. */
+ep_status ep_jv_write(const ep_jv *v, FILE *f, int indent);
+/** Parses a whole JSON text. @return NULL and sets err on failure. */
+ep_jv *ep_jv_parse(const char *text, size_t len, ep_error *err);
+ep_jv *ep_jv_load_file(const char *path, ep_error *err);
+/** Writes to path via a temporary name + rename, so a reader never sees half a file. */
+ep_status ep_jv_save_file(const ep_jv *v, const char *path, int indent, ep_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,69 @@
+/* entroprof: the probe interface. A probe is one estimator with a mergeable state.
+ *
+ * Life of a probe in a scan (the scanner knows probes only through this table):
+ *   create  once per (shard, worker thread) [and once per shard for ORDERED probes, and once
+ *           for the corpus];
+ *   observe for each document, with its token ids. Unordered probes see an arbitrary subset of
+ *           the shard's documents in arbitrary order on each worker state; ORDERED probes see
+ *           every document of the shard in canonical order, from one thread at a time;
+ *   merge   worker states into the shard state, then shard states into the corpus state in
+ *           canonical shard order. Must be exact (integer counts, sets): results may not depend
+ *           on how documents were spread over workers;
+ *   finish  writes the probe's results into the shard (or corpus) JSON object. `before` is the
+ *           corpus state of all earlier shards (NULL when finishing the corpus itself): this is
+ *           how cross-shard facts (a duplicate of an earlier shard's document) are computed.
+ *           Floating point happens here only, from the merged integer state;
+ *   free.
+ */
+#ifndef ENTROPROF_PROBE_H
+#define ENTROPROF_PROBE_H
+
+#include "common.h"
+#include "doc.h"
+#include "json.h"
+#include "scan.h"
+#include "tokenizer.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct {
+    const ep_scan_config *cfg;
+    const ep_tokenizer *tok;
+    uint64_t mem_bytes;   /**< this probe's share of the budget, per state kind (shard or corpus) */
+    int is_corpus;        /**< 1 when this state will hold the whole corpus */
+} ep_probe_env;
+
+enum {
+    EP_PROBE_ORDERED = 1u << 0,  /**< observe in canonical order from one thread, one state per shard */
+    EP_PROBE_NEEDS_TOKENS = 1u << 1 /**< observe needs token ids (else ids may be NULL) */
+};
+
+typedef struct ep_probe_vtable_s {
+    const char *name;   /**< short id, used by --probes and in timings */
+    unsigned flags;
+    /** 1 if the probe runs under this configuration. */
+    int (*enabled)(const ep_scan_config *cfg);
+    /** Relative weight in the split of the memory budget (0 = needs only a little). */
+    double mem_weight;
+    void *(*create)(const ep_probe_env *env);   /**< NULL on allocation failure */
+    void (*observe)(void *st, const ep_doc *doc, const ep_token *ids, size_t n_ids);
+    ep_status (*merge)(void *into, const void *from);
+    ep_status (*finish)(void *st, const void *before, ep_jv *out, const ep_probe_env *env);
+    void (*free)(void *st);
+} ep_probe_vtable;
+
+/** The built-in probes in their fixed order. */
+const ep_probe_vtable *const *ep_probe_registry(size_t *n);
+
+/** Adds an estimate object {value, unit, kind, method, sample_tokens} under out.estimates.key
+ *  and returns it so that the caller may add fields (bits_per_byte, stderr, order, ...).
+ *  kind is "point", "upper_bound" or "lower_bound". */
+ep_jv *ep_estimate_add(ep_jv *out, const char *key, double value, const char *unit, const char *kind,
+                       const char *method, uint64_t sample_tokens);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

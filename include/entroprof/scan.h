@@ -1,0 +1,69 @@
+/* entroprof: the scan driver. Reads shards, tokenizes, runs every enabled probe, and returns
+ * the profile (schema "entroprof.profile/1", docs/profile-schema.md).
+ *
+ * Determinism: every number in the profile is bit-identical for any thread count and batch
+ * size (probe merges are exact integer operations; floating point only in finish). */
+#ifndef ENTROPROF_SCAN_H
+#define ENTROPROF_SCAN_H
+
+#include "common.h"
+#include "json.h"
+#include "reader.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Progress report, delivered from the reading thread about every 1/6 s when enabled. */
+typedef struct {
+    uint64_t input_bytes_done;  /**< raw bytes consumed, all shards */
+    uint64_t input_bytes_total; /**< sum of file sizes (0 when unknown, e.g. stdin) */
+    uint64_t decoded_bytes_done;
+    size_t shards_done;
+    size_t shards_total;
+    double seconds;             /**< since the scan began */
+    int final;                  /**< 1 on the last call */
+} ep_progress;
+
+typedef void (*ep_progress_fn)(void *user, const ep_progress *p);
+
+/** Every scan setting, with its unit and range. ep_scan_config_default fills defaults. */
+typedef struct {
+    ep_reader_config reader;
+    const char *tokenizer;      /**< name or path; see tokenizer.h */
+    int threads;                /**< worker threads; 0 = OpenMP default */
+    uint64_t mem_bytes;         /**< memory budget for probe state; 0 = 1/4 of physical RAM */
+    size_t batch_bytes;         /**< text bytes per work batch; default 4 MiB; no effect on results */
+    int zstd_level;             /**< compression probe level, 1..22; default 3 */
+    int zstd_strong_level;      /**< strong compression bound level, 0 = off; default 19 */
+    int zstd_long;              /**< --long window log for compression probes; 0 = off (10..31) */
+    uint64_t zstd_strong_sample_bytes; /**< strong level: cap on bytes compressed per shard, by doc-hash
+                                            sample; 0 = whole shard. default 0 */
+    int ngram_order;            /**< K of the n-gram ladder; 0 = by tokenizer (8 bytes/chars, 5 else) */
+    double heldout_fraction;    /**< fraction of documents (by content hash) held out; default 0.1 */
+    int lm_enable;              /**< tiny-model pass; default 0 */
+    uint64_t lm_tokens;         /**< token budget of the tiny-model sample per shard */
+    uint64_t seed;              /**< seed of every hash-based sampling decision; default 0 */
+    const char *probes;         /**< comma list to enable only these (NULL = defaults) */
+    ep_progress_fn progress;    /**< NULL = none */
+    void *progress_user;
+    int verbose;                /**< 0 quiet, 1 normal, 2 plan and timings in the profile */
+} ep_scan_config;
+
+void ep_scan_config_default(ep_scan_config *cfg);
+
+/** Scans the inputs and builds the profile. A shard that fails is marked "error" in the
+ *  profile and the scan goes on; *n_failed counts them.
+ *  @return EP_OK when the profile was built (even with failed shards); an error when nothing
+ *  could be done (bad configuration, unknown tokenizer, no inputs). */
+ep_status ep_scan(const char *const *inputs, size_t n_inputs, const ep_scan_config *cfg,
+                  ep_jv **profile_out, size_t *n_failed, ep_error *err);
+
+/** Picks the headline entropy of a shard or corpus object from its estimates and writes the
+ *  "entropy" object (docs/estimators.md states the rule). Used by scan and by analyses. */
+void ep_profile_choose_headline(ep_jv *shard_or_corpus);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,12 @@
+/* Declarations of the built-in probes (one .c file each under src/probe/). */
+#ifndef EP_PROBE_PROBES_INTERNAL_H
+#define EP_PROBE_PROBES_INTERNAL_H
+
+#include "entroprof/probe.h"
+
+extern const ep_probe_vtable ep_probe_counts;      /* counts.c: docs, bytes, chars, tokens, lines */
+extern const ep_probe_vtable ep_probe_unigram;     /* unigram.c: unigram entropy of the token stream */
+extern const ep_probe_vtable ep_probe_compress;    /* compress.c: zstd bits per byte (ordered) */
+extern const ep_probe_vtable ep_probe_exact_dedup; /* exact_dedup.c: XXH3-128 exact duplicates */
+
+#endif

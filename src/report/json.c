@@ -1,0 +1,398 @@
+/* A small ordered JSON tree; writer with deterministic number formatting; parser via json-c. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "entroprof/json.h"
+
+struct ep_jv_s {
+    ep_jv_type type;
+    union {
+        int b;
+        int64_t i;
+        double d;
+        struct { char *s; size_t n; } str;
+        struct { ep_jv **items; char **keys; size_t n, cap; } c; /* keys NULL for arrays */
+    } u;
+};
+
+static ep_jv *jv_new(ep_jv_type t)
+{
+    ep_jv *v = calloc(1, sizeof *v);
+    if (v) v->type = t;
+    return v;
+}
+
+ep_jv *ep_jv_null(void) { return jv_new(EP_JV_NULL); }
+ep_jv *ep_jv_bool(int b) { ep_jv *v = jv_new(EP_JV_BOOL); if (v) v->u.b = !!b; return v; }
+ep_jv *ep_jv_int(int64_t x) { ep_jv *v = jv_new(EP_JV_INT); if (v) v->u.i = x; return v; }
+ep_jv *ep_jv_num(double x) { ep_jv *v = jv_new(EP_JV_NUM); if (v) v->u.d = x; return v; }
+ep_jv *ep_jv_arr(void) { return jv_new(EP_JV_ARR); }
+ep_jv *ep_jv_obj(void) { return jv_new(EP_JV_OBJ); }
+
+ep_jv *ep_jv_strn(const char *s, size_t n)
+{
+    ep_jv *v = jv_new(EP_JV_STR);
+    if (!v) return NULL;
+    v->u.str.s = malloc(n + 1);
+    if (!v->u.str.s) { free(v); return NULL; }
+    memcpy(v->u.str.s, s, n);
+    v->u.str.s[n] = '\0';
+    v->u.str.n = n;
+    return v;
+}
+
+ep_jv *ep_jv_str(const char *s) { return ep_jv_strn(s ? s : "", s ? strlen(s) : 0); }
+
+void ep_jv_free(ep_jv *v)
+{
+    if (!v) return;
+    if (v->type == EP_JV_STR) free(v->u.str.s);
+    if (v->type == EP_JV_ARR || v->type == EP_JV_OBJ) {
+        for (size_t i = 0; i < v->u.c.n; i++) {
+            ep_jv_free(v->u.c.items[i]);
+            if (v->u.c.keys) free(v->u.c.keys[i]);
+        }
+        free(v->u.c.items);
+        free(v->u.c.keys);
+    }
+    free(v);
+}
+
+ep_jv *ep_jv_clone(const ep_jv *v)
+{
+    if (!v) return NULL;
+    switch (v->type) {
+    case EP_JV_NULL: return ep_jv_null();
+    case EP_JV_BOOL: return ep_jv_bool(v->u.b);
+    case EP_JV_INT: return ep_jv_int(v->u.i);
+    case EP_JV_NUM: return ep_jv_num(v->u.d);
+    case EP_JV_STR: return ep_jv_strn(v->u.str.s, v->u.str.n);
+    case EP_JV_ARR: {
+        ep_jv *a = ep_jv_arr();
+        for (size_t i = 0; a && i < v->u.c.n; i++) ep_jv_push(a, ep_jv_clone(v->u.c.items[i]));
+        return a;
+    }
+    case EP_JV_OBJ: {
+        ep_jv *o = ep_jv_obj();
+        for (size_t i = 0; o && i < v->u.c.n; i++) ep_jv_set(o, v->u.c.keys[i], ep_jv_clone(v->u.c.items[i]));
+        return o;
+    }
+    }
+    return NULL;
+}
+
+ep_jv_type ep_jv_typeof(const ep_jv *v) { return v ? v->type : EP_JV_NULL; }
+
+static int reserve(ep_jv *c, int with_keys)
+{
+    if (c->u.c.n < c->u.c.cap) return 0;
+    size_t ncap = c->u.c.cap ? 2 * c->u.c.cap : 8;
+    ep_jv **ni = realloc(c->u.c.items, ncap * sizeof *ni);
+    if (!ni) return -1;
+    c->u.c.items = ni;
+    if (with_keys) {
+        char **nk = realloc(c->u.c.keys, ncap * sizeof *nk);
+        if (!nk) return -1;
+        c->u.c.keys = nk;
+    }
+    c->u.c.cap = ncap;
+    return 0;
+}
+
+ep_jv *ep_jv_push(ep_jv *arr, ep_jv *item)
+{
+    if (!arr || arr->type != EP_JV_ARR || !item || reserve(arr, 0)) { ep_jv_free(item); return NULL; }
+    arr->u.c.items[arr->u.c.n++] = item;
+    return item;
+}
+
+static ptrdiff_t find_key(const ep_jv *obj, const char *key, size_t klen)
+{
+    for (size_t i = 0; i < obj->u.c.n; i++)
+        if (strlen(obj->u.c.keys[i]) == klen && memcmp(obj->u.c.keys[i], key, klen) == 0) return (ptrdiff_t)i;
+    return -1;
+}
+
+ep_jv *ep_jv_set(ep_jv *obj, const char *key, ep_jv *val)
+{
+    if (!obj || obj->type != EP_JV_OBJ || !val) { ep_jv_free(val); return NULL; }
+    ptrdiff_t i = find_key(obj, key, strlen(key));
+    if (i >= 0) {
+        ep_jv_free(obj->u.c.items[i]);
+        obj->u.c.items[i] = val;
+        return val;
+    }
+    if (reserve(obj, 1)) { ep_jv_free(val); return NULL; }
+    char *k = strdup(key);
+    if (!k) { ep_jv_free(val); return NULL; }
+    obj->u.c.keys[obj->u.c.n] = k;
+    obj->u.c.items[obj->u.c.n++] = val;
+    return val;
+}
+
+ep_jv *ep_jv_child(ep_jv *obj, const char *key)
+{
+    if (!obj || obj->type != EP_JV_OBJ) return NULL;
+    ptrdiff_t i = find_key(obj, key, strlen(key));
+    if (i >= 0 && obj->u.c.items[i]->type == EP_JV_OBJ) return obj->u.c.items[i];
+    return ep_jv_set(obj, key, ep_jv_obj());
+}
+
+void ep_jv_del(ep_jv *obj, const char *key)
+{
+    if (!obj || obj->type != EP_JV_OBJ) return;
+    ptrdiff_t i = find_key(obj, key, strlen(key));
+    if (i < 0) return;
+    ep_jv_free(obj->u.c.items[i]);
+    free(obj->u.c.keys[i]);
+    memmove(obj->u.c.items + i, obj->u.c.items + i + 1, (obj->u.c.n - (size_t)i - 1) * sizeof(ep_jv *));
+    memmove(obj->u.c.keys + i, obj->u.c.keys + i + 1, (obj->u.c.n - (size_t)i - 1) * sizeof(char *));
+    obj->u.c.n--;
+}
+
+const ep_jv *ep_jv_get(const ep_jv *obj, const char *key)
+{
+    if (!obj || obj->type != EP_JV_OBJ || !key) return NULL;
+    ptrdiff_t i = find_key(obj, key, strlen(key));
+    return i >= 0 ? obj->u.c.items[i] : NULL;
+}
+
+const ep_jv *ep_jv_path(const ep_jv *root, const char *path)
+{
+    const ep_jv *cur = root;
+    const char *p = path;
+    while (cur && p && *p) {
+        const char *dot = strchr(p, '.');
+        size_t n = dot ? (size_t)(dot - p) : strlen(p);
+        if (cur->type != EP_JV_OBJ) return NULL;
+        ptrdiff_t i = find_key(cur, p, n);
+        cur = i >= 0 ? cur->u.c.items[i] : NULL;
+        p = dot ? dot + 1 : NULL;
+    }
+    return cur;
+}
+
+size_t ep_jv_len(const ep_jv *v)
+{
+    return (v && (v->type == EP_JV_ARR || v->type == EP_JV_OBJ)) ? v->u.c.n : 0;
+}
+
+const ep_jv *ep_jv_at(const ep_jv *v, size_t i) { return i < ep_jv_len(v) ? v->u.c.items[i] : NULL; }
+
+const char *ep_jv_key_at(const ep_jv *v, size_t i)
+{
+    return (v && v->type == EP_JV_OBJ && i < v->u.c.n) ? v->u.c.keys[i] : NULL;
+}
+
+double ep_jv_as_num(const ep_jv *v, double fb)
+{
+    if (!v) return fb;
+    if (v->type == EP_JV_NUM) return v->u.d;
+    if (v->type == EP_JV_INT) return (double)v->u.i;
+    return fb;
+}
+
+int64_t ep_jv_as_int(const ep_jv *v, int64_t fb)
+{
+    if (!v) return fb;
+    if (v->type == EP_JV_INT) return v->u.i;
+    if (v->type == EP_JV_NUM && v->u.d == floor(v->u.d) && fabs(v->u.d) < 9.2e18) return (int64_t)v->u.d;
+    return fb;
+}
+
+const char *ep_jv_as_str(const ep_jv *v) { return (v && v->type == EP_JV_STR) ? v->u.str.s : NULL; }
+int ep_jv_as_bool(const ep_jv *v, int fb) { return (v && v->type == EP_JV_BOOL) ? v->u.b : fb; }
+
+/* ---- writer ---- */
+
+static void write_str(FILE *f, const char *s, size_t n)
+{
+    fputc('"', f);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        switch (c) {
+        case '"': fputs("\\\"", f); break;
+        case '\\': fputs("\\\\", f); break;
+        case '\n': fputs("\\n", f); break;
+        case '\r': fputs("\\r", f); break;
+        case '\t': fputs("\\t", f); break;
+        default:
+            if (c < 0x20) fprintf(f, "\\u%04x", c);
+            else fputc(c, f);
+        }
+    }
+    fputc('"', f);
+}
+
+/* Shortest of %.15g/%.16g/%.17g that reads back exactly: deterministic and readable. */
+static void write_num(FILE *f, double d)
+{
+    if (!isfinite(d)) { fputs("null", f); return; }
+    char buf[40];
+    for (int prec = 15; prec <= 17; prec++) {
+        snprintf(buf, sizeof buf, "%.*g", prec, d);
+        if (strtod(buf, NULL) == d) break;
+    }
+    /* Keep it a JSON number that reads back as floating point. */
+    if (!strpbrk(buf, ".eEn")) strcat(buf, ".0");
+    fputs(buf, f);
+}
+
+static void indent_to(FILE *f, int indent, int depth)
+{
+    if (indent < 0) return;
+    fputc('\n', f);
+    for (int i = 0; i < indent * depth; i++) fputc(' ', f);
+}
+
+static void write_v(const ep_jv *v, FILE *f, int indent, int depth)
+{
+    switch (v->type) {
+    case EP_JV_NULL: fputs("null", f); break;
+    case EP_JV_BOOL: fputs(v->u.b ? "true" : "false", f); break;
+    case EP_JV_INT: fprintf(f, "%lld", (long long)v->u.i); break;
+    case EP_JV_NUM: write_num(f, v->u.d); break;
+    case EP_JV_STR: write_str(f, v->u.str.s, v->u.str.n); break;
+    case EP_JV_ARR:
+    case EP_JV_OBJ: {
+        int obj = v->type == EP_JV_OBJ;
+        fputc(obj ? '{' : '[', f);
+        /* Arrays of scalars stay on one line: curves and tables remain readable. */
+        int flat = !obj;
+        for (size_t i = 0; flat && i < v->u.c.n; i++)
+            if (v->u.c.items[i]->type == EP_JV_ARR || v->u.c.items[i]->type == EP_JV_OBJ) flat = 0;
+        for (size_t i = 0; i < v->u.c.n; i++) {
+            if (i) fputs(flat && indent >= 0 ? ", " : ",", f);
+            if (!flat) indent_to(f, indent, depth + 1);
+            if (obj) {
+                write_str(f, v->u.c.keys[i], strlen(v->u.c.keys[i]));
+                fputs(indent >= 0 ? ": " : ":", f);
+            }
+            write_v(v->u.c.items[i], f, indent, depth + 1);
+        }
+        if (v->u.c.n && !flat) indent_to(f, indent, depth);
+        fputc(obj ? '}' : ']', f);
+        break;
+    }
+    }
+}
+
+ep_status ep_jv_write(const ep_jv *v, FILE *f, int indent)
+{
+    if (!v) return EP_ERR_ARG;
+    write_v(v, f, indent, 0);
+    if (indent >= 0) fputc('\n', f);
+    return ferror(f) ? EP_ERR_IO : EP_OK;
+}
+
+ep_status ep_jv_save_file(const ep_jv *v, const char *path, int indent, ep_error *err)
+{
+    size_t n = strlen(path);
+    char *tmp = malloc(n + 32);
+    if (!tmp) return ep_error_set(err, EP_ERR_NOMEM, "out of memory");
+    snprintf(tmp, n + 32, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "wb");
+    if (!f) {
+        ep_error_set(err, EP_ERR_IO, "cannot write %s: %s", tmp, strerror(errno));
+        free(tmp);
+        return EP_ERR_IO;
+    }
+    ep_status st = ep_jv_write(v, f, indent);
+    if (fclose(f) != 0) st = EP_ERR_IO;
+    if (st == EP_OK && rename(tmp, path) != 0) st = EP_ERR_IO;
+    if (st != EP_OK) {
+        ep_error_set(err, st, "cannot write %s: %s", path, strerror(errno));
+        remove(tmp);
+    }
+    free(tmp);
+    return st;
+}
+
+/* ---- parser (json-c) ---- */
+
+static ep_jv *from_jc(struct json_object *o)
+{
+    switch (json_object_get_type(o)) {
+    case json_type_null: return ep_jv_null();
+    case json_type_boolean: return ep_jv_bool(json_object_get_boolean(o));
+    case json_type_int: return ep_jv_int(json_object_get_int64(o));
+    case json_type_double: return ep_jv_num(json_object_get_double(o));
+    case json_type_string: return ep_jv_strn(json_object_get_string(o), (size_t)json_object_get_string_len(o));
+    case json_type_array: {
+        ep_jv *a = ep_jv_arr();
+        size_t n = json_object_array_length(o);
+        for (size_t i = 0; a && i < n; i++) {
+            ep_jv *item = from_jc(json_object_array_get_idx(o, i));
+            if (!item || !ep_jv_push(a, item)) { ep_jv_free(a); return NULL; }
+        }
+        return a;
+    }
+    case json_type_object: {
+        ep_jv *obj = ep_jv_obj();
+        json_object_object_foreach(o, key, val) {
+            ep_jv *item = from_jc(val);
+            if (!obj || !item || !ep_jv_set(obj, key, item)) { ep_jv_free(obj); return NULL; }
+        }
+        return obj;
+    }
+    }
+    return NULL;
+}
+
+ep_jv *ep_jv_parse(const char *text, size_t len, ep_error *err)
+{
+    struct json_tokener *tok = json_tokener_new_ex(512);
+    if (!tok) { ep_error_set(err, EP_ERR_NOMEM, "out of memory"); return NULL; }
+    struct json_object *o = json_tokener_parse_ex(tok, text, (int)len);
+    enum json_tokener_error e = json_tokener_get_error(tok);
+    if (!o || e != json_tokener_success) {
+        ep_error_set(err, EP_ERR_FORMAT, "invalid JSON at byte %zu: %s", (size_t)json_tokener_get_parse_end(tok),
+                     json_tokener_error_desc(e == json_tokener_success ? json_tokener_continue : e));
+        json_object_put(o);
+        json_tokener_free(tok);
+        return NULL;
+    }
+    ep_jv *v = from_jc(o);
+    json_object_put(o);
+    json_tokener_free(tok);
+    if (!v) ep_error_set(err, EP_ERR_NOMEM, "out of memory");
+    return v;
+}
+
+ep_jv *ep_jv_load_file(const char *path, ep_error *err)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!f) { ep_error_set(err, EP_ERR_IO, "cannot open %s: %s", path, strerror(errno)); return NULL; }
+    size_t cap = 1 << 16, n = 0;
+    char *buf = malloc(cap);
+    for (;;) {
+        if (!buf) break;
+        if (n == cap) {
+            char *nb = realloc(buf, cap * 2);
+            if (!nb) { free(buf); buf = NULL; break; }
+            buf = nb;
+            cap *= 2;
+        }
+        size_t r = fread(buf + n, 1, cap - n, f);
+        n += r;
+        if (r == 0) break;
+    }
+    int ioerr = ferror(f);
+    if (f != stdin) fclose(f);
+    if (!buf) { ep_error_set(err, EP_ERR_NOMEM, "out of memory reading %s", path); return NULL; }
+    if (ioerr) { free(buf); ep_error_set(err, EP_ERR_IO, "cannot read %s", path); return NULL; }
+    ep_jv *v = ep_jv_parse(buf, n, err);
+    free(buf);
+    if (!v && err) {
+        char tmp[sizeof err->msg];
+        memcpy(tmp, err->msg, sizeof tmp);
+        ep_error_set(err, err->status, "%.200s: %.300s", path, tmp);
+    }
+    return v;
+}
