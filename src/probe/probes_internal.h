@@ -9,4 +9,7 @@ extern const ep_probe_vtable ep_probe_unigram;     /* unigram.c: unigram entropy
 extern const ep_probe_vtable ep_probe_compress;    /* compress.c: zstd bits per byte (ordered) */
 extern const ep_probe_vtable ep_probe_exact_dedup; /* exact_dedup.c: XXH3-128 exact duplicates */
 
+extern const ep_probe_vtable ep_probe_ngram;       /* ngram.c: n-gram ladder h_0..h_{K-1} */
+extern const ep_probe_vtable ep_probe_heldout_mkn; /* heldout_mkn.c: held-out modified Kneser-Ney */
+
 #endif

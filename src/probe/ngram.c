@@ -1,0 +1,199 @@
+/* The n-gram ladder: block entropies H_1..H_K and conditional entropies h_n = H_{n+1} - H_n
+ * (n = 0..K-1, H_0 = 0), plug-in and Grassberger, from exact counts of n-grams keyed by 64-bit
+ * fingerprints (XXH3-64 of the token ids, one seed per order). Formulas: docs/estimators.md.
+ *
+ * Documents: n-grams never cross a document boundary; a document of L tokens gives L - n + 1
+ * n-grams of order n (none if L < n). No padding symbols.
+ * Memory: order n gets mem_bytes / K; over that, consistent key sampling (ngram_table.h). The
+ * exact number N_n of n-grams is always known; sums over sampled keys are divided by p
+ * (Horvitz-Thompson), so block entropies stay unbiased in expectation and get a standard error. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/xxh.h"
+#include "entroprof/entropy.h"
+#include "probe/ngram_internal.h"
+#include "probe/ngram_table.h"
+#include "probe/probes_internal.h"
+
+typedef struct {
+    int K;
+    uint64_t seed;
+    ep_ngtab tab[EP_NGRAM_MAX_ORDER];    /* (K) table of order n at [n-1] */
+    uint64_t total[EP_NGRAM_MAX_ORDER];  /* (K) exact number of n-grams observed */
+    uint64_t tokens, bytes, docs;
+    ep_status status;                    /* first allocation failure, reported in finish */
+} ngram_state;
+
+int ep_ngram_default_order(const ep_scan_config *cfg, const ep_tokenizer *tok)
+{
+    if (cfg && cfg->ngram_order > 0)
+        return cfg->ngram_order > EP_NGRAM_MAX_ORDER ? EP_NGRAM_MAX_ORDER : cfg->ngram_order;
+    const char *name = tok ? ep_tokenizer_name(tok) : NULL;
+    if (name && (!strcmp(name, "byte") || !strcmp(name, "char"))) return 8;
+    return 5;
+}
+
+uint64_t ep_ngram_order_seed(uint64_t seed, int n)
+{
+    return seed * 0x9E3779B97F4A7C15ull + (uint64_t)n * 0xC2B2AE3D27D4EB4Full + 0x27D4EB2F165667C5ull;
+}
+
+static void *ngram_create(const ep_probe_env *env)
+{
+    ngram_state *s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    s->K = ep_ngram_default_order(env->cfg, env->tok);
+    s->seed = env->cfg ? env->cfg->seed : 0;
+    uint64_t budget = env->mem_bytes ? env->mem_bytes : EP_NGRAM_DEFAULT_MEM;
+    for (int n = 0; n < s->K; n++) ep_ngtab_init(&s->tab[n], budget / (uint64_t)s->K);
+    return s;
+}
+
+static void ngram_observe(void *st, const ep_doc *doc, const ep_token *ids, size_t n_ids)
+{
+    ngram_state *s = st;
+    s->docs++;
+    s->bytes += doc->len;
+    s->tokens += n_ids;
+    for (int n = 1; n <= s->K; n++) {
+        if (n_ids < (size_t)n) break;
+        uint64_t seed = ep_ngram_order_seed(s->seed, n);
+        ep_ngtab *t = &s->tab[n - 1];
+        s->total[n - 1] += n_ids - (size_t)n + 1;
+        for (size_t i = 0; i + (size_t)n <= n_ids; i++) {
+            uint64_t key = ep_ngtab_key(XXH3_64bits_withSeed(ids + i, (size_t)n * sizeof *ids, seed));
+            ep_status r = ep_ngtab_add(t, key, 1);
+            if (r != EP_OK && s->status == EP_OK) s->status = r;
+        }
+    }
+}
+
+static ep_status ngram_merge(void *into, const void *from)
+{
+    ngram_state *a = into;
+    const ngram_state *b = from;
+    if (a->K != b->K) return EP_ERR_INTERNAL;
+    for (int n = 0; n < a->K; n++) {
+        ep_status r = ep_ngtab_merge(&a->tab[n], &b->tab[n]);
+        if (r != EP_OK) return r;
+        a->total[n] += b->total[n];
+    }
+    a->tokens += b->tokens;
+    a->bytes += b->bytes;
+    a->docs += b->docs;
+    if (a->status == EP_OK) a->status = b->status;
+    return EP_OK;
+}
+
+ep_status ep_ngram_block_stats(const ep_ngtab *t, uint64_t total, ep_ngram_block *out)
+{
+    memset(out, 0, sizeof *out);
+    out->n = total;
+    out->p = ep_ngtab_p(t);
+    if (total == 0) return EP_OK;
+    uint64_t *counts = malloc((t->size ? t->size : 1) * sizeof *counts);
+    if (!counts) return EP_ERR_NOMEM;
+    ep_ngtab_counts(t, counts);
+    ep_coc c = {0};
+    ep_status st = ep_coc_from_counts(&c, counts, t->size);
+    free(counts);
+    if (st != EP_OK) return st;
+    /* Sums over the sampled types, in the fixed order of the count-of-counts (m ascending). */
+    double s_plug = 0, s_gr = 0, v_plug = 0, v_gr = 0;
+    for (size_t i = 0; i < c.n; i++) {
+        double m = (double)c.m[i], f = (double)c.f[i];
+        double gp = m * log2(m), gg = m * ep_grassberger_G(c.m[i]) / M_LN2;
+        s_plug += f * gp;
+        s_gr += f * gg;
+        v_plug += f * gp * gp;
+        v_gr += f * gg * gg;
+    }
+    double N = (double)total, p = out->p;
+    /* Plug-in: H = log2 N - (1/N) sum_i n_i log2 n_i; Grassberger 2003 eq. 35:
+     * H = (ln N - (1/N) sum_i n_i G(n_i)) / ln 2. Sampled: sum_i -> (1/p) sum_{i sampled}. */
+    out->plugin_bits = log2(N) - s_plug / (p * N);
+    out->grassberger_bits = log2(N) - s_gr / (p * N);
+    /* Horvitz-Thompson variance of a Bernoulli(p) sample sum: (1-p)/p^2 sum_{sampled} g^2. */
+    out->plugin_se = sqrt((1 - p) / (p * p) * v_plug) / N;
+    out->grassberger_se = sqrt((1 - p) / (p * p) * v_gr) / N;
+    out->distinct = (double)ep_coc_types(&c) / p;
+    for (uint64_t m = 1; m <= 4; m++) out->f[m - 1] = (double)ep_coc_f(&c, m) / p;
+    ep_coc_free(&c);
+    return EP_OK;
+}
+
+static void add_estimate(ep_jv *out, const char *kind_name, int n, double h, double se,
+                         const ep_ngram_block *hi, double bytes_per_token, const char *kind,
+                         const char *method)
+{
+    char key[48];
+    snprintf(key, sizeof key, "ngram_%s_h%d", kind_name, n);
+    ep_jv *e = ep_estimate_add(out, key, h, "bits_per_token", kind, method, hi->n);
+    if (!e) return;
+    if (bytes_per_token > 0) ep_jv_set(e, "bits_per_byte", ep_jv_num(h / bytes_per_token));
+    ep_jv_set(e, "order", ep_jv_int(n));
+    double dn = hi->n ? hi->distinct / (double)hi->n : 0;
+    ep_jv_set(e, "distinct_over_n", ep_jv_num(dn));
+    ep_jv_set(e, "undersampled", ep_jv_bool(dn > EP_NGRAM_UNDERSAMPLED));
+    ep_jv_set(e, "sampling_p", ep_jv_num(hi->p));
+    ep_jv_set(e, "stderr", ep_jv_num(se));
+    static const char *fk[4] = {"f1", "f2", "f3", "f4"};
+    for (int m = 0; m < 4; m++) ep_jv_set(e, fk[m], ep_jv_num(hi->f[m]));
+}
+
+static ep_status ngram_finish(void *st, const void *before, ep_jv *out, const ep_probe_env *env)
+{
+    (void)before;
+    (void)env;
+    ngram_state *s = st;
+    if (s->status != EP_OK) return s->status;
+    ep_ngram_block blk[EP_NGRAM_MAX_ORDER];
+    for (int n = 0; n < s->K; n++) {
+        ep_status r = ep_ngram_block_stats(&s->tab[n], s->total[n], &blk[n]);
+        if (r != EP_OK) return r;
+    }
+    double bpt = s->tokens ? (double)s->bytes / (double)s->tokens : 0;
+    for (int n = 0; n < s->K; n++) {
+        const ep_ngram_block *hi = &blk[n];
+        if (hi->n == 0) break;
+        /* h_n = H_{n+1} - H_n with H_0 = 0 (Cover & Thomas 2006, eq. 4.2 and thm 4.2.1). */
+        double hp = hi->plugin_bits - (n ? blk[n - 1].plugin_bits : 0);
+        double hg = hi->grassberger_bits - (n ? blk[n - 1].grassberger_bits : 0);
+        double sp = sqrt(hi->plugin_se * hi->plugin_se + (n ? blk[n - 1].plugin_se * blk[n - 1].plugin_se : 0));
+        double sg = sqrt(hi->grassberger_se * hi->grassberger_se +
+                         (n ? blk[n - 1].grassberger_se * blk[n - 1].grassberger_se : 0));
+        add_estimate(out, "plugin", n, hp, sp, hi, bpt, "lower_bound",
+                     "n-gram ladder, plug-in H_{n+1} - H_n (biased low)");
+        add_estimate(out, "grassberger", n, hg, sg, hi, bpt, "point",
+                     "n-gram ladder, Grassberger 2003 H_{n+1} - H_n");
+    }
+    return EP_OK;
+}
+
+static void ngram_free(void *st)
+{
+    ngram_state *s = st;
+    if (!s) return;
+    for (int n = 0; n < s->K; n++) ep_ngtab_free(&s->tab[n]);
+    free(s);
+}
+
+static int ngram_enabled(const ep_scan_config *cfg)
+{
+    (void)cfg;
+    return 1;
+}
+
+const ep_probe_vtable ep_probe_ngram = {
+    .name = "ngram",
+    .flags = EP_PROBE_NEEDS_TOKENS,
+    .enabled = ngram_enabled,
+    .mem_weight = 4.0,
+    .create = ngram_create,
+    .observe = ngram_observe,
+    .merge = ngram_merge,
+    .finish = ngram_finish,
+    .free = ngram_free,
+};
