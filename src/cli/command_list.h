@@ -1,1 +1,2 @@
 /* X-macro list of subcommands: EP_CMD(name, function, one-line summary). Keep one per line. */
+EP_CMD("scan", cmd_scan, "profile shards: entropy estimates, compression, duplicates -> profile JSON")
