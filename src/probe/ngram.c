@@ -164,7 +164,7 @@ static ep_status ngram_finish(void *st, const void *before, ep_jv *out, const ep
         double sp = sqrt(hi->plugin_se * hi->plugin_se + (n ? blk[n - 1].plugin_se * blk[n - 1].plugin_se : 0));
         double sg = sqrt(hi->grassberger_se * hi->grassberger_se +
                          (n ? blk[n - 1].grassberger_se * blk[n - 1].grassberger_se : 0));
-        add_estimate(out, "plugin", n, hp, sp, hi, bpt, "lower_bound",
+        add_estimate(out, "plugin", n, hp, sp, hi, bpt, "point",
                      "n-gram ladder, plug-in H_{n+1} - H_n (biased low)");
         add_estimate(out, "grassberger", n, hg, sg, hi, bpt, "point",
                      "n-gram ladder, Grassberger 2003 H_{n+1} - H_n");

@@ -1,0 +1,173 @@
+/* Held-out cross-entropy of an interpolated modified Kneser-Ney model of order K (mkn_model.h).
+ *
+ * Split: a document is held out iff u < heldout_fraction, u = top 53 bits of
+ * XXH3-64(hash_lo, seed = cfg->seed ^ SPLIT_SALT) / 2^53; duplicates share the side of the split.
+ * Memory (mem_bytes = B): held-out tokens B/8, training tokens 3B/8 (both pools with consistent
+ * document sampling, mkn_pool.h), model tables B/2 at finish. If the tables do not fit, finish
+ * halves the training sample (again consistently, by document hash) and rebuilds. Every sampling
+ * rate is reported (train_sampling_p, heldout_sampling_p): nothing is truncated silently.
+ * Value: -(1/T) sum log2 p over held-out tokens and one </s> per document (T counts both), as
+ * KenLM query's perplexity "including OOVs": perplexity = 2^value. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/xxh.h"
+#include "entroprof/heldout.h"
+#include "probe/mkn_model.h"
+#include "probe/mkn_pool.h"
+#include "probe/ngram_internal.h"
+#include "probe/probes_internal.h"
+
+#define SPLIT_SALT 0x6D6B6E2D73706C74ull  /* "mkn-splt" */
+#define SAMPLE_SALT 0x6D6B6E2D73616D70ull /* "mkn-samp" */
+#define TOKEN_BYTES (sizeof(ep_token) * 3 / 2) /* a pooled token, realloc growth included */
+
+typedef struct {
+    int K;
+    uint64_t seed;
+    double heldout_fraction;
+    uint64_t budget;
+    uint64_t dense_vocab;
+    ep_mkn_pool train, test;
+    ep_status status;
+} mkn_state;
+
+int ep_heldout_is_test(uint64_t hash_lo, uint64_t seed, double heldout_fraction)
+{
+    uint64_t h = XXH3_64bits_withSeed(&hash_lo, sizeof hash_lo, seed ^ SPLIT_SALT);
+    return (double)(h >> 11) * (1.0 / 9007199254740992.0) < heldout_fraction;
+}
+
+static void *mkn_create(const ep_probe_env *env)
+{
+    mkn_state *s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    s->K = ep_ngram_default_order(env->cfg, env->tok);
+    s->seed = env->cfg ? env->cfg->seed : 0;
+    s->heldout_fraction = env->cfg && env->cfg->heldout_fraction > 0 ? env->cfg->heldout_fraction : 0.1;
+    s->budget = env->mem_bytes ? env->mem_bytes : EP_NGRAM_DEFAULT_MEM;
+    s->dense_vocab = env->tok ? ep_tokenizer_vocab_size(env->tok) : 0;
+    ep_mkn_pool_init(&s->test, s->budget / 8 / TOKEN_BYTES);
+    ep_mkn_pool_init(&s->train, s->budget * 3 / 8 / TOKEN_BYTES);
+    return s;
+}
+
+static void mkn_observe(void *st, const ep_doc *doc, const ep_token *ids, size_t n_ids)
+{
+    mkn_state *s = st;
+    if (n_ids == 0) return; /* an empty document is not a sentence (KenLM skips nothing, but
+                               the reader never delivers empty documents) */
+    if (n_ids > UINT32_MAX) {
+        if (s->status == EP_OK) s->status = EP_ERR_LIMIT;
+        return;
+    }
+    ep_mkn_doc d = {0};
+    uint64_t hh[2] = {doc->hash_lo, doc->hash_hi};
+    d.h = XXH3_64bits_withSeed(hh, sizeof hh, s->seed ^ SAMPLE_SALT);
+    d.lo = doc->hash_lo;
+    d.hi = doc->hash_hi;
+    d.bytes = doc->len;
+    d.len = (uint32_t)n_ids;
+    ep_mkn_pool *p = ep_heldout_is_test(doc->hash_lo, s->seed, s->heldout_fraction) ? &s->test : &s->train;
+    p->offered_docs++;
+    p->offered_tokens += n_ids;
+    ep_status r = ep_mkn_pool_add(p, &d, ids);
+    if (r != EP_OK && s->status == EP_OK) s->status = r;
+}
+
+static ep_status mkn_merge(void *into, const void *from)
+{
+    mkn_state *a = into;
+    const mkn_state *b = from;
+    if (a->K != b->K) return EP_ERR_INTERNAL;
+    ep_status r = ep_mkn_pool_merge(&a->train, &b->train);
+    if (r == EP_OK) r = ep_mkn_pool_merge(&a->test, &b->test);
+    if (a->status == EP_OK) a->status = b->status;
+    return r;
+}
+
+static ep_status mkn_finish(void *st, const void *before, ep_jv *out, const ep_probe_env *env)
+{
+    (void)before;
+    (void)env;
+    mkn_state *s = st;
+    if (s->status != EP_OK) return s->status;
+    if (s->train.ndocs == 0 || s->test.ndocs == 0) return EP_OK; /* nothing to estimate: absent */
+    ep_mkn_model m;
+    ep_status r;
+    for (;;) {
+        r = ep_mkn_build(&m, &s->train, s->K, s->seed, s->budget / 2, s->dense_vocab);
+        if (r != EP_ERR_LIMIT) break;
+        ep_mkn_pool_raise_shift(&s->train, s->train.shift + 1);
+        if (s->train.ndocs == 0) return EP_OK; /* budget too small for a single document */
+    }
+    if (r != EP_OK) return r;
+    ep_mkn_pool_sort(&s->test);
+    double bits = 0;
+    uint64_t oov = 0, tokens = 0, bytes = 0;
+    for (size_t d = 0; d < s->test.ndocs; d++) {
+        const ep_mkn_doc *doc = &s->test.docs[d];
+        bits += ep_mkn_doc_bits(&m, s->test.tok + doc->off, doc->len, &oov);
+        tokens += doc->len;
+        bytes += doc->bytes;
+    }
+    uint64_t predicted = tokens + s->test.ndocs; /* + one </s> per document */
+    double v = bits / (double)predicted;
+    ep_jv *e = ep_estimate_add(out, "heldout_mkn", v, "bits_per_token", "upper_bound",
+                               "held-out cross-entropy, interpolated modified Kneser-Ney (KenLM-exact)",
+                               predicted);
+    if (e) {
+        if (bytes) ep_jv_set(e, "bits_per_byte", ep_jv_num(bits / (double)bytes));
+        ep_jv_set(e, "order", ep_jv_int(s->K));
+        ep_jv_set(e, "perplexity", ep_jv_num(exp2(v)));
+        ep_jv_set(e, "heldout_docs", ep_jv_int((int64_t)s->test.ndocs));
+        ep_jv_set(e, "heldout_tokens", ep_jv_int((int64_t)tokens));
+        ep_jv_set(e, "eos_counted", ep_jv_bool(1));
+        ep_jv_set(e, "oov_tokens", ep_jv_int((int64_t)oov));
+        ep_jv_set(e, "train_docs", ep_jv_int((int64_t)s->train.ndocs));
+        ep_jv_set(e, "train_tokens", ep_jv_int((int64_t)s->train.ntok));
+        ep_jv_set(e, "vocab_size", ep_jv_num(m.vocab));
+        ep_jv_set(e, "train_sampling_p", ep_jv_num(ep_mkn_pool_p(&s->train)));
+        ep_jv_set(e, "heldout_sampling_p", ep_jv_num(ep_mkn_pool_p(&s->test)));
+        ep_jv_set(e, "heldout_fraction", ep_jv_num(s->heldout_fraction));
+        ep_jv *ds = ep_jv_set(e, "discounts", ep_jv_arr());
+        int fb = 0;
+        for (int n = 0; n < s->K; n++) {
+            ep_jv *row = ep_jv_push(ds, ep_jv_arr());
+            for (int j = 1; j <= 3; j++) ep_jv_push(row, ep_jv_num(m.D[n][j]));
+            fb |= m.fallback[n];
+        }
+        ep_jv_set(e, "discount_fallback", ep_jv_bool(fb));
+        ep_jv_set(e, "table_bytes_peak", ep_jv_int((int64_t)m.bytes_peak));
+    }
+    ep_mkn_free(&m);
+    return EP_OK;
+}
+
+static void mkn_free(void *st)
+{
+    mkn_state *s = st;
+    if (!s) return;
+    ep_mkn_pool_free(&s->train);
+    ep_mkn_pool_free(&s->test);
+    free(s);
+}
+
+static int mkn_enabled(const ep_scan_config *cfg)
+{
+    (void)cfg;
+    return 1;
+}
+
+const ep_probe_vtable ep_probe_heldout_mkn = {
+    .name = "heldout_mkn",
+    .flags = EP_PROBE_NEEDS_TOKENS,
+    .enabled = mkn_enabled,
+    .mem_weight = 4.0,
+    .create = mkn_create,
+    .observe = mkn_observe,
+    .merge = mkn_merge,
+    .finish = mkn_finish,
+    .free = mkn_free,
+};

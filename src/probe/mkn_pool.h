@@ -1,0 +1,49 @@
+/* A budgeted pool of documents' token ids with consistent document sampling, for the held-out
+ * Kneser-Ney probe (its model can only be built once every training document has been seen).
+ *
+ * A document is kept iff its sampling hash h < 2^64 / 2^shift. The pool may hold max_cost units
+ * (one per token plus EP_MKN_DOC_COST per document); when an added document would exceed it, shift
+ * grows and documents above the new threshold are dropped. As for ngram_table.h, the kept set
+ * depends only on the multiset of documents offered, not on their order or on how they were
+ * spread over states: it is every document with h below the largest threshold at which the
+ * offered documents fit. */
+#ifndef EP_PROBE_MKN_POOL_H
+#define EP_PROBE_MKN_POOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "entroprof/common.h"
+#include "entroprof/tokenizer.h"
+
+#define EP_MKN_DOC_COST 5
+
+typedef struct {
+    uint64_t h;       /* sampling hash */
+    uint64_t lo, hi;  /* content hash (canonical order) */
+    uint64_t bytes;   /* document bytes */
+    size_t off;       /* first token in the pool's token array */
+    uint32_t len;     /* tokens */
+} ep_mkn_doc;
+
+typedef struct {
+    ep_mkn_doc *docs; /* (ndocs) */
+    size_t ndocs, capdocs;
+    ep_token *tok;    /* (ntok) */
+    size_t ntok, captok;
+    uint64_t max_cost;
+    unsigned shift;
+    uint64_t offered_docs, offered_tokens; /* every document offered, sampled or not */
+} ep_mkn_pool;
+
+void ep_mkn_pool_init(ep_mkn_pool *p, uint64_t max_cost);
+void ep_mkn_pool_free(ep_mkn_pool *p);
+/** Offers a document. @return EP_OK, EP_ERR_NOMEM, EP_ERR_LIMIT (a document over 2^32 tokens). */
+ep_status ep_mkn_pool_add(ep_mkn_pool *p, const ep_mkn_doc *d, const ep_token *ids);
+/** Raises the shift, dropping documents above the new threshold (compacts in place). */
+void ep_mkn_pool_raise_shift(ep_mkn_pool *p, unsigned shift);
+ep_status ep_mkn_pool_merge(ep_mkn_pool *into, const ep_mkn_pool *from);
+/** Sorts the documents by (lo, hi) so that float sums over them have a canonical order. */
+void ep_mkn_pool_sort(ep_mkn_pool *p);
+double ep_mkn_pool_p(const ep_mkn_pool *p);
+
+#endif
