@@ -18,16 +18,18 @@
 #define EP_MKN_BOS UINT64_MAX
 #define EP_MKN_EOS (UINT64_MAX - 1)
 
+/* One order's table, structure of arrays in one allocation, sized before counting (a
+ * HyperLogLog estimate of its distinct n-grams) so that entries never move and can link to their
+ * suffix and prefix in the table below by index. */
 typedef struct {
-    uint64_t key;   /* fingerprint; 0 = empty slot */
-    uint32_t count; /* raw count; bit 31: starts with <s>, bit 30/29: pass flags */
-    uint32_t adj;   /* adjusted count (KenLM adjust_counts) */
-    uint32_t csum;  /* as a context: sum of adjusted counts of its extensions */
-    uint32_t cn[3]; /* as a context: extensions with adjusted count 1, 2, >= 3 */
-} ep_mkn_entry;
-
-typedef struct {
-    ep_mkn_entry *e; /* (cap) */
+    uint64_t *key;   /* (cap) fingerprint; 0 = empty slot */
+    uint32_t *count; /* (cap) raw count; bit 31: starts with <s> */
+    uint32_t *adj;   /* (cap) adjusted count (KenLM adjust_counts); NULL at order K (= count) */
+    uint32_t *suf;   /* (cap) index of the suffix (drop first token) in order n-1; NULL at n = 1 */
+    uint32_t *pre;   /* (cap) index of the prefix (drop last token) in order n-1; NULL at n = 1 */
+    uint32_t *csum;  /* (cap) as a context: sum of adjusted counts of its extensions; NULL at K */
+    uint32_t *cn;    /* (cap, 3) as a context: extensions with adjusted count 1, 2, >= 3 */
+    void *mem;
     size_t cap, size;
 } ep_mkn_table;
 
@@ -39,7 +41,7 @@ typedef struct {
     int fallback[EP_NGRAM_MAX_ORDER];  /* 1 if order n used the fallback discounts 0.5, 1, 1.5 */
     uint64_t nstat[EP_NGRAM_MAX_ORDER][5]; /* count-of-counts of adjusted counts, 1..4 */
     uint64_t root_csum;                /* unigram context: sum of adjusted counts */
-    uint64_t root_cn[3];
+    uint32_t root_cn_u32[3];
     double vocab;                      /* |V| of the uniform base */
     uint64_t bytes_used, bytes_peak;
     uint64_t budget;
