@@ -32,12 +32,12 @@ for s in p['shards']: assert s['status'] == 'ok' and s['path']
 
 # compression equals the zstd CLI on the same bytes (line split of a file without blank lines/CR)
 sed 's/\r$//' "$SRC/corpora/books/alice29.txt" | grep -v '^$' > "$T/lines.txt"
-"$EP" scan --split line --probes compress -q -o "$T/z.json" "$T/lines.txt"
+"$EP" scan --split line --probes compress,compress_strong -q -o "$T/z.json" "$T/lines.txt"
 ours=$(jq_py "$T/z.json" "print(p['shards'][0]['estimates']['zstd_3']['compressed_bytes'])")
 theirs=$(zstd -3 -c < "$T/lines.txt" | wc -c)
 check "zstd_3 compressed bytes equal zstd -3 ($ours vs $theirs)" '[ "$ours" = "$theirs" ]'
 ours19=$(jq_py "$T/z.json" "print(p['shards'][0]['estimates']['zstd_19']['input_bytes'])")
-"$EP" scan --split line --probes compress --zstd-strong-fraction 1 -q -o "$T/z19.json" "$T/lines.txt"
+"$EP" scan --split line --probes compress,compress_strong --zstd-strong-fraction 1 -q -o "$T/z19.json" "$T/lines.txt"
 o19=$(jq_py "$T/z19.json" "print(p['shards'][0]['estimates']['zstd_19']['compressed_bytes'])")
 t19=$(zstd -19 -c < "$T/lines.txt" | wc -c)
 check "zstd_19 on the full stream equals zstd -19 ($o19 vs $t19)" '[ "$o19" = "$t19" ]'
