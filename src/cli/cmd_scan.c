@@ -29,7 +29,7 @@ static const char *USAGE =
     "  --zstd-level N             compression bound level, 1..22 (default 3)\n"
     "  --zstd-strong-level N      strong compression bound level, 0 = off (default 19)\n"
     "  --zstd-strong-fraction F   fraction of documents (by content hash) for the strong level\n"
-    "                             (default 0.125)\n"
+    "                             (default 0.03125 = 1/32)\n"
     "  --long[=WLOG]              zstd long-distance matching, window 2^WLOG (default 27)\n"
     "  --ngram-order K            n-gram ladder order (default 8 for byte/char, 5 otherwise)\n"
     "  --heldout-fraction F       documents held out by content hash (default 0.1)\n"
