@@ -1,1 +1,2 @@
 /* X-macro list of subcommands: EP_CMD(name, function, one-line summary). Keep one per line. */
+EP_CMD("tokenize", cmd_tokenize, "print the token ids of documents (BPE, byte, char, word)")

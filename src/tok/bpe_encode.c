@@ -91,11 +91,11 @@ static ep_status push_ids(ep_token_buf *out, const uint32_t *ids, size_t n)
     return EP_OK;
 }
 
-static ep_status encode_piece(const ep_bpe_impl *b, bpe_scratch *s, const uint8_t *p, size_t n,
+static ep_status encode_piece(const ep_bpe_impl *b, bpe_scratch *s, const uint8_t *p, size_t n, uint64_t vh,
                               ep_token_buf *out)
 {
     const ep_bpe_vocab *v = &b->vocab;
-    uint32_t id = n == 1 ? v->byte_id[p[0]] : ep_bpe_vocab_find(v, p, n);
+    uint32_t id = n == 1 ? v->byte_id[p[0]] : ep_bpe_vocab_find_h(v, p, n, vh);
     if (id != EP_BPE_NO_RANK) {
         if (out->len == out->cap && ep_token_buf_reserve(out, 1) != EP_OK) return EP_ERR_NOMEM;
         out->ids[out->len++] = id;
@@ -105,7 +105,7 @@ static ep_status encode_piece(const ep_bpe_impl *b, bpe_scratch *s, const uint8_
     size_t slot = 0;
     int cacheable = n <= CACHE_MAX_KEY;
     if (cacheable) {
-        h = XXH3_64bits(p, n) | 1; /* never 0 */
+        h = vh | 1; /* the vocabulary hash, never 0 */
         for (slot = (size_t)h & (CACHE_SLOTS - 1);; slot = (slot + 1) & (CACHE_SLOTS - 1)) {
             const cache_entry *e = &s->slots[slot];
             if (!e->hash) break;
@@ -162,11 +162,25 @@ ep_status ep_bpe_encode_ordinary(const ep_tokenizer *tok, ep_tok_scratch *s0, co
         t = s->fix;
     }
     PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
+    /* Pieces are found in batches: the hash of each is computed and its vocabulary slot
+     * prefetched before any is looked up, so that the cache misses of a batch overlap. */
+    enum { BATCH = 16 };
+    size_t pa[BATCH], pe[BATCH];
+    uint64_t ph[BATCH];
+    int np = 0;
     size_t off = 0;
-    while (off < len) {
+    for (;;) {
+        if (np == BATCH || (off >= len && np > 0)) {
+            for (int k = 0; k < np; k++) {
+                ep_status st = encode_piece(b, s, t + pa[k], pe[k] - pa[k], ph[k], out);
+                if (st != EP_OK) return st;
+            }
+            np = 0;
+        }
+        if (off >= len) break;
         int rc = b->jit ? pcre2_jit_match(b->re, t, len, off, PCRE2_NO_UTF_CHECK, s->md, s->mctx)
                         : pcre2_match(b->re, t, len, off, PCRE2_NO_UTF_CHECK, s->md, s->mctx);
-        if (rc == PCRE2_ERROR_NOMATCH) break; /* the rest matches nothing: dropped, as tiktoken does */
+        if (rc == PCRE2_ERROR_NOMATCH) { off = len; continue; } /* the rest matches nothing: dropped, as in tiktoken */
         if (rc < 0) return rc == PCRE2_ERROR_NOMEMORY ? EP_ERR_NOMEM : EP_ERR_LIMIT;
         size_t a = ov[0], e = ov[1];
         if (e == a) { /* empty match (none of the built-in patterns can): step one code point */
@@ -174,8 +188,9 @@ ep_status ep_bpe_encode_ordinary(const ep_tokenizer *tok, ep_tok_scratch *s0, co
             while (off < len && (t[off] & 0xC0) == 0x80) off++;
             continue;
         }
-        ep_status st = encode_piece(b, s, t + a, e - a, out);
-        if (st != EP_OK) return st;
+        pa[np] = a;
+        pe[np] = e;
+        ph[np++] = e - a > 1 ? ep_bpe_vocab_hash_prefetch(&b->vocab, t + a, e - a) : 0;
         off = e;
     }
     return EP_OK;

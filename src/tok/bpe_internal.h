@@ -17,6 +17,14 @@
 
 #define EP_BPE_NO_RANK UINT32_MAX
 
+/* One hash slot: the first 8 bytes of the token (zero-padded) inline, so that tokens of up to 8
+ * bytes (most of them) compare without touching the blob. */
+typedef struct {
+    uint64_t key8;
+    uint32_t id;
+    uint32_t len_tag; /* byte length (low 16 bits) | hash tag (high 16 bits) */
+} ep_bpe_slot;
+
 typedef struct {
     uint32_t n_ids;     /* ids are [0, n_ids); holes have len 0 */
     uint8_t *blob;      /* (blob_len) token bytes, concatenated */
@@ -25,7 +33,8 @@ typedef struct {
     uint32_t *len;      /* (n_ids) byte length of id; 0 = no such id */
     uint32_t *rank;     /* (n_ids) merge rank of id, or NULL when rank == id (tiktoken files) */
     uint8_t *special;   /* (n_ids) 1 for special tokens (never produced by merges) */
-    uint64_t *slots;    /* (mask + 1) hash table: high 32 bits = hash tag, low 32 = id + 1 */
+    ep_bpe_slot *slots; /* (mask + 1) hash table bytes -> id; len_tag == 0: empty */
+    uint32_t *pair_rank; /* (65536) merge rank of each 2-byte string, EP_BPE_NO_RANK if none */
     uint32_t mask;
     uint32_t n_mergeable;
     uint32_t byte_id[256]; /* id of each single byte */
@@ -47,9 +56,16 @@ ep_status ep_bpe_vocab_add_special(ep_bpe_vocab *v, const char *text, uint32_t i
 /** @return the id of bytes p[0..n) among mergeable tokens, or EP_BPE_NO_RANK. */
 uint32_t ep_bpe_vocab_find(const ep_bpe_vocab *v, const uint8_t *p, size_t n);
 
+/** ep_bpe_vocab_find with the hash XXH3_64bits(p, n) already computed. */
+uint32_t ep_bpe_vocab_find_h(const ep_bpe_vocab *v, const uint8_t *p, size_t n, uint64_t h);
+
+/** Hash of a key, and a prefetch of its first slot (for batched lookups). */
+uint64_t ep_bpe_vocab_hash_prefetch(const ep_bpe_vocab *v, const uint8_t *p, size_t n);
+
 /** Merge rank of p[0..n), or EP_BPE_NO_RANK. */
 static inline uint32_t ep_bpe_vocab_rank(const ep_bpe_vocab *v, const uint8_t *p, size_t n)
 {
+    if (n == 2) return v->pair_rank[(unsigned)p[0] << 8 | p[1]];
     uint32_t id = ep_bpe_vocab_find(v, p, n);
     if (id == EP_BPE_NO_RANK || !v->rank) return id;
     return v->rank[id];

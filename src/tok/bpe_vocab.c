@@ -15,21 +15,43 @@ void ep_bpe_vocab_free(ep_bpe_vocab *v)
     free(v->rank);
     free(v->special);
     free(v->slots);
+    free(v->pair_rank);
     memset(v, 0, sizeof *v);
 }
 
 static inline uint64_t vocab_hash(const uint8_t *p, size_t n) { return XXH3_64bits(p, n); }
 
-uint32_t ep_bpe_vocab_find(const ep_bpe_vocab *v, const uint8_t *p, size_t n)
+static inline uint64_t load8(const uint8_t *p, size_t n)
+{
+    uint64_t k = 0;
+    memcpy(&k, p, n < 8 ? n : 8);
+    return k;
+}
+
+static inline uint32_t len_tag(uint64_t h, size_t n) { return (uint32_t)(h >> 48) << 16 | (uint32_t)n; }
+
+uint64_t ep_bpe_vocab_hash_prefetch(const ep_bpe_vocab *v, const uint8_t *p, size_t n)
 {
     uint64_t h = vocab_hash(p, n);
-    uint32_t tag = (uint32_t)(h >> 32);
+    __builtin_prefetch(&v->slots[(size_t)h & v->mask]);
+    return h;
+}
+
+uint32_t ep_bpe_vocab_find(const ep_bpe_vocab *v, const uint8_t *p, size_t n)
+{
+    return ep_bpe_vocab_find_h(v, p, n, vocab_hash(p, n));
+}
+
+uint32_t ep_bpe_vocab_find_h(const ep_bpe_vocab *v, const uint8_t *p, size_t n, uint64_t h)
+{
+    if (n > 0xFFFF) return EP_BPE_NO_RANK;
+    uint64_t k8 = load8(p, n);
+    uint32_t lt = len_tag(h, n);
     for (size_t i = (size_t)h & v->mask;; i = (i + 1) & v->mask) {
-        uint64_t s = v->slots[i];
-        if (!s) return EP_BPE_NO_RANK;
-        if ((uint32_t)(s >> 32) != tag) continue;
-        uint32_t id = (uint32_t)s - 1;
-        if (v->len[id] == n && memcmp(v->blob + v->start[id], p, n) == 0) return id;
+        const ep_bpe_slot *s = &v->slots[i];
+        if (!s->len_tag) return EP_BPE_NO_RANK;
+        if (s->len_tag != lt || s->key8 != k8) continue;
+        if (n <= 8 || memcmp(v->blob + v->start[s->id] + 8, p + 8, n - 8) == 0) return s->id;
     }
 }
 
@@ -38,25 +60,28 @@ ep_status ep_bpe_vocab_finish(ep_bpe_vocab *v, const char *what, ep_error *err)
     size_t cap = 1024;
     while (cap < 2 * (size_t)v->n_ids) cap *= 2;
     v->slots = calloc(cap, sizeof *v->slots);
-    if (!v->slots) return ep_error_set(err, EP_ERR_NOMEM, "%s: out of memory", what);
+    if (!v->pair_rank) v->pair_rank = malloc(65536 * sizeof *v->pair_rank);
+    if (!v->slots || !v->pair_rank) return ep_error_set(err, EP_ERR_NOMEM, "%s: out of memory", what);
     v->mask = (uint32_t)(cap - 1);
     for (int b = 0; b < 256; b++) v->byte_id[b] = EP_BPE_NO_RANK;
+    for (size_t i = 0; i < 65536; i++) v->pair_rank[i] = EP_BPE_NO_RANK;
     v->n_mergeable = 0;
     for (uint32_t id = 0; id < v->n_ids; id++) {
         if (!v->len[id] || (v->special && v->special[id])) continue;
         const uint8_t *p = v->blob + v->start[id];
-        uint64_t h = vocab_hash(p, v->len[id]);
+        size_t n = v->len[id];
+        if (n > 0xFFFF) return ep_error_set(err, EP_ERR_FORMAT, "%s: token %u is longer than 65535 bytes", what, id);
+        if (ep_bpe_vocab_find(v, p, n) != EP_BPE_NO_RANK)
+            return ep_error_set(err, EP_ERR_FORMAT, "%s: token %u duplicates token %u", what, id,
+                                ep_bpe_vocab_find(v, p, n));
+        uint64_t h = vocab_hash(p, n);
         size_t i = (size_t)h & v->mask;
-        for (;; i = (i + 1) & v->mask) {
-            uint64_t s = v->slots[i];
-            if (!s) break;
-            uint32_t o = (uint32_t)s - 1;
-            if ((uint32_t)(s >> 32) == (uint32_t)(h >> 32) && v->len[o] == v->len[id] &&
-                memcmp(v->blob + v->start[o], p, v->len[id]) == 0)
-                return ep_error_set(err, EP_ERR_FORMAT, "%s: token %u duplicates token %u", what, id, o);
-        }
-        v->slots[i] = ((h >> 32) << 32) | (uint64_t)(id + 1);
-        if (v->len[id] == 1) v->byte_id[p[0]] = id;
+        while (v->slots[i].len_tag) i = (i + 1) & v->mask;
+        v->slots[i].key8 = load8(p, n);
+        v->slots[i].id = id;
+        v->slots[i].len_tag = len_tag(h, n);
+        if (n == 1) v->byte_id[p[0]] = id;
+        if (n == 2) v->pair_rank[(unsigned)p[0] << 8 | p[1]] = v->rank ? v->rank[id] : id;
         v->n_mergeable++;
     }
     for (int b = 0; b < 256; b++)
