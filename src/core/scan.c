@@ -22,7 +22,7 @@ void ep_scan_config_default(ep_scan_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
     ep_reader_config_default(&cfg->reader);
-    cfg->tokenizer = "byte";
+    cfg->tokenizer = "cl100k_base";
     cfg->batch_bytes = (size_t)4 << 20;
     cfg->zstd_level = 3;
     cfg->zstd_strong_level = 19;
