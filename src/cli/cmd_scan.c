@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/cli_util.h"
@@ -45,7 +46,7 @@ static const char *USAGE =
     "  --batch-bytes SIZE         text per work batch (default 4M); results do not depend on it\n"
     "  --compact                  compact JSON instead of indented\n"
     "  -q, --quiet                no progress, no table\n"
-    "  -v, --verbose              timings on stderr\n"
+    "  -v, --verbose              elapsed time, throughput and memory budget on stderr\n"
     "exit status: 0 ok, 1 some shard failed (profile written, failures inside),\n"
     "             2 bad usage, 3 fatal error (nothing written)\n";
 
@@ -193,7 +194,10 @@ int cmd_scan(int argc, char **argv)
     ep_error_clear(&err);
     ep_jv *profile = NULL;
     size_t failed = 0;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     ep_status st = ep_scan((const char *const *)(argv + optind), (size_t)(argc - optind), &cfg, &profile, &failed, &err);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
     if (st != EP_OK) {
         fprintf(stderr, "entroprof scan: %s\n", err.msg[0] ? err.msg : ep_strerror(st));
         return EP_EXIT_FATAL;
@@ -218,7 +222,17 @@ int cmd_scan(int argc, char **argv)
             fprintf(stderr, "entroprof scan: %s: %s\n", ep_jv_as_str(ep_jv_get(s, "path")),
                     ep_jv_as_str(ep_jv_get(s, "error")));
     }
-    (void)verbose;
+    if (verbose) {
+        char tbuf[16];
+        double secs = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+        double dec = ep_jv_as_num(ep_jv_path(profile, "corpus.counters.decoded_bytes"), 0);
+        double raw = ep_jv_as_num(ep_jv_path(profile, "corpus.counters.input_bytes"), 0);
+        fprintf(stderr, "entroprof scan: %.2f s, %.1f MB decoded (%.1f MB/s), %.1f MB read (%.1f MB/s), threads: %s\n",
+                secs, dec / 1e6, secs > 0 ? dec / 1e6 / secs : 0, raw / 1e6, secs > 0 ? raw / 1e6 / secs : 0,
+                cfg.threads ? (snprintf(tbuf, sizeof tbuf, "%d", cfg.threads), tbuf) : "all cores");
+        if (cfg.mem_bytes) fprintf(stderr, "entroprof scan: memory budget %.0f MiB\n", (double)cfg.mem_bytes / 1048576);
+        else fprintf(stderr, "entroprof scan: memory budget: default (1/4 of physical RAM)\n");
+    }
     ep_jv_free(profile);
     return failed ? EP_EXIT_SHARD_FAILED : EP_EXIT_OK;
 bad:
