@@ -16,6 +16,7 @@
 #ifndef ENTROPROF_DEDUP_H
 #define ENTROPROF_DEDUP_H
 
+#include <stdio.h>
 #include "common.h"
 #include "reader.h"
 

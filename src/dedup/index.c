@@ -228,11 +228,11 @@ ep_status ep_dedup_index_run(ep_dedup_index *ix, uint32_t q, ep_error *err)
 
     size_t eligible = 0;
     for (size_t i = 0; i < n; i++) eligible += ix->kind[i] == EP_DUP_NONE && !ix->empty[i];
-    /* Band table budget: what the signatures and per-document state leave, at least 1 MiB. */
+    /* Band table budget: what the signatures and per-document state leave, at least 4 KiB. */
     uint64_t used = (uint64_t)n * EP_DEDUP_PER_DOC_BYTES +
                     (uint64_t)(n < ix->sigs.cap_mem ? n : ix->sigs.cap_mem) * (uint64_t)k * 4;
     uint64_t avail = ix->budget > used ? ix->budget - used : 0;
-    if (avail < (1u << 20)) avail = 1u << 20;
+    if (avail < (4u << 10)) avail = 4u << 10;
     uint64_t need = (uint64_t)eligible * sizeof(band_item) * 5 / 4; /* 25% slack for uneven partitions */
     uint64_t nparts = need / avail + 1;
     ix->stats.partitions_per_band = nparts;

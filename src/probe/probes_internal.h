@@ -9,4 +9,7 @@ extern const ep_probe_vtable ep_probe_unigram;     /* unigram.c: unigram entropy
 extern const ep_probe_vtable ep_probe_compress;    /* compress.c: zstd bits per byte (ordered) */
 extern const ep_probe_vtable ep_probe_exact_dedup; /* exact_dedup.c: XXH3-128 exact duplicates */
 
+extern const ep_probe_vtable ep_probe_near_dedup; /* near_dedup.c: MinHash LSH near duplicates, dedup-aware figures */
+extern const ep_probe_vtable ep_probe_repetition; /* repetition.c: Gopher repetition signals */
+
 #endif
