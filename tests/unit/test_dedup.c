@@ -270,7 +270,7 @@ static void planted_duplicates_recall_and_precision(void **state)
     corpus_free(&c);
 }
 
-/* A 64 KiB budget spills most signatures and splits each band into partitions: same results. */
+/* A 40 KiB budget spills most signatures and splits each band into partitions: same results. */
 static void tiny_budget_spills_and_partitions_with_same_clusters(void **state)
 {
     (void)state;
@@ -279,7 +279,7 @@ static void tiny_budget_spills_and_partitions_with_same_clusters(void **state)
     ep_dedup_config cfg;
     ep_dedup_config_default(&cfg);
     ep_dedup_index *big = index_corpus(&c, &cfg);
-    cfg.mem_bytes = 64 << 10;
+    cfg.mem_bytes = 40 << 10;
     ep_dedup_index *tiny = index_corpus(&c, &cfg);
     ep_dedup_stats sb, st;
     ep_dedup_index_stats(big, &sb);
