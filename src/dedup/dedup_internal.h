@@ -12,8 +12,9 @@ struct ep_minhash_scratch_s {
     size_t out_cap;
     int32_t *cps;     /* utf8proc code point buffer (cps_cap) */
     size_t cps_cap;
-    uint64_t *th;     /* token hashes (th_cap) */
+    uint64_t *th;     /* token hashes of the last normalized text (ntok of th_cap) */
     size_t th_cap;
+    size_t ntok;
 };
 
 /** Number of equal slots of two k-slot signatures. */

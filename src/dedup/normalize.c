@@ -13,6 +13,7 @@
 #include <string.h>
 #include <utf8proc.h>
 
+#include "core/xxh.h"
 #include "dedup/dedup_internal.h"
 
 ep_minhash_scratch *ep_minhash_scratch_create(void) { return calloc(1, sizeof(ep_minhash_scratch)); }
@@ -54,32 +55,58 @@ static int nospace_script(int32_t c)
         || (c >= 0x20000 && c <= 0x3FFFF);   /* CJK extensions B.. */
 }
 
-/* Class of a byte in the ASCII fast path: 0 delete, 1 token byte (already folded in fold[]),
- * 2 separator. */
-static unsigned char ascii_class(unsigned char c)
+/* ASCII fast path table: 0 = delete (punctuation, symbols), 1 = separator (space, control),
+ * else the folded byte of a token character. */
+static const unsigned char ascii_map[128] = {
+    [0 ... 32] = 1, [127] = 1,
+    ['0'] = '0', ['1'] = '1', ['2'] = '2', ['3'] = '3', ['4'] = '4',
+    ['5'] = '5', ['6'] = '6', ['7'] = '7', ['8'] = '8', ['9'] = '9',
+    ['a'] = 'a', ['b'] = 'b', ['c'] = 'c', ['d'] = 'd', ['e'] = 'e', ['f'] = 'f', ['g'] = 'g',
+    ['h'] = 'h', ['i'] = 'i', ['j'] = 'j', ['k'] = 'k', ['l'] = 'l', ['m'] = 'm', ['n'] = 'n',
+    ['o'] = 'o', ['p'] = 'p', ['q'] = 'q', ['r'] = 'r', ['s'] = 's', ['t'] = 't', ['u'] = 'u',
+    ['v'] = 'v', ['w'] = 'w', ['x'] = 'x', ['y'] = 'y', ['z'] = 'z',
+    ['A'] = 'a', ['B'] = 'b', ['C'] = 'c', ['D'] = 'd', ['E'] = 'e', ['F'] = 'f', ['G'] = 'g',
+    ['H'] = 'h', ['I'] = 'i', ['J'] = 'j', ['K'] = 'k', ['L'] = 'l', ['M'] = 'm', ['N'] = 'n',
+    ['O'] = 'o', ['P'] = 'p', ['Q'] = 'q', ['R'] = 'r', ['S'] = 's', ['T'] = 't', ['U'] = 'u',
+    ['V'] = 'v', ['W'] = 'w', ['X'] = 'x', ['Y'] = 'y', ['Z'] = 'z',
+};
+
+/* Token hashes are taken as each token ends, so signing needs no second scan. */
+static int push_token(ep_minhash_scratch *s, const char *o, size_t start, size_t end)
 {
-    if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')) return 1;
-    if (c <= 0x20 || c == 0x7F) return 2;
-    return 0;
+    if (s->ntok == s->th_cap) {
+        size_t cap = s->th_cap ? 2 * s->th_cap : 1024;
+        uint64_t *p = realloc(s->th, cap * sizeof *p);
+        if (!p) return 0;
+        s->th = p;
+        s->th_cap = cap;
+    }
+    s->th[s->ntok++] = XXH3_64bits(o + start, end - start);
+    return 1;
 }
 
 static const char *normalize_ascii(ep_minhash_scratch *s, const char *text, size_t len, size_t *out_len)
 {
     if (!grow_out(s, len + 1)) return NULL;
     char *o = s->out;
-    size_t n = 0;
-    int pending_sep = 0;
+    size_t n = 0, start = 0;
+    int in_tok = 0;
+    s->ntok = 0;
     for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)text[i];
-        unsigned char cl = ascii_class(c);
-        if (cl == 1) {
-            if (pending_sep && n) o[n++] = ' ';
-            pending_sep = 0;
-            o[n++] = (char)((c >= 'A' && c <= 'Z') ? c + 32 : c);
-        } else if (cl == 2) {
-            pending_sep = 1;
+        unsigned char m = ascii_map[(unsigned char)text[i] & 0x7F];
+        if (m > 1) {
+            if (!in_tok) {
+                if (n) o[n++] = ' ';
+                start = n;
+                in_tok = 1;
+            }
+            o[n++] = (char)m;
+        } else if (m == 1 && in_tok) {
+            if (!push_token(s, o, start, n)) return NULL;
+            in_tok = 0;
         }
     }
+    if (in_tok && !push_token(s, o, start, n)) return NULL;
     o[n] = 0;
     *out_len = n;
     return o;
@@ -110,16 +137,17 @@ const char *ep_dedup_normalize(ep_minhash_scratch *s, const char *text, size_t l
     /* Each code point is at most 4 bytes plus a separator before it. */
     if (!grow_out(s, (size_t)ncp * 5 + 1)) return NULL;
     char *o = s->out;
-    size_t n = 0;
-    int pending_sep = 0;
+    size_t n = 0, start = 0;
+    int in_tok = 0;
+    s->ntok = 0;
     for (utf8proc_ssize_t j = 0; j < ncp; j++) {
         int32_t c = s->cps[j];
         int tokch, sep;
         if (c < 0x80) {
-            unsigned char cl = ascii_class((unsigned char)c);
-            tokch = cl == 1;
-            sep = cl == 2;
-            if (tokch && c >= 'A' && c <= 'Z') c += 32;
+            unsigned char m = ascii_map[c];
+            tokch = m > 1;
+            sep = m == 1;
+            c = tokch ? m : c;
         } else {
             utf8proc_category_t cat = utf8proc_category(c);
             tokch = cat >= UTF8PROC_CATEGORY_LU && cat <= UTF8PROC_CATEGORY_NO;
@@ -127,13 +155,26 @@ const char *ep_dedup_normalize(ep_minhash_scratch *s, const char *text, size_t l
         }
         if (tokch) {
             int alone = nospace_script(c);
-            if ((pending_sep || alone) && n) o[n++] = ' ';
+            if (alone && in_tok) {
+                if (!push_token(s, o, start, n)) return NULL;
+                in_tok = 0;
+            }
+            if (!in_tok) {
+                if (n) o[n++] = ' ';
+                start = n;
+                in_tok = 1;
+            }
             n += (size_t)utf8proc_encode_char(c, (utf8proc_uint8_t *)o + n);
-            pending_sep = alone;
-        } else if (sep) {
-            pending_sep = 1;
+            if (alone) {
+                if (!push_token(s, o, start, n)) return NULL;
+                in_tok = 0;
+            }
+        } else if (sep && in_tok) {
+            if (!push_token(s, o, start, n)) return NULL;
+            in_tok = 0;
         }
     }
+    if (in_tok && !push_token(s, o, start, n)) return NULL;
     o[n] = 0;
     *out_len = n;
     return o;
