@@ -96,6 +96,9 @@ ep_status ep_walk_inputs(const char *const *inputs, size_t n_inputs, char ***out
     for (size_t i = 0; i < n_inputs; i++) {
         const char *p = inputs[i];
         struct stat st;
+        int seen = 0;
+        for (size_t j = 0; j < i; j++) seen |= strcmp(inputs[j], p) == 0;
+        if (seen) continue;
         if (strcmp(p, "-") == 0) {
             if (push(&l, p)) goto oom;
         } else if (stat(p, &st) != 0) {
