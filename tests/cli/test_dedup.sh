@@ -65,4 +65,20 @@ PY
 cmp "$T/d1.jsonl" "$T/d3.jsonl" || fail "tiny budget changed the output"
 grep -q "signatures spilled" "$T/err3" || fail "no summary"
 grep -vq "(0 signatures spilled" "$T/err3" || fail "tiny budget did not spill: $(cat "$T/err3")"
+# The scan profile carries the dedup-aware figures (probe near_dedup) and the overlap table.
+"$BIN" scan "$T/a.jsonl" "$T/b.jsonl" --threads 1 --zstd-strong-level 0 -o "$T/p1.json" >/dev/null 2>&1
+"$BIN" scan "$T/a.jsonl" "$T/b.jsonl" --threads 2 --zstd-strong-level 0 -o "$T/p2.json" >/dev/null 2>&1
+cmp "$T/p1.json" "$T/p2.json" || fail "scan profile differs between 1 and 2 threads"
+python3 - "$T/p1.json" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+a, b = p["shards"]
+assert a["dedup"]["near_dup_docs"] == 0 and a["dedup"]["unique_docs"] == 40, a["dedup"]
+d = b["dedup"]
+assert d["exact_dup_docs"] == 1 and d["near_dup_docs"] == 1 and d["unique_docs"] == 4, d
+assert abs(d["dup_fraction_docs"] - 2 / 6) < 1e-12 and d["D_eff"] == d["unique_tokens"] < b["tokens"], d
+c = p["corpus"]["dedup"]
+assert c["near_dup_docs"] == 1 and c["overlap"] == [{"shard_a": 0, "shard_b": 1, "docs": 2}], c
+assert "dup_line_frac" in b["repetition"] and b["repetition"]["docs"] == 6
+PY
 echo "ok"
