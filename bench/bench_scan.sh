@@ -55,7 +55,7 @@ read -r es em < <(measure "ent '$W/all.bin' > /dev/null")
 read -r ws wm < <(measure "wc -w '$W/all.bin' > /dev/null")
 read -r ps pm < <(measure "$EP scan '$W/plain' --threads $T -q -o '$W/p.json'")
 echo
-echo "peer and default scan (byte tokenizer, probes: counts, unigram, zstd-3 + zstd-19 on 1/8, exact dedup)"
+echo "peer and default scan (byte tokenizer, probes: counts, unigram, zstd-3 + zstd-19 on 1/32, exact dedup)"
 row "zstd -3 -T$T" "$zs" "$zm" "$zs"
 row "ent" "$es" "$em" "$zs"
 row "wc -w" "$ws" "$wm" "$zs"

@@ -22,11 +22,11 @@ void ep_scan_config_default(ep_scan_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
     ep_reader_config_default(&cfg->reader);
-    cfg->tokenizer = "byte";
+    cfg->tokenizer = "cl100k_base";
     cfg->batch_bytes = (size_t)4 << 20;
     cfg->zstd_level = 3;
     cfg->zstd_strong_level = 19;
-    cfg->zstd_strong_fraction = 0.125;
+    cfg->zstd_strong_fraction = 1.0 / 32;
     cfg->heldout_fraction = 0.1;
     cfg->lm_tokens = 1u << 16;
     cfg->verbose = 1;
@@ -445,6 +445,7 @@ ep_status ep_scan(const char *const *inputs, size_t n_inputs, const ep_scan_conf
         u->env_shard.tok = u->env_corpus.tok = tok;
         u->env_shard.mem_bytes = u->env_corpus.mem_bytes = share / (uint64_t)(c.nthreads + 2);
         u->env_corpus.is_corpus = 1;
+        u->env_shard.nthreads = u->env_corpus.nthreads = c.nthreads;
         if (reg[i]->flags & EP_PROBE_NEEDS_TOKENS) c.need_tokens = 1;
         u->corpus = reg[i]->create(&u->env_corpus);
         if (!u->corpus) { st = ep_error_set(err, EP_ERR_NOMEM, "out of memory"); goto done; }

@@ -36,13 +36,21 @@ static int strong_enabled(const ep_scan_config *cfg)
     return cfg->zstd_strong_level > 0 && cfg->zstd_strong_level != cfg->zstd_level;
 }
 
-static int zstream_init(zstream *z, int level, int window_log)
+/* nworkers >= 1 puts zstd in its multithreaded mode, whose output does not depend on the number
+ * of workers (checked: zstd -T1, -T2, -T4 write identical frames), so results stay independent of
+ * --threads while compression runs in zstd's own threads, off the scan's ordered lane. */
+static int zstream_init(zstream *z, int level, int window_log, int nworkers)
 {
     z->level = level;
     z->cctx = ZSTD_createCCtx();
     if (!z->cctx) return -1;
     ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_compressionLevel, level);
     ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_checksumFlag, 1);
+    if (ZSTD_isError(ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_nbWorkers, nworkers < 1 ? 1 : nworkers))) {
+        ZSTD_freeCCtx(z->cctx); /* a libzstd without threads would give different frames: refuse */
+        z->cctx = NULL;
+        return -1;
+    }
     if (window_log) {
         ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_enableLongDistanceMatching, 1);
         ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_windowLog, window_log);
@@ -60,7 +68,7 @@ static void *create_common(const ep_probe_env *env, int level, double fraction)
     s->threshold = fraction >= 1.0 ? UINT64_MAX : (uint64_t)(fraction * 18446744073709551616.0);
     if (env->is_corpus) return s; /* the corpus state only sums shard figures */
     s->out = malloc(OUT_CAP);
-    if (!s->out || zstream_init(&s->z, level, env->cfg->zstd_long)) {
+    if (!s->out || zstream_init(&s->z, level, env->cfg->zstd_long, env->nthreads)) {
         ZSTD_freeCCtx(s->z.cctx);
         free(s->out);
         free(s);

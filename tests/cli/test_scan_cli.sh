@@ -19,9 +19,9 @@ check "bad option value is usage error (2)" '[ $rc2 = 2 ]'
 check "unknown command is usage error (2)" '[ $rc3 = 2 ]'
 
 # the bundled corpora
-"$EP" scan "$SRC/corpora" -q -o "$T/p.json"
+"$EP" scan "$SRC/corpora" -q -o "$T/p.json"   # default tokenizer: cl100k_base
 check "corpora profile has the contract keys" "jq_py $T/p.json \"
-assert p['schema'] == 'entroprof.profile/1' and p['tokenizer'] == 'byte'
+assert p['schema'] == 'entroprof.profile/1' and p['tokenizer'] == 'cl100k_base' and p['vocab_size'] == 100277
 for s in p['shards'] + [p['corpus']]:
     for k in ['docs', 'bytes', 'tokens', 'estimates', 'entropy', 'dedup', 'flags', 'counters']: assert k in s, k
     for e in s['estimates'].values():
