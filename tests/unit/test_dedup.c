@@ -455,7 +455,7 @@ static void near_dedup_probe_is_deterministic_and_cross_shard(void **state)
     corpus c;
     corpus_make(&c);
     const ep_probe_vtable *vt = &ep_probe_near_dedup;
-    ep_probe_env env = {NULL, NULL, 64u << 20, 0};
+    ep_probe_env env = {.mem_bytes = 64u << 20};
     ep_probe_env cenv = env;
     cenv.is_corpus = 1;
     /* shard a = bases + exact copies (indices 0..359); shard b = the near copies */
@@ -531,7 +531,7 @@ static void repetition_counts_follow_gopher_definitions(void **state)
     ep_repetition_scratch_free(s);
 
     const ep_probe_vtable *vt = &ep_probe_repetition;
-    ep_probe_env env = {NULL, NULL, 0, 0};
+    ep_probe_env env = {.mem_bytes = 0};
     void *a = vt->create(&env), *b = vt->create(&env);
     ep_doc d1 = mkdoc("ab\nab\ncd", 0), d2 = mkdoc("x\ny", 1);
     vt->observe(a, &d1, NULL, 0);
