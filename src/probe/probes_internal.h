@@ -10,4 +10,7 @@ extern const ep_probe_vtable ep_probe_compress;    /* compress.c: zstd fast leve
 extern const ep_probe_vtable ep_probe_compress_strong; /* compress.c: zstd strong level on a sample (ordered) */
 extern const ep_probe_vtable ep_probe_exact_dedup; /* exact_dedup.c: XXH3-128 exact duplicates */
 
+extern const ep_probe_vtable ep_probe_near_dedup; /* near_dedup.c: MinHash LSH near duplicates, dedup-aware figures */
+extern const ep_probe_vtable ep_probe_repetition; /* repetition.c: Gopher repetition signals */
+
 #endif

@@ -7,6 +7,8 @@ static const ep_probe_vtable *const registry[] = {
     &ep_probe_compress,
     &ep_probe_compress_strong,
     &ep_probe_exact_dedup,
+    &ep_probe_near_dedup,
+    &ep_probe_repetition,
 };
 
 const ep_probe_vtable *const *ep_probe_registry(size_t *n)
