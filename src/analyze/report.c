@@ -169,36 +169,51 @@ static void sec_ladder(FILE *f, int html, const ep_jv *shards)
     free(und);
 }
 
+static int is_ladder_key(const char *key)
+{
+    return !strncmp(key, "ngram_grassberger_h", 19) || !strncmp(key, "ngram_plugin_h", 14);
+}
+
+/* One row per shard, one column per estimator (ladder orders are in the ladder section), all in
+ * bits per byte so that token- and byte-based estimators compare; kind as a prefix. */
 static void sec_estimators(FILE *f, int html, const ep_jv *shards)
 {
-    heading(f, html, 2, "Estimator comparison");
-    para(f, html, "Every estimate in the profile, in its own unit (bpt = bits/token, bpb = bits/byte); "
-                  "kind: = point, <= upper bound, >= lower bound.");
-    static const char *const cols[] = {"shard", "estimator", "value", "unit", "kind", "bits/byte", "sample tokens"};
-    ep_tab t;
-    ep_tab_begin(&t, f, html, cols, 7);
-    size_t rows = 0;
+    heading(f, html, 2, "Estimator comparison (bits per byte)");
+    para(f, html, "Each estimator converted to bits per byte (bits/token x tokens / bytes on the same text). "
+                  "'<=' marks an upper bound, '>=' a lower bound, no mark a point estimate; '-' = estimator absent. "
+                  "n-gram orders are in the ladder above.");
+    const char *keys[64];
+    size_t nk = 0;
     for (size_t i = 0; i < ep_jv_len(shards); i++) {
-        const ep_jv *s = ep_jv_at(shards, i), *ests = ep_jv_get(s, "estimates");
-        for (size_t k = 0; k < ep_jv_len(ests); k++) {
-            const ep_jv *e = ep_jv_at(ests, k);
-            const char *kind = ep_jv_as_str(ep_jv_get(e, "kind")), *unit = ep_jv_as_str(ep_jv_get(e, "unit"));
-            ep_tab_str(&t, 0, shard_name(s));
-            ep_tab_str(&t, 1, ep_jv_key_at(ests, k));
-            ep_tab_num(&t, 2, ep_jv_get(e, "value"), "%.4f");
-            ep_tab_str(&t, 3, unit && !strcmp(unit, "bits_per_token") ? "bpt"
-                              : unit && !strcmp(unit, "bits_per_byte") ? "bpb" : unit);
-            ep_tab_str(&t, 4, !kind ? "-" : !strcmp(kind, "upper_bound") ? "<=" : !strcmp(kind, "lower_bound") ? ">=" : "=");
+        const ep_jv *ests = ep_jv_get(ep_jv_at(shards, i), "estimates");
+        for (size_t k = 0; k < ep_jv_len(ests) && nk < 63; k++) {
+            const char *key = ep_jv_key_at(ests, k);
+            int seen = is_ladder_key(key);
+            for (size_t q = 0; q < nk && !seen; q++) seen = !strcmp(keys[q], key);
+            if (!seen) keys[nk++] = key;
+        }
+    }
+    if (!nk) { para(f, html, "No estimates in this profile."); return; }
+    const char *cols[65];
+    cols[0] = "shard";
+    for (size_t q = 0; q < nk; q++) cols[q + 1] = keys[q];
+    ep_tab t;
+    ep_tab_begin(&t, f, html, cols, (int)nk + 1);
+    for (size_t i = 0; i < ep_jv_len(shards); i++) {
+        const ep_jv *s = ep_jv_at(shards, i);
+        ep_tab_str(&t, 0, shard_name(s));
+        for (size_t q = 0; q < nk; q++) {
+            const ep_jv *e = ep_jv_get(ep_jv_get(s, "estimates"), keys[q]);
+            const char *kind = ep_jv_as_str(ep_jv_get(e, "kind"));
             double bpb;
-            char cell[32] = "-";
-            if (ep_analyze_shard_entropy(s, ep_jv_key_at(ests, k), 1, &bpb)) snprintf(cell, sizeof cell, "%.4f", bpb);
-            ep_tab_str(&t, 5, cell);
-            ep_tab_num(&t, 6, ep_jv_get(e, "sample_tokens"), "%.0f");
-            rows++;
+            char cell[48] = "-";
+            if (e && ep_analyze_shard_entropy(s, keys[q], 1, &bpb))
+                snprintf(cell, sizeof cell, "%s%.4f", !kind ? "" : !strcmp(kind, "upper_bound") ? "<= "
+                                                       : !strcmp(kind, "lower_bound") ? ">= " : "", bpb);
+            ep_tab_str(&t, (int)q + 1, cell);
         }
     }
     ep_tab_end(&t);
-    if (!rows) para(f, html, "No estimates in this profile.");
 }
 
 static void sec_dedup(FILE *f, int html, const ep_jv *shards)
