@@ -78,6 +78,8 @@ static ep_jv *shard_row(const ep_jv *shard, const ep_rank_config *cfg, double h,
     ep_jv_set(row, "value", ep_jv_num(h));
     const char *method = cfg->by ? cfg->by : ep_jv_as_str(ep_jv_path(shard, "entropy.method"));
     if (method) ep_jv_set(row, "method", ep_jv_str(method));
+    const char *kind = method ? ep_jv_as_str(ep_jv_get(ep_jv_get(ep_jv_get(shard, "estimates"), method), "kind")) : NULL;
+    if (kind) ep_jv_set(row, "kind", ep_jv_str(kind));
     double lo, hi, v;
     brackets(shard, cfg->bits_per_byte, &lo, &hi);
     if (isfinite(lo)) ep_jv_set(row, "lower", ep_jv_num(lo));
@@ -113,10 +115,12 @@ static ep_jv *shard_row(const ep_jv *shard, const ep_rank_config *cfg, double h,
     double tol = cfg->disagree_tol_bits;
     if (isfinite(lo) && isfinite(hi) && hi < lo - tol)
         add_flag(flags, "estimates_disagree", "an upper bound (%.3f) is below a lower bound (%.3f)", hi, lo);
-    else if (isfinite(hi) && h > hi + tol)
-        add_flag(flags, "estimates_disagree", "headline %.3f above the tightest upper bound %.3f", h, hi);
-    else if (isfinite(lo) && h < lo - tol)
-        add_flag(flags, "estimates_disagree", "headline %.3f below the tightest lower bound %.3f", h, lo);
+    /* The ranked value itself must sit inside the bracket, on the side its kind allows: an upper
+     * bound may exceed other upper bounds (it is only looser), but not fall below a lower bound. */
+    else if (isfinite(hi) && h > hi + tol && !(kind && !strcmp(kind, "upper_bound")))
+        add_flag(flags, "estimates_disagree", "ranked value %.3f above the tightest upper bound %.3f", h, hi);
+    else if (isfinite(lo) && h < lo - tol && !(kind && !strcmp(kind, "lower_bound")))
+        add_flag(flags, "estimates_disagree", "ranked value %.3f below the tightest lower bound %.3f", h, lo);
     if (sample >= 0 && sample < cfg->min_sample_tokens)
         add_flag(flags, "small_sample", "%.0f sample tokens < %.0f: not comparable with larger shards", sample,
                  cfg->min_sample_tokens);
