@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The main job: set up, build, and profile the bundled corpora/ into reports/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+mkdir -p reports
+./build/entroprof scan corpora --tokenizer "${EP_TOKENIZER:-byte}" -o reports/profile.json | tee reports/ranking.tsv
+echo "main: wrote reports/profile.json and reports/ranking.tsv"
