@@ -48,9 +48,10 @@ static void add_flag(ep_jv *flags, const char *name, const char *fmt, double a, 
 /* Observed vocabulary size, where a probe reported it. */
 static int distinct_tokens(const ep_jv *shard, double *k)
 {
-    static const char *const keys[] = {"estimates.unigram_plugin.distinct",
-                                       "estimates.unigram_grassberger.distinct", "counters.distinct_tokens"};
-    for (size_t i = 0; i < 3; i++)
+    static const char *const keys[] = {"estimates.unigram_plugin.types", "estimates.unigram_grassberger.types",
+                                       "estimates.unigram_plugin.distinct", "estimates.unigram_grassberger.distinct",
+                                       "counters.distinct_tokens"};
+    for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         if (num(shard, keys[i], k) && *k >= 2) return 1;
     return 0;
 }
@@ -88,7 +89,15 @@ static ep_jv *shard_row(const ep_jv *shard, const ep_rank_config *cfg, double h,
     if (method) {
         char key[300];
         snprintf(key, sizeof key, "estimates.%s.sample_tokens", method);
-        if (num(shard, key, &sample)) ep_jv_set(row, "sample_tokens", ep_jv_num(sample));
+        if (!num(shard, key, &sample) || sample <= 0) {
+            /* Byte-based estimators (zstd) report sample_tokens 0 and their input bytes instead:
+             * convert bytes to tokens with the shard's own tokens/bytes. */
+            double in_bytes, tok, byt;
+            snprintf(key, sizeof key, "estimates.%s.input_bytes", method);
+            sample = num(shard, key, &in_bytes) && num(shard, "tokens", &tok) && num(shard, "bytes", &byt) && byt > 0
+                         ? in_bytes * tok / byt : -1;
+        }
+        if (sample >= 0) ep_jv_set(row, "sample_tokens", ep_jv_num(sample));
     }
     if (num(shard, "tokens", &v)) ep_jv_set(row, "tokens", ep_jv_num(v));
     if (num(shard, "bytes", &v)) ep_jv_set(row, "bytes", ep_jv_num(v));
@@ -108,8 +117,15 @@ static ep_jv *shard_row(const ep_jv *shard, const ep_rank_config *cfg, double h,
         inv / bytes > cfg->max_invalid_per_byte)
         add_flag(flags, "not_text", "%.4f invalid UTF-8 repairs per byte > %.4f", inv / bytes,
                  cfg->max_invalid_per_byte);
+    /* Low entropy is proven by any upper bound below the threshold (a loose headline such as a
+     * unigram entropy would hide boilerplate that a compressor exposes). */
+    double hi_bpb = INFINITY, lo_bpb;
+    brackets(shard, 1, &lo_bpb, &hi_bpb);
     if (have_bpb && bpb < cfg->min_bpb)
         add_flag(flags, "low_entropy", "%.3f bits/byte < %.3f (boilerplate, templates, tables)", bpb, cfg->min_bpb);
+    else if (hi_bpb < cfg->min_bpb)
+        add_flag(flags, "low_entropy", "an upper bound of %.3f bits/byte < %.3f (boilerplate, templates, tables)",
+                 hi_bpb, cfg->min_bpb);
     if (dup > cfg->max_dup_fraction)
         add_flag(flags, "high_duplicates", "%.3f of documents are duplicates > %.3f", dup, cfg->max_dup_fraction);
     double tol = cfg->disagree_tol_bits;
