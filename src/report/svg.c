@@ -58,8 +58,19 @@ void ep_svg_bar_chart(FILE *f, const char *title, const ep_svg_bar *b, size_t n,
     fputs("</text>\n", f);
     for (size_t i = 0; i < n; i++) {
         double y = top + row * (double)i, w = width * (b[i].value > 0 ? b[i].value : 0) / xmax;
-        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" class=\"lab\" text-anchor=\"end\">", left - 6, y + 15);
+        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" class=\"lab\" text-anchor=\"end\"><title>", left - 6, y + 15);
         ep_html_escape(f, b[i].label);
+        fputs("</title>", f);
+        /* long paths: keep the tail (the file name), which is what tells shards apart */
+        size_t len = b[i].label ? strlen(b[i].label) : 0;
+        if (len > 38) {
+            const char *tail = b[i].label + len - 36;
+            while ((*tail & 0xC0) == 0x80) tail++; /* do not cut a UTF-8 sequence */
+            fputs("\xE2\x80\xA6", f);          /* ellipsis */
+            ep_html_escape(f, tail);
+        } else {
+            ep_html_escape(f, b[i].label);
+        }
         fprintf(f, "</text><rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"><title>%.4f</title></rect>",
                 left, y + 3, w, row - 6, b[i].group ? "#d62728" : "#1f77b4", b[i].value);
         if (isfinite(b[i].lo) || isfinite(b[i].hi)) {
