@@ -41,7 +41,8 @@ extern "C" {
  *  (bits_per_byte = bits_per_token * tokens / bytes, both counted on the same text).
  *  @return 1 and *value on success, 0 when absent (nothing is invented). */
 int ep_analyze_shard_entropy(const ep_jv *shard, const char *by, int want_bits_per_byte, double *value);
-/** Dedup-aware token count of a shard/corpus: dedup.D_eff, else dedup.unique_tokens, else tokens.
+/** Dedup-aware token count of a shard/corpus: dedup.D_eff, else dedup.unique_tokens, else
+ *  tokens x (1 - dedup.exact_dup_bytes / bytes), else tokens.
  *  *source names the key used. @return 0 when none is present. */
 int ep_analyze_unique_tokens(const ep_jv *shard, double *tokens, const char **source);
 

@@ -50,14 +50,25 @@ int ep_analyze_shard_entropy(const ep_jv *shard, const char *by, int want_bits_p
 
 int ep_analyze_unique_tokens(const ep_jv *shard, double *tokens, const char **source)
 {
-    static const char *const keys[] = {"dedup.D_eff", "dedup.unique_tokens", "tokens"};
-    for (size_t i = 0; i < 3; i++) {
-        double v;
+    static const char *const keys[] = {"dedup.D_eff", "dedup.unique_tokens"};
+    double v, dup_bytes, bytes;
+    for (size_t i = 0; i < 2; i++) {
         if (num_at(shard, keys[i], &v) && v >= 0) {
             *tokens = v;
             if (source) *source = keys[i];
             return 1;
         }
     }
-    return 0;
+    if (!num_at(shard, "tokens", &v) || v < 0) return 0;
+    /* Exact-dedup only: remove the duplicate documents' share of the bytes from the tokens (exact
+     * for byte tokens, proportional otherwise). */
+    if (num_at(shard, "dedup.exact_dup_bytes", &dup_bytes) && num_at(shard, "bytes", &bytes) && bytes > 0 &&
+        dup_bytes >= 0 && dup_bytes <= bytes) {
+        *tokens = v * (1.0 - dup_bytes / bytes);
+        if (source) *source = "tokens x (1 - dedup.exact_dup_bytes / bytes)";
+        return 1;
+    }
+    *tokens = v;
+    if (source) *source = "tokens";
+    return 1;
 }

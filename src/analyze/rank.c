@@ -104,6 +104,8 @@ static ep_jv *shard_row(const ep_jv *shard, const ep_rank_config *cfg, double h,
     double dup = -1;
     if (num(shard, "dedup.dup_fraction_docs", &dup)) ep_jv_set(row, "dup_fraction_docs", ep_jv_num(dup));
 
+    const ep_jv *sf = ep_jv_get(shard, "flags"); /* the scan's own notes (informational) */
+    if (ep_jv_len(sf)) ep_jv_set(row, "scan_flags", ep_jv_clone(sf));
     ep_jv *flags = ep_jv_set(row, "flags", ep_jv_arr());
     double bpb, htok, k, inv, bytes;
     int have_bpb = ep_analyze_shard_entropy(shard, cfg->by, 1, &bpb);

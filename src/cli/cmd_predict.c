@@ -34,6 +34,7 @@ int cmd_predict(int argc, char **argv)
 {
     ep_predict_config cfg = ep_predict_config_default();
     const char *path = NULL, *by = NULL, *v;
+    char h_source[300] = "", d_source[300] = "";
     double h = -1, l = -1, x;
     int nats = 0, json = 0, have_l = 0, have_h = 0;
     for (int i = 1; i < argc; i++) {
@@ -98,6 +99,12 @@ int cmd_predict(int argc, char **argv)
                 return EP_EXIT_USAGE;
             }
             if (nats) h *= EP_LN2; /* the profile is in bits; --nats only applies to what is typed */
+            const char *m = by ? by : ep_jv_as_str(ep_jv_path(corpus, "entropy.method"));
+            char key[256];
+            snprintf(key, sizeof key, "estimates.%s.kind", m ? m : "");
+            const char *kind = by ? ep_jv_as_str(ep_jv_path(corpus, key)) : ep_jv_as_str(ep_jv_path(corpus, "entropy.kind"));
+            snprintf(h_source, sizeof h_source, "%s: corpus %s (%s)%s", path, by ? by : "entropy", m ? m : "?",
+                     kind && !strcmp(kind, "upper_bound") ? ", an upper bound: H - L may be overstated" : "");
         }
         double u;
         const char *src = NULL;
@@ -108,7 +115,7 @@ int cmd_predict(int argc, char **argv)
                 return EP_EXIT_USAGE;
             }
             cfg.tokens = u;
-            if (!json) fprintf(stderr, "predict: D = %.6g tokens from the profile's corpus %s\n", u, src);
+            snprintf(d_source, sizeof d_source, "%s: corpus %s", path, src);
         }
         if (cfg.unique_tokens <= 0 && ep_analyze_unique_tokens(corpus, &u, &src) && u > 0 && strcmp(src, "tokens"))
             cfg.unique_tokens = u;
@@ -123,6 +130,11 @@ int cmd_predict(int argc, char **argv)
         fprintf(stderr, "predict: refused: %s\n", err.msg);
         return EP_EXIT_USAGE;
     }
+    ep_jv *in = ep_jv_child(res, "inputs");
+    if (h_source[0]) ep_jv_set(in, "h_source", ep_jv_str(h_source));
+    if (d_source[0]) ep_jv_set(in, "tokens_source", ep_jv_str(d_source));
+    if (!json && h_source[0]) printf("H from %s\n", h_source);
+    if (!json && d_source[0]) printf("D from %s\n", d_source);
     if (json) { ep_jv_write(res, stdout, 2); fputc('\n', stdout); }
     else ep_predict_write_text(res, stdout);
     ep_jv_free(res);

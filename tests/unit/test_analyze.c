@@ -292,6 +292,11 @@ static void shard_entropy_converts_units_and_never_invents(void **state)
     assert_true(ep_analyze_unique_tokens(s, &v, &src));
     assert_string_equal(src, "tokens");
     ep_jv_free(s);
+    const char *txt2 = "{\"tokens\":500,\"bytes\":1000,\"dedup\":{\"exact_dup_bytes\":250}}";
+    s = ep_jv_parse(txt2, strlen(txt2), &err);
+    assert_true(ep_analyze_unique_tokens(s, &v, &src));
+    assert_near(v, 375.0, 1e-12); /* 500 x (1 - 250/1000) */
+    ep_jv_free(s);
 }
 
 static char *slurp(const char *path)
