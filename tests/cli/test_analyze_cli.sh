@@ -94,6 +94,8 @@ expect_rc 0 "$EP" report "$FX/minimal.json" -o "$OUT/rep2" --target-loss 0.5
 grep -q 'Not available' "$OUT/rep2/report.md" || fail "report: minimal profile predict note"
 expect_rc 2 "$EP" report "$FX/planted.json"
 expect_rc 3 "$EP" report "$OUT/nope.json" -o "$OUT/rep3"
+expect_rc 0 "$EP" report --help
+expect_rc 0 "$EP" help predict
 
 if [ "$fails" -ne 0 ]; then echo "$fails failure(s)"; exit 1; fi
 echo "ok: analyze CLI"
