@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/cli_util.h"
@@ -25,11 +26,12 @@ static const char *USAGE =
     "  --id-field PATH            JSONL id field reported by dedup (default id)\n"
     "  --max-doc-bytes SIZE       cut longer documents, counted (default 64M)\n"
     "tokens and estimators:\n"
-    "  --tokenizer NAME|PATH      byte | char | word | a BPE name or vocabulary file (default byte)\n"
+    "  --tokenizer NAME|PATH      cl100k_base (default) | o200k_base | r50k_base | byte | char | word,\n"
+    "                             or a tiktoken / tokenizer.json vocabulary file\n"
     "  --zstd-level N             compression bound level, 1..22 (default 3)\n"
     "  --zstd-strong-level N      strong compression bound level, 0 = off (default 19)\n"
     "  --zstd-strong-fraction F   fraction of documents (by content hash) for the strong level\n"
-    "                             (default 0.125)\n"
+    "                             (default 0.03125 = 1/32)\n"
     "  --long[=WLOG]              zstd long-distance matching, window 2^WLOG (default 27)\n"
     "  --ngram-order K            n-gram ladder order (default 8 for byte/char, 5 otherwise)\n"
     "  --heldout-fraction F       documents held out by content hash (default 0.1)\n"
@@ -44,7 +46,7 @@ static const char *USAGE =
     "  --batch-bytes SIZE         text per work batch (default 4M); results do not depend on it\n"
     "  --compact                  compact JSON instead of indented\n"
     "  -q, --quiet                no progress, no table\n"
-    "  -v, --verbose              timings on stderr\n"
+    "  -v, --verbose              elapsed time, throughput and memory budget on stderr\n"
     "exit status: 0 ok, 1 some shard failed (profile written, failures inside),\n"
     "             2 bad usage, 3 fatal error (nothing written)\n";
 
@@ -192,7 +194,10 @@ int cmd_scan(int argc, char **argv)
     ep_error_clear(&err);
     ep_jv *profile = NULL;
     size_t failed = 0;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     ep_status st = ep_scan((const char *const *)(argv + optind), (size_t)(argc - optind), &cfg, &profile, &failed, &err);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
     if (st != EP_OK) {
         fprintf(stderr, "entroprof scan: %s\n", err.msg[0] ? err.msg : ep_strerror(st));
         return EP_EXIT_FATAL;
@@ -217,7 +222,17 @@ int cmd_scan(int argc, char **argv)
             fprintf(stderr, "entroprof scan: %s: %s\n", ep_jv_as_str(ep_jv_get(s, "path")),
                     ep_jv_as_str(ep_jv_get(s, "error")));
     }
-    (void)verbose;
+    if (verbose) {
+        char tbuf[16];
+        double secs = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+        double dec = ep_jv_as_num(ep_jv_path(profile, "corpus.counters.decoded_bytes"), 0);
+        double raw = ep_jv_as_num(ep_jv_path(profile, "corpus.counters.input_bytes"), 0);
+        fprintf(stderr, "entroprof scan: %.2f s, %.1f MB decoded (%.1f MB/s), %.1f MB read (%.1f MB/s), threads: %s\n",
+                secs, dec / 1e6, secs > 0 ? dec / 1e6 / secs : 0, raw / 1e6, secs > 0 ? raw / 1e6 / secs : 0,
+                cfg.threads ? (snprintf(tbuf, sizeof tbuf, "%d", cfg.threads), tbuf) : "all cores");
+        if (cfg.mem_bytes) fprintf(stderr, "entroprof scan: memory budget %.0f MiB\n", (double)cfg.mem_bytes / 1048576);
+        else fprintf(stderr, "entroprof scan: memory budget: default (1/4 of physical RAM)\n");
+    }
     ep_jv_free(profile);
     return failed ? EP_EXIT_SHARD_FAILED : EP_EXIT_OK;
 bad:

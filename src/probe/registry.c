@@ -5,6 +5,7 @@ static const ep_probe_vtable *const registry[] = {
     &ep_probe_counts,
     &ep_probe_unigram,
     &ep_probe_compress,
+    &ep_probe_compress_strong,
     &ep_probe_exact_dedup,
 };
 

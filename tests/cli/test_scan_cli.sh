@@ -19,9 +19,9 @@ check "bad option value is usage error (2)" '[ $rc2 = 2 ]'
 check "unknown command is usage error (2)" '[ $rc3 = 2 ]'
 
 # the bundled corpora
-"$EP" scan "$SRC/corpora" -q -o "$T/p.json"
+"$EP" scan "$SRC/corpora" -q -o "$T/p.json"   # default tokenizer: cl100k_base
 check "corpora profile has the contract keys" "jq_py $T/p.json \"
-assert p['schema'] == 'entroprof.profile/1' and p['tokenizer'] == 'byte'
+assert p['schema'] == 'entroprof.profile/1' and p['tokenizer'] == 'cl100k_base' and p['vocab_size'] == 100277
 for s in p['shards'] + [p['corpus']]:
     for k in ['docs', 'bytes', 'tokens', 'estimates', 'entropy', 'dedup', 'flags', 'counters']: assert k in s, k
     for e in s['estimates'].values():
@@ -32,12 +32,12 @@ for s in p['shards']: assert s['status'] == 'ok' and s['path']
 
 # compression equals the zstd CLI on the same bytes (line split of a file without blank lines/CR)
 sed 's/\r$//' "$SRC/corpora/books/alice29.txt" | grep -v '^$' > "$T/lines.txt"
-"$EP" scan --split line --probes compress -q -o "$T/z.json" "$T/lines.txt"
+"$EP" scan --split line --probes compress,compress_strong -q -o "$T/z.json" "$T/lines.txt"
 ours=$(jq_py "$T/z.json" "print(p['shards'][0]['estimates']['zstd_3']['compressed_bytes'])")
 theirs=$(zstd -3 -c < "$T/lines.txt" | wc -c)
 check "zstd_3 compressed bytes equal zstd -3 ($ours vs $theirs)" '[ "$ours" = "$theirs" ]'
 ours19=$(jq_py "$T/z.json" "print(p['shards'][0]['estimates']['zstd_19']['input_bytes'])")
-"$EP" scan --split line --probes compress --zstd-strong-fraction 1 -q -o "$T/z19.json" "$T/lines.txt"
+"$EP" scan --split line --probes compress,compress_strong --zstd-strong-fraction 1 -q -o "$T/z19.json" "$T/lines.txt"
 o19=$(jq_py "$T/z19.json" "print(p['shards'][0]['estimates']['zstd_19']['compressed_bytes'])")
 t19=$(zstd -19 -c < "$T/lines.txt" | wc -c)
 check "zstd_19 on the full stream equals zstd -19 ($o19 vs $t19)" '[ "$o19" = "$t19" ]'

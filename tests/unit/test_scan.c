@@ -70,6 +70,7 @@ static ep_jv *scan(const char *const *inputs, size_t n, int threads, size_t batc
     cfg.threads = threads;
     cfg.batch_bytes = batch;
     cfg.reader.split = EP_SPLIT_LINE;
+    cfg.tokenizer = "byte";
     cfg.zstd_strong_level = 0;
     ep_jv *profile = NULL;
     ep_error err;
