@@ -54,6 +54,8 @@ typedef struct {
     int bits_per_byte;         /**< 1: rank in bits per byte (default; comparable across tokenizers) */
     double max_bpb;            /**< flag near_max_entropy above this (bits/byte), default 7.5 */
     double max_vocab_frac;     /**< flag near_max_entropy when H_token >= frac*log2(distinct), 0.9 */
+    double max_upper_bpb;      /**< flag near_max_entropy when even the tightest upper bound is at or
+                                    above this (bits/byte): incompressible data, default 5.5 */
     double max_invalid_per_byte; /**< flag not_text when counters.invalid_utf8/bytes above, 0.01 */
     double min_bpb;            /**< flag low_entropy below this (bits/byte), default 0.5 */
     double max_dup_fraction;   /**< flag high_duplicates when dedup.dup_fraction_docs above, 0.3 */

@@ -20,6 +20,7 @@ ep_rank_config ep_rank_config_default(void)
     c.bits_per_byte = 1;
     c.max_bpb = 7.5;
     c.max_vocab_frac = 0.9;
+    c.max_upper_bpb = 5.5;
     c.max_invalid_per_byte = 0.01;
     c.min_bpb = 0.5;
     c.max_dup_fraction = 0.3;
@@ -107,12 +108,21 @@ static ep_jv *shard_row(const ep_jv *shard, const ep_rank_config *cfg, double h,
     const ep_jv *sf = ep_jv_get(shard, "flags"); /* the scan's own notes (informational) */
     if (ep_jv_len(sf)) ep_jv_set(row, "scan_flags", ep_jv_clone(sf));
     ep_jv *flags = ep_jv_set(row, "flags", ep_jv_arr());
-    double bpb, htok, k, inv, bytes;
+    double bpb, htok, k, inv, bytes, ntok;
     int have_bpb = ep_analyze_shard_entropy(shard, cfg->by, 1, &bpb);
+    /* Tightest upper bound in bits/byte: compressors and code lengths, whatever the tokenizer. */
+    double hi_bpb = INFINITY, lo_bpb;
+    brackets(shard, 1, &lo_bpb, &hi_bpb);
     if (have_bpb && bpb > cfg->max_bpb)
         add_flag(flags, "near_max_entropy", "%.3f bits/byte > %.3f (8 is uniform random bytes)", bpb, cfg->max_bpb);
+    else if (isfinite(hi_bpb) && hi_bpb >= cfg->max_upper_bpb)
+        add_flag(flags, "near_max_entropy",
+                 "no estimator gets below %.3f bits/byte (>= %.3f): encoded or random data, not natural text",
+                 hi_bpb, cfg->max_upper_bpb);
+    /* Only for a well-sampled unigram (N >= 100 K): with few tokens per type every distribution
+     * looks uniform. */
     else if (ep_analyze_shard_entropy(shard, cfg->by, 0, &htok) && distinct_tokens(shard, &k) &&
-             htok >= cfg->max_vocab_frac * log2(k))
+             num(shard, "tokens", &ntok) && ntok >= 100.0 * k && htok >= cfg->max_vocab_frac * log2(k))
         add_flag(flags, "near_max_entropy", "%.3f bits/token is near log2(observed vocabulary) = %.3f", htok,
                  log2(k));
     if (num(shard, "counters.invalid_utf8", &inv) && num(shard, "bytes", &bytes) && bytes > 0 &&
@@ -121,8 +131,6 @@ static ep_jv *shard_row(const ep_jv *shard, const ep_rank_config *cfg, double h,
                  cfg->max_invalid_per_byte);
     /* Low entropy is proven by any upper bound below the threshold (a loose headline such as a
      * unigram entropy would hide boilerplate that a compressor exposes). */
-    double hi_bpb = INFINITY, lo_bpb;
-    brackets(shard, 1, &lo_bpb, &hi_bpb);
     if (have_bpb && bpb < cfg->min_bpb)
         add_flag(flags, "low_entropy", "%.3f bits/byte < %.3f (boilerplate, templates, tables)", bpb, cfg->min_bpb);
     else if (hi_bpb < cfg->min_bpb)
@@ -184,6 +192,7 @@ ep_status ep_rank_run(const ep_jv *profile, const ep_rank_config *cfg, ep_jv **o
     ep_jv *th = ep_jv_set(res, "thresholds", ep_jv_obj());
     ep_jv_set(th, "max_bpb", ep_jv_num(cfg->max_bpb));
     ep_jv_set(th, "max_vocab_frac", ep_jv_num(cfg->max_vocab_frac));
+    ep_jv_set(th, "max_upper_bpb", ep_jv_num(cfg->max_upper_bpb));
     ep_jv_set(th, "max_invalid_per_byte", ep_jv_num(cfg->max_invalid_per_byte));
     ep_jv_set(th, "min_bpb", ep_jv_num(cfg->min_bpb));
     ep_jv_set(th, "max_dup_fraction", ep_jv_num(cfg->max_dup_fraction));

@@ -16,6 +16,7 @@ static void usage(FILE *f)
             "thresholds (defaults):\n"
             "  --max-bpb X          near_max_entropy above X bits/byte (7.5)\n"
             "  --max-vocab-frac X   near_max_entropy when H >= X * log2(observed vocabulary) (0.9)\n"
+            "  --max-upper-bpb X    near_max_entropy when no upper bound gets below X bits/byte (5.5)\n"
             "  --max-invalid X      not_text above X invalid UTF-8 repairs per byte (0.01)\n"
             "  --min-bpb X          low_entropy below X bits/byte (0.5)\n"
             "  --max-dup X          high_duplicates above X duplicate document fraction (0.3)\n"
@@ -53,6 +54,7 @@ int cmd_rank(int argc, char **argv)
         }
         THRESH("--max-bpb", max_bpb)
         THRESH("--max-vocab-frac", max_vocab_frac)
+        THRESH("--max-upper-bpb", max_upper_bpb)
         THRESH("--max-invalid", max_invalid_per_byte)
         THRESH("--min-bpb", min_bpb)
         THRESH("--max-dup", max_dup_fraction)

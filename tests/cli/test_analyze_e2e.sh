@@ -25,9 +25,13 @@ para = [p for p in text.split('\n\n') if len(p) > 200][:8]
 open(out + '/dups.txt', 'w').write('\n\n'.join(para[i % 8] for i in range(400)))
 open(out + '/clean.txt', 'w').write(text)
 PY
-"$EP" scan "$OUT/data" --threads 1 -o "$OUT/profile.json" >/dev/null 2>"$OUT/scan.err" || fail "scan failed: $(tail -3 "$OUT/scan.err")"
+for tok in default byte; do
+targ=(); [ "$tok" = default ] || targ=(--tokenizer "$tok")
+"$EP" scan "$OUT/data" "${targ[@]}" --threads 1 -o "$OUT/profile.json" >/dev/null 2>"$OUT/scan.err" \
+    || fail "scan ($tok) failed: $(tail -3 "$OUT/scan.err")"
 "$EP" rank "$OUT/profile.json" --format json >"$OUT/rank.json" || fail "rank failed"
-python3 - "$OUT/rank.json" <<'PY' || fail "rank flags on planted junk"
+echo "tokenizer: $tok"
+python3 - "$OUT/rank.json" <<'PY' || fail "rank flags on planted junk ($tok tokenizer)"
 import json, sys
 d = json.load(open(sys.argv[1]))
 flags = {r['path'].rsplit('/', 1)[1]: {f['flag'] for f in r['flags']} for r in d['flagged']}
@@ -41,6 +45,7 @@ for shard, flag in want.items():
 print('ranked:', ranked, 'flagged:', flags)
 sys.exit(0 if ok else 1)
 PY
+done
 "$EP" predict "$OUT/profile.json" --target-loss 1.0 --json >"$OUT/p.json" || fail "predict on a scanned profile"
 python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d['ic1']['params']>0 else 1)" "$OUT/p.json" \
     || fail "predict JSON"

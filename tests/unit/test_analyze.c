@@ -265,6 +265,13 @@ static void rank_flags_planted_junk(void **state)
     assert_string_equal(ep_jv_as_str(ep_jv_get(ep_jv_at(ranked, 0), "path")), "web/mirrors.txt");
     ep_jv_free(r);
 
+    /* Incompressibility threshold: at 2.0 bits/byte even en-000's best bound (2.21) trips it. */
+    c = ep_rank_config_default();
+    c.max_upper_bpb = 2.0;
+    assert_int_equal(ep_rank_run(prof, &c, &r, &err), EP_OK);
+    assert_true(has_flag(find_row(ep_jv_get(r, "flagged"), "web/en-000.txt"), "near_max_entropy"));
+    ep_jv_free(r);
+
     /* --by an estimator in bits/byte (zstd) converts nothing and ranks what has it. */
     c = ep_rank_config_default();
     c.by = "zstd_19";
