@@ -53,24 +53,28 @@ row() { # name seconds rss ref_seconds
 read -r zs zm < <(measure "zstd -3 -T$T -c '$W/all.bin' > /dev/null")
 read -r es em < <(measure "ent '$W/all.bin' > /dev/null")
 read -r ws wm < <(measure "wc -w '$W/all.bin' > /dev/null")
+read -r fs fm < <(measure "$EP scan '$W/plain' --threads $T -q --tokenizer byte --probes counts,unigram,compress,exact_dedup -o '$W/p.json'")
+read -r bs bm < <(measure "$EP scan '$W/plain' --threads $T -q --tokenizer byte -o '$W/p.json'")
 read -r ps pm < <(measure "$EP scan '$W/plain' --threads $T -q -o '$W/p.json'")
 echo
-echo "peer and default scan (byte tokenizer, probes: counts, unigram, zstd-3 + zstd-19 on 1/32, exact dedup)"
 row "zstd -3 -T$T" "$zs" "$zm" "$zs"
 row "ent" "$es" "$em" "$zs"
 row "wc -w" "$ws" "$wm" "$zs"
-row "entroprof scan (default)" "$ps" "$pm" "$zs"
+row "scan: foundation probes, byte" "$fs" "$fm" "$zs"
+row "scan: all default probes, byte" "$bs" "$bm" "$zs"
+row "scan: default (cl100k_base)" "$ps" "$pm" "$zs"
+echo "(foundation probes = counts, unigram, zstd-3, exact dedup; the default adds the zstd-19 sample,"
+echo " near-duplicates, repetition and every estimator merged since, with the cl100k_base tokenizer)"
 echo
-echo "where the time goes (each run: counts + the named probe; differences to counts alone)"
-read -r cs cm < <(measure "$EP scan '$W/plain' --threads $T -q --probes counts -o '$W/p.json'")
+echo "where the time goes (byte tokenizer; each run: counts + the named probe; compare with counts alone)"
+read -r cs cm < <(measure "$EP scan '$W/plain' --threads $T -q --tokenizer byte --probes counts -o '$W/p.json'")
 row "counts only (read+tokenize+count)" "$cs" "$cm" "$zs"
-for pr in unigram compress exact_dedup; do
-  read -r s m < <(measure "$EP scan '$W/plain' --threads $T -q --probes counts,$pr -o '$W/p.json'")
+for pr in $("$EP" scan --list-probes 2>/dev/null || echo unigram compress compress_strong exact_dedup near_dedup repetition); do
+  [ "$pr" = counts ] && continue
+  read -r s m < <(measure "$EP scan '$W/plain' --threads $T -q --tokenizer byte --probes counts,$pr -o '$W/p.json'")
   row "counts + $pr" "$s" "$m" "$zs"
 done
-read -r s m < <(measure "$EP scan '$W/plain' --threads $T -q --zstd-strong-level 0 -o '$W/p.json'")
-row "default without zstd-19 sample" "$s" "$m" "$zs"
-for tok in word char; do
-  read -r s m < <(measure "$EP scan '$W/plain' --threads $T -q --tokenizer $tok -o '$W/p.json'")
-  row "default, --tokenizer $tok" "$s" "$m" "$zs"
+for tok in word char cl100k_base; do
+  read -r s m < <(measure "$EP scan '$W/plain' --threads $T -q --tokenizer $tok --probes counts -o '$W/p.json'")
+  row "counts only, --tokenizer $tok" "$s" "$m" "$zs"
 done

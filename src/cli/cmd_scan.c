@@ -38,6 +38,7 @@ static const char *USAGE =
     "  --lm                       run the tiny-model pass on a sample of each shard\n"
     "  --lm-tokens N              tiny-model sample size in tokens (default 65536)\n"
     "  --probes LIST              run only these probes (comma list; counts always runs)\n"
+    "  --list-probes              print the names of the probes (in registry order) and exit\n"
     "  --seed N                   seed of every hash-based sampling decision (default 0)\n"
     "resources and output:\n"
     "  -o, --output FILE          write the profile here (atomically: temp file + rename)\n"
@@ -119,7 +120,7 @@ static void print_table(FILE *f, const ep_jv *profile)
 int cmd_scan(int argc, char **argv)
 {
     enum { O_FORMAT = 256, O_SPLIT, O_FIELD, O_IDFIELD, O_MAXDOC, O_TOK, O_ZL, O_ZSL, O_ZSF, O_LONG, O_NGRAM,
-           O_HELDOUT, O_LM, O_LMTOK, O_PROBES, O_SEED, O_THREADS, O_MEM, O_BATCH, O_COMPACT, O_HELP };
+           O_HELDOUT, O_LM, O_LMTOK, O_PROBES, O_SEED, O_THREADS, O_MEM, O_BATCH, O_COMPACT, O_HELP, O_LIST };
     static const struct option opts[] = {
         {"format", required_argument, 0, O_FORMAT}, {"split", required_argument, 0, O_SPLIT},
         {"field", required_argument, 0, O_FIELD}, {"id-field", required_argument, 0, O_IDFIELD},
@@ -132,7 +133,7 @@ int cmd_scan(int argc, char **argv)
         {"output", required_argument, 0, 'o'}, {"threads", required_argument, 0, O_THREADS},
         {"mem", required_argument, 0, O_MEM}, {"batch-bytes", required_argument, 0, O_BATCH},
         {"compact", no_argument, 0, O_COMPACT}, {"quiet", no_argument, 0, 'q'}, {"verbose", no_argument, 0, 'v'},
-        {"help", no_argument, 0, O_HELP}, {0, 0, 0, 0}};
+        {"help", no_argument, 0, O_HELP}, {"list-probes", no_argument, 0, O_LIST}, {0, 0, 0, 0}};
     ep_scan_config cfg;
     ep_scan_config_default(&cfg);
     const char *out = NULL;
@@ -144,6 +145,12 @@ int cmd_scan(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "o:qv", opts, NULL)) != -1) {
         switch (c) {
         case O_HELP: fputs(USAGE, stdout); return EP_EXIT_OK;
+        case O_LIST: {
+            size_t n = 0;
+            const ep_probe_vtable *const *reg = ep_probe_registry(&n);
+            for (size_t i = 0; i < n; i++) printf("%s\n", reg[i]->name);
+            return EP_EXIT_OK;
+        }
         case 'o': out = optarg; break;
         case 'q': quiet = 1; break;
         case 'v': verbose++; break;
