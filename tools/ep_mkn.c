@@ -54,7 +54,7 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < n; i++)
         if (!strcmp(reg[i]->name, "heldout_mkn")) vt = reg[i];
     if (!vt) { fprintf(stderr, "ep_mkn: no heldout_mkn probe\n"); return 1; }
-    ep_probe_env env = {&cfg, NULL, mem, 0};
+    ep_probe_env env = {&cfg, NULL, mem, 0, 1};
     void *st = vt->create(&env);
     FILE *f = fopen(in, "rb");
     FILE *ftr = train_out ? fopen(train_out, "wb") : NULL;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli/cli_util.h"
@@ -25,17 +26,19 @@ static const char *USAGE =
     "  --id-field PATH            JSONL id field reported by dedup (default id)\n"
     "  --max-doc-bytes SIZE       cut longer documents, counted (default 64M)\n"
     "tokens and estimators:\n"
-    "  --tokenizer NAME|PATH      byte | char | word | a BPE name or vocabulary file (default byte)\n"
+    "  --tokenizer NAME|PATH      cl100k_base (default) | o200k_base | r50k_base | byte | char | word,\n"
+    "                             or a tiktoken / tokenizer.json vocabulary file\n"
     "  --zstd-level N             compression bound level, 1..22 (default 3)\n"
     "  --zstd-strong-level N      strong compression bound level, 0 = off (default 19)\n"
     "  --zstd-strong-fraction F   fraction of documents (by content hash) for the strong level\n"
-    "                             (default 0.125)\n"
+    "                             (default 0.03125 = 1/32)\n"
     "  --long[=WLOG]              zstd long-distance matching, window 2^WLOG (default 27)\n"
     "  --ngram-order K            n-gram ladder order (default 8 for byte/char, 5 otherwise)\n"
     "  --heldout-fraction F       documents held out by content hash (default 0.1)\n"
     "  --lm                       run the tiny-model pass on a sample of each shard\n"
     "  --lm-tokens N              tiny-model sample size in tokens (default 65536)\n"
     "  --probes LIST              run only these probes (comma list; counts always runs)\n"
+    "  --list-probes              print the names of the probes (in registry order) and exit\n"
     "  --seed N                   seed of every hash-based sampling decision (default 0)\n"
     "resources and output:\n"
     "  -o, --output FILE          write the profile here (atomically: temp file + rename)\n"
@@ -44,7 +47,7 @@ static const char *USAGE =
     "  --batch-bytes SIZE         text per work batch (default 4M); results do not depend on it\n"
     "  --compact                  compact JSON instead of indented\n"
     "  -q, --quiet                no progress, no table\n"
-    "  -v, --verbose              timings on stderr\n"
+    "  -v, --verbose              elapsed time, throughput and memory budget on stderr\n"
     "exit status: 0 ok, 1 some shard failed (profile written, failures inside),\n"
     "             2 bad usage, 3 fatal error (nothing written)\n";
 
@@ -117,7 +120,7 @@ static void print_table(FILE *f, const ep_jv *profile)
 int cmd_scan(int argc, char **argv)
 {
     enum { O_FORMAT = 256, O_SPLIT, O_FIELD, O_IDFIELD, O_MAXDOC, O_TOK, O_ZL, O_ZSL, O_ZSF, O_LONG, O_NGRAM,
-           O_HELDOUT, O_LM, O_LMTOK, O_PROBES, O_SEED, O_THREADS, O_MEM, O_BATCH, O_COMPACT, O_HELP };
+           O_HELDOUT, O_LM, O_LMTOK, O_PROBES, O_SEED, O_THREADS, O_MEM, O_BATCH, O_COMPACT, O_HELP, O_LIST };
     static const struct option opts[] = {
         {"format", required_argument, 0, O_FORMAT}, {"split", required_argument, 0, O_SPLIT},
         {"field", required_argument, 0, O_FIELD}, {"id-field", required_argument, 0, O_IDFIELD},
@@ -130,7 +133,7 @@ int cmd_scan(int argc, char **argv)
         {"output", required_argument, 0, 'o'}, {"threads", required_argument, 0, O_THREADS},
         {"mem", required_argument, 0, O_MEM}, {"batch-bytes", required_argument, 0, O_BATCH},
         {"compact", no_argument, 0, O_COMPACT}, {"quiet", no_argument, 0, 'q'}, {"verbose", no_argument, 0, 'v'},
-        {"help", no_argument, 0, O_HELP}, {0, 0, 0, 0}};
+        {"help", no_argument, 0, O_HELP}, {"list-probes", no_argument, 0, O_LIST}, {0, 0, 0, 0}};
     ep_scan_config cfg;
     ep_scan_config_default(&cfg);
     const char *out = NULL;
@@ -142,6 +145,12 @@ int cmd_scan(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "o:qv", opts, NULL)) != -1) {
         switch (c) {
         case O_HELP: fputs(USAGE, stdout); return EP_EXIT_OK;
+        case O_LIST: {
+            size_t n = 0;
+            const ep_probe_vtable *const *reg = ep_probe_registry(&n);
+            for (size_t i = 0; i < n; i++) printf("%s\n", reg[i]->name);
+            return EP_EXIT_OK;
+        }
         case 'o': out = optarg; break;
         case 'q': quiet = 1; break;
         case 'v': verbose++; break;
@@ -192,7 +201,10 @@ int cmd_scan(int argc, char **argv)
     ep_error_clear(&err);
     ep_jv *profile = NULL;
     size_t failed = 0;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     ep_status st = ep_scan((const char *const *)(argv + optind), (size_t)(argc - optind), &cfg, &profile, &failed, &err);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
     if (st != EP_OK) {
         fprintf(stderr, "entroprof scan: %s\n", err.msg[0] ? err.msg : ep_strerror(st));
         return EP_EXIT_FATAL;
@@ -217,7 +229,17 @@ int cmd_scan(int argc, char **argv)
             fprintf(stderr, "entroprof scan: %s: %s\n", ep_jv_as_str(ep_jv_get(s, "path")),
                     ep_jv_as_str(ep_jv_get(s, "error")));
     }
-    (void)verbose;
+    if (verbose) {
+        char tbuf[16];
+        double secs = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+        double dec = ep_jv_as_num(ep_jv_path(profile, "corpus.counters.decoded_bytes"), 0);
+        double raw = ep_jv_as_num(ep_jv_path(profile, "corpus.counters.input_bytes"), 0);
+        fprintf(stderr, "entroprof scan: %.2f s, %.1f MB decoded (%.1f MB/s), %.1f MB read (%.1f MB/s), threads: %s\n",
+                secs, dec / 1e6, secs > 0 ? dec / 1e6 / secs : 0, raw / 1e6, secs > 0 ? raw / 1e6 / secs : 0,
+                cfg.threads ? (snprintf(tbuf, sizeof tbuf, "%d", cfg.threads), tbuf) : "all cores");
+        if (cfg.mem_bytes) fprintf(stderr, "entroprof scan: memory budget %.0f MiB\n", (double)cfg.mem_bytes / 1048576);
+        else fprintf(stderr, "entroprof scan: memory budget: default (1/4 of physical RAM)\n");
+    }
     ep_jv_free(profile);
     return failed ? EP_EXIT_SHARD_FAILED : EP_EXIT_OK;
 bad:

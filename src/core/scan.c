@@ -22,11 +22,11 @@ void ep_scan_config_default(ep_scan_config *cfg)
 {
     memset(cfg, 0, sizeof *cfg);
     ep_reader_config_default(&cfg->reader);
-    cfg->tokenizer = "byte";
+    cfg->tokenizer = "cl100k_base";
     cfg->batch_bytes = (size_t)4 << 20;
     cfg->zstd_level = 3;
     cfg->zstd_strong_level = 19;
-    cfg->zstd_strong_fraction = 0.125;
+    cfg->zstd_strong_fraction = 1.0 / 32;
     cfg->heldout_fraction = 0.1;
     cfg->lm_tokens = 1u << 16;
     cfg->verbose = 1;
@@ -193,11 +193,10 @@ static void process_docs(scan_ctx *c, void ***states, const batch *b, size_t lo,
     }
 }
 
-static void process_ordered(scan_ctx *c, void **ordered, const batch *b)
+/* One ordered probe over a whole batch, in document order. */
+static void process_ordered(scan_ctx *c, void **ordered, size_t p, const batch *b)
 {
-    for (size_t i = 0; i < b->n; i++)
-        for (size_t p = 0; p < c->n_probes; p++)
-            if (c->probes[p].vt->flags & EP_PROBE_ORDERED) c->probes[p].vt->observe(ordered[p], &b->docs[i], NULL, 0);
+    for (size_t i = 0; i < b->n; i++) c->probes[p].vt->observe(ordered[p], &b->docs[i], NULL, 0);
 }
 
 static void reader_counters_json(ep_jv *o, const ep_reader_counters *rc, int with_lines)
@@ -276,6 +275,10 @@ static ep_status scan_shard(scan_ctx *c, const char *path, ep_jv *shard, ep_read
             if (!ordered[p]) oom = 1;
         }
 
+    size_t *lanes = calloc(P ? P : 1, sizeof *lanes), n_lanes = 0; /* ordered probes: one lane each */
+    if (!lanes) oom = 1;
+    for (size_t p = 0; !oom && p < P; p++)
+        if (c->probes[p].vt->flags & EP_PROBE_ORDERED) lanes[n_lanes++] = p;
     batch bufs[2];
     memset(bufs, 0, sizeof bufs);
     int cur = 0, rd = 0, read_failed = 0;
@@ -288,8 +291,6 @@ static ep_status scan_shard(scan_ctx *c, const char *path, ep_jv *shard, ep_read
         int next_rd = 0, next_failed = 0, next_oom = 0;
         size_t chunks = (size_t)T * 8;
         if (chunks > b->n) chunks = b->n;
-        int has_ordered = 0;
-        for (size_t p = 0; p < P; p++) has_ordered |= !!(c->probes[p].vt->flags & EP_PROBE_ORDERED);
 #pragma omp parallel num_threads(T)
         {
 #pragma omp single nowait
@@ -300,10 +301,8 @@ static ep_status scan_shard(scan_ctx *c, const char *path, ep_jv *shard, ep_read
                 }
                 report_progress(c, r, 0);
             }
-#pragma omp single nowait
-            {
-                if (has_ordered) process_ordered(c, ordered, b);
-            }
+#pragma omp for schedule(dynamic, 1) nowait
+            for (size_t k = 0; k < n_lanes; k++) process_ordered(c, ordered, lanes[k], b);
 #pragma omp for schedule(dynamic, 1) nowait
             for (size_t k = 0; k < chunks; k++)
                 process_docs(c, states, b, b->n * k / chunks, b->n * (k + 1) / chunks);
@@ -316,6 +315,7 @@ static ep_status scan_shard(scan_ctx *c, const char *path, ep_jv *shard, ep_read
     }
     batch_free(&bufs[0]);
     batch_free(&bufs[1]);
+    free(lanes);
     for (int t = 0; t < T; t++)
         if (c->tok_failed[t]) { st = ep_error_set(err, EP_ERR_INTERNAL, "tokenizer failed on %s", path); c->tok_failed[t] = 0; }
 
@@ -445,6 +445,7 @@ ep_status ep_scan(const char *const *inputs, size_t n_inputs, const ep_scan_conf
         u->env_shard.tok = u->env_corpus.tok = tok;
         u->env_shard.mem_bytes = u->env_corpus.mem_bytes = share / (uint64_t)(c.nthreads + 2);
         u->env_corpus.is_corpus = 1;
+        u->env_shard.nthreads = u->env_corpus.nthreads = c.nthreads;
         if (reg[i]->flags & EP_PROBE_NEEDS_TOKENS) c.need_tokens = 1;
         u->corpus = reg[i]->create(&u->env_corpus);
         if (!u->corpus) { st = ep_error_set(err, EP_ERR_NOMEM, "out of memory"); goto done; }

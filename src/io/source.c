@@ -21,6 +21,8 @@ struct ep_source_s {
     size_t zstd_pending; /* last ZSTD_decompressStream hint: 0 = at a frame boundary */
     z_stream gz;
     int gz_inited, gz_member_done;
+    int deferred;        /* an error met after some output: reported on the next call */
+    ep_error deferred_err;
 };
 
 static int fill(ep_source *s, ep_error *err)
@@ -89,9 +91,12 @@ static ptrdiff_t read_zstd(ep_source *s, char *buf, size_t cap, ep_error *err)
         size_t ret = ZSTD_decompressStream(s->zd, &ob, &ib);
         s->raw_consumed += ib.pos - s->raw_pos;
         s->raw_pos = ib.pos;
-        if (ZSTD_isError(ret))
-            return ep_error_set(err, EP_ERR_CORRUPT, "corrupt zstd stream near compressed byte %llu: %s",
-                                (unsigned long long)s->raw_consumed, ZSTD_getErrorName(ret)), -1;
+        if (ZSTD_isError(ret)) {
+            ep_error_set(&s->deferred_err, EP_ERR_CORRUPT, "corrupt zstd stream near compressed byte %llu: %s",
+                         (unsigned long long)s->raw_consumed, ZSTD_getErrorName(ret));
+            s->deferred = 1;
+            return ob.pos ? (ptrdiff_t)ob.pos : -1;
+        }
         s->zstd_pending = ret;
     }
     return (ptrdiff_t)ob.pos;
@@ -121,17 +126,28 @@ static ptrdiff_t read_gzip(ep_source *s, char *buf, size_t cap, ep_error *err)
         s->raw_pos += used;
         s->raw_consumed += used;
         if (zr == Z_STREAM_END) s->gz_member_done = 1;
-        else if (zr != Z_OK && zr != Z_BUF_ERROR)
-            return ep_error_set(err, EP_ERR_CORRUPT, "corrupt gzip stream near compressed byte %llu: %s",
-                                (unsigned long long)s->raw_consumed, s->gz.msg ? s->gz.msg : "inflate error"), -1;
+        else if (zr != Z_OK && zr != Z_BUF_ERROR) {
+            ep_error_set(&s->deferred_err, EP_ERR_CORRUPT, "corrupt gzip stream near compressed byte %llu: %s",
+                         (unsigned long long)s->raw_consumed, s->gz.msg ? s->gz.msg : "inflate error");
+            s->deferred = 1;
+            size_t got = cap - s->gz.avail_out;
+            return got ? (ptrdiff_t)got : -1;
+        }
     }
     return (ptrdiff_t)(cap - s->gz.avail_out);
 }
 
 ptrdiff_t ep_source_read(ep_source *s, char *buf, size_t cap, ep_error *err)
 {
-    if (s->comp == EP_COMP_ZSTD) return read_zstd(s, buf, cap, err);
-    if (s->comp == EP_COMP_GZIP) return read_gzip(s, buf, cap, err);
+    if (s->deferred) {
+        if (err) *err = s->deferred_err;
+        return -1;
+    }
+    if (s->comp != EP_COMP_NONE) {
+        ptrdiff_t r = s->comp == EP_COMP_ZSTD ? read_zstd(s, buf, cap, err) : read_gzip(s, buf, cap, err);
+        if (r < 0 && s->deferred && err) *err = s->deferred_err;
+        return r;
+    }
     int r = fill(s, err);
     if (r <= 0) return r;
     size_t n = s->raw_len - s->raw_pos;

@@ -23,21 +23,34 @@ typedef struct {
 } zstream;
 
 typedef struct {
-    zstream fast, strong;
-    uint64_t strong_threshold; /* sample a document iff mixed hash < threshold */
-    unsigned char *out;        /* (OUT_CAP) scratch for compressed output, discarded */
-    int is_corpus;
+    zstream z;
+    uint64_t threshold;  /* sample a document iff mixed hash < threshold (UINT64_MAX: all) */
+    double fraction;
+    int window_log;
+    unsigned char *out;  /* (OUT_CAP) scratch for compressed output, discarded */
 } compress_state;
 
-static int compress_enabled(const ep_scan_config *cfg) { return cfg->zstd_level > 0; }
+static int fast_enabled(const ep_scan_config *cfg) { return cfg->zstd_level > 0; }
+static int strong_enabled(const ep_scan_config *cfg)
+{
+    return cfg->zstd_strong_level > 0 && cfg->zstd_strong_level != cfg->zstd_level;
+}
 
-static int zstream_init(zstream *z, int level, int window_log)
+/* nworkers >= 1 puts zstd in its multithreaded mode, whose output does not depend on the number
+ * of workers (checked: zstd -T1, -T2, -T4 write identical frames), so results stay independent of
+ * --threads while compression runs in zstd's own threads, off the scan's ordered lane. */
+static int zstream_init(zstream *z, int level, int window_log, int nworkers)
 {
     z->level = level;
     z->cctx = ZSTD_createCCtx();
     if (!z->cctx) return -1;
     ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_compressionLevel, level);
     ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_checksumFlag, 1);
+    if (ZSTD_isError(ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_nbWorkers, nworkers < 1 ? 1 : nworkers))) {
+        ZSTD_freeCCtx(z->cctx); /* a libzstd without threads would give different frames: refuse */
+        z->cctx = NULL;
+        return -1;
+    }
     if (window_log) {
         ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_enableLongDistanceMatching, 1);
         ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_windowLog, window_log);
@@ -45,26 +58,29 @@ static int zstream_init(zstream *z, int level, int window_log)
     return 0;
 }
 
-static void *compress_create(const ep_probe_env *env)
+static void *create_common(const ep_probe_env *env, int level, double fraction)
 {
     compress_state *s = calloc(1, sizeof *s);
     if (!s) return NULL;
-    s->is_corpus = env->is_corpus;
-    s->fast.level = env->cfg->zstd_level;
-    s->strong.level = env->cfg->zstd_strong_level;
-    double f = env->cfg->zstd_strong_fraction;
-    s->strong_threshold = f >= 1.0 ? UINT64_MAX : (uint64_t)(f * 18446744073709551616.0);
-    if (env->is_corpus) return s;
+    s->z.level = level;
+    s->fraction = fraction;
+    s->window_log = env->cfg->zstd_long;
+    s->threshold = fraction >= 1.0 ? UINT64_MAX : (uint64_t)(fraction * 18446744073709551616.0);
+    if (env->is_corpus) return s; /* the corpus state only sums shard figures */
     s->out = malloc(OUT_CAP);
-    if (!s->out || zstream_init(&s->fast, env->cfg->zstd_level, env->cfg->zstd_long) ||
-        (s->strong.level > 0 && zstream_init(&s->strong, env->cfg->zstd_strong_level, env->cfg->zstd_long))) {
-        ZSTD_freeCCtx(s->fast.cctx);
-        ZSTD_freeCCtx(s->strong.cctx);
+    if (!s->out || zstream_init(&s->z, level, env->cfg->zstd_long, env->nthreads)) {
+        ZSTD_freeCCtx(s->z.cctx);
         free(s->out);
         free(s);
         return NULL;
     }
     return s;
+}
+
+static void *fast_create(const ep_probe_env *env) { return create_common(env, env->cfg->zstd_level, 1.0); }
+static void *strong_create(const ep_probe_env *env)
+{
+    return create_common(env, env->cfg->zstd_strong_level, env->cfg->zstd_strong_fraction);
 }
 
 static void feed(zstream *z, unsigned char *out, const char *p, size_t n, ZSTD_EndDirective mode)
@@ -85,14 +101,10 @@ static void compress_observe(void *st, const ep_doc *doc, const ep_token *ids, s
 {
     (void)ids; (void)n;
     compress_state *s = st;
-    feed(&s->fast, s->out, doc->text, doc->len, ZSTD_e_continue);
-    feed(&s->fast, s->out, "\n", 1, ZSTD_e_continue);
-    s->fast.docs++;
-    if (s->strong.cctx && (doc->hash_hi ^ 0x5bd1e9955bd1e995ull) < s->strong_threshold) {
-        feed(&s->strong, s->out, doc->text, doc->len, ZSTD_e_continue);
-        feed(&s->strong, s->out, "\n", 1, ZSTD_e_continue);
-        s->strong.docs++;
-    }
+    if (s->threshold != UINT64_MAX && (doc->hash_hi ^ 0x5bd1e9955bd1e995ull) >= s->threshold) return;
+    feed(&s->z, s->out, doc->text, doc->len, ZSTD_e_continue);
+    feed(&s->z, s->out, "\n", 1, ZSTD_e_continue);
+    s->z.docs++;
 }
 
 static void zstream_end(zstream *z, unsigned char *out)
@@ -107,14 +119,10 @@ static ep_status compress_merge(void *into, const void *from)
 {
     compress_state *a = into;
     const compress_state *b = from;
-    a->fast.in_bytes += b->fast.in_bytes;
-    a->fast.out_bytes += b->fast.out_bytes;
-    a->fast.docs += b->fast.docs;
-    a->fast.failed |= b->fast.failed;
-    a->strong.in_bytes += b->strong.in_bytes;
-    a->strong.out_bytes += b->strong.out_bytes;
-    a->strong.docs += b->strong.docs;
-    a->strong.failed |= b->strong.failed;
+    a->z.in_bytes += b->z.in_bytes;
+    a->z.out_bytes += b->z.out_bytes;
+    a->z.docs += b->z.docs;
+    a->z.failed |= b->z.failed;
     return EP_OK;
 }
 
@@ -139,13 +147,10 @@ static void write_one(ep_jv *out, const zstream *z, double fraction, int window_
 
 static ep_status compress_finish(void *st, const void *before, ep_jv *out, const ep_probe_env *env)
 {
-    (void)before;
+    (void)before; (void)env;
     compress_state *s = st;
-    zstream_end(&s->fast, s->out);
-    zstream_end(&s->strong, s->out);
-    write_one(out, &s->fast, 1.0, env->cfg->zstd_long);
-    if (s->strong.level > 0 && s->strong.level != s->fast.level)
-        write_one(out, &s->strong, env->cfg->zstd_strong_fraction, env->cfg->zstd_long);
+    zstream_end(&s->z, s->out);
+    write_one(out, &s->z, s->fraction, s->window_log);
     return EP_OK;
 }
 
@@ -153,13 +158,19 @@ static void compress_free(void *st)
 {
     compress_state *s = st;
     if (!s) return;
-    ZSTD_freeCCtx(s->fast.cctx);
-    ZSTD_freeCCtx(s->strong.cctx);
+    ZSTD_freeCCtx(s->z.cctx);
     free(s->out);
     free(s);
 }
 
+/* Two probes, so that each runs in its own ordered lane (scan.c) and the slow strong level does
+ * not hold up the fast one. */
 const ep_probe_vtable ep_probe_compress = {
-    "compress", EP_PROBE_ORDERED, compress_enabled, 0.0,
-    compress_create, compress_observe, compress_merge, compress_finish, compress_free,
+    "compress", EP_PROBE_ORDERED, fast_enabled, 0.0,
+    fast_create, compress_observe, compress_merge, compress_finish, compress_free,
+};
+
+const ep_probe_vtable ep_probe_compress_strong = {
+    "compress_strong", EP_PROBE_ORDERED, strong_enabled, 0.0,
+    strong_create, compress_observe, compress_merge, compress_finish, compress_free,
 };

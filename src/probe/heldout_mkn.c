@@ -31,6 +31,7 @@ typedef struct {
     uint64_t dense_vocab;
     ep_mkn_pool train, test;
     ep_status status;
+    ep_ngram_tokens toks; /* encoder for the ordered lane */
 } mkn_state;
 
 int ep_heldout_is_test(uint64_t hash_lo, uint64_t seed, double heldout_fraction)
@@ -46,8 +47,9 @@ static void *mkn_create(const ep_probe_env *env)
     s->K = ep_ngram_default_order(env->cfg, env->tok);
     s->seed = env->cfg ? env->cfg->seed : 0;
     s->heldout_fraction = env->cfg && env->cfg->heldout_fraction > 0 ? env->cfg->heldout_fraction : 0.1;
-    s->budget = env->mem_bytes ? env->mem_bytes : EP_NGRAM_DEFAULT_MEM;
+    s->budget = ep_ngram_state_budget(env);
     s->dense_vocab = env->tok ? ep_tokenizer_vocab_size(env->tok) : 0;
+    ep_ngram_tokens_init(&s->toks, env->tok);
     ep_mkn_pool_init(&s->test, s->budget / 8 / TOKEN_BYTES);
     ep_mkn_pool_init(&s->train, s->budget * 3 / 8 / TOKEN_BYTES);
     return s;
@@ -56,6 +58,11 @@ static void *mkn_create(const ep_probe_env *env)
 static void mkn_observe(void *st, const ep_doc *doc, const ep_token *ids, size_t n_ids)
 {
     mkn_state *s = st;
+    ep_status te = ep_ngram_tokens_get(&s->toks, doc, &ids, &n_ids);
+    if (te != EP_OK) {
+        if (s->status == EP_OK) s->status = te;
+        return;
+    }
     if (n_ids == 0) return; /* an empty document is not a sentence (KenLM skips nothing, but
                                the reader never delivers empty documents) */
     if (n_ids > UINT32_MAX) {
@@ -151,6 +158,7 @@ static void mkn_free(void *st)
     if (!s) return;
     ep_mkn_pool_free(&s->train);
     ep_mkn_pool_free(&s->test);
+    ep_ngram_tokens_free(&s->toks);
     free(s);
 }
 
@@ -162,7 +170,7 @@ static int mkn_enabled(const ep_scan_config *cfg)
 
 const ep_probe_vtable ep_probe_heldout_mkn = {
     .name = "heldout_mkn",
-    .flags = EP_PROBE_NEEDS_TOKENS,
+    .flags = EP_PROBE_NEEDS_TOKENS | EP_PROBE_ORDERED, /* see ep_ngram_state_budget */
     .enabled = mkn_enabled,
     .mem_weight = 4.0,
     .create = mkn_create,

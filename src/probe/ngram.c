@@ -24,6 +24,7 @@ typedef struct {
     uint64_t total[EP_NGRAM_MAX_ORDER];  /* (K) exact number of n-grams observed */
     uint64_t tokens, bytes, docs;
     ep_status status;                    /* first allocation failure, reported in finish */
+    ep_ngram_tokens toks;                /* encoder for the ordered lane */
 } ngram_state;
 
 int ep_ngram_default_order(const ep_scan_config *cfg, const ep_tokenizer *tok)
@@ -33,6 +34,39 @@ int ep_ngram_default_order(const ep_scan_config *cfg, const ep_tokenizer *tok)
     const char *name = tok ? ep_tokenizer_name(tok) : NULL;
     if (name && (!strcmp(name, "byte") || !strcmp(name, "char"))) return 8;
     return 5;
+}
+
+void ep_ngram_tokens_init(ep_ngram_tokens *t, const ep_tokenizer *tok)
+{
+    memset(t, 0, sizeof *t);
+    t->tok = tok;
+}
+
+void ep_ngram_tokens_free(ep_ngram_tokens *t)
+{
+    ep_tok_scratch_free(t->scratch);
+    ep_token_buf_free(&t->buf);
+    memset(t, 0, sizeof *t);
+}
+
+ep_status ep_ngram_tokens_get(ep_ngram_tokens *t, const ep_doc *doc, const ep_token **ids, size_t *n)
+{
+    if (*ids || *n) return EP_OK;
+    if (!t->tok) return doc->len ? EP_ERR_ARG : EP_OK;
+    if (!t->scratch && !(t->scratch = ep_tok_scratch_create(t->tok))) return EP_ERR_NOMEM;
+    t->buf.len = 0;
+    ep_status st = ep_tokenizer_encode(t->tok, t->scratch, doc->text, doc->len, &t->buf);
+    if (st != EP_OK) return st;
+    *ids = t->buf.ids;
+    *n = t->buf.len;
+    return EP_OK;
+}
+
+uint64_t ep_ngram_state_budget(const ep_probe_env *env)
+{
+    if (!env->mem_bytes) return EP_NGRAM_DEFAULT_MEM;
+    uint64_t t = env->nthreads > 0 ? (uint64_t)env->nthreads : 1;
+    return env->mem_bytes * (t + 2) / 2;
 }
 
 uint64_t ep_ngram_order_seed(uint64_t seed, int n)
@@ -46,7 +80,8 @@ static void *ngram_create(const ep_probe_env *env)
     if (!s) return NULL;
     s->K = ep_ngram_default_order(env->cfg, env->tok);
     s->seed = env->cfg ? env->cfg->seed : 0;
-    uint64_t budget = env->mem_bytes ? env->mem_bytes : EP_NGRAM_DEFAULT_MEM;
+    ep_ngram_tokens_init(&s->toks, env->tok);
+    uint64_t budget = ep_ngram_state_budget(env);
     for (int n = 0; n < s->K; n++) ep_ngtab_init(&s->tab[n], budget / (uint64_t)s->K);
     return s;
 }
@@ -54,6 +89,11 @@ static void *ngram_create(const ep_probe_env *env)
 static void ngram_observe(void *st, const ep_doc *doc, const ep_token *ids, size_t n_ids)
 {
     ngram_state *s = st;
+    ep_status te = ep_ngram_tokens_get(&s->toks, doc, &ids, &n_ids);
+    if (te != EP_OK) {
+        if (s->status == EP_OK) s->status = te;
+        return;
+    }
     s->docs++;
     s->bytes += doc->len;
     s->tokens += n_ids;
@@ -177,6 +217,7 @@ static void ngram_free(void *st)
     ngram_state *s = st;
     if (!s) return;
     for (int n = 0; n < s->K; n++) ep_ngtab_free(&s->tab[n]);
+    ep_ngram_tokens_free(&s->toks);
     free(s);
 }
 
@@ -188,7 +229,7 @@ static int ngram_enabled(const ep_scan_config *cfg)
 
 const ep_probe_vtable ep_probe_ngram = {
     .name = "ngram",
-    .flags = EP_PROBE_NEEDS_TOKENS,
+    .flags = EP_PROBE_NEEDS_TOKENS | EP_PROBE_ORDERED, /* see ep_ngram_state_budget */
     .enabled = ngram_enabled,
     .mem_weight = 4.0,
     .create = ngram_create,

@@ -2,6 +2,8 @@
 #ifndef EP_PROBE_NGRAM_INTERNAL_H
 #define EP_PROBE_NGRAM_INTERNAL_H
 
+#include "entroprof/doc.h"
+#include "entroprof/probe.h"
 #include "entroprof/scan.h"
 #include "entroprof/tokenizer.h"
 #include "probe/ngram_table.h"
@@ -11,6 +13,29 @@
 #define EP_NGRAM_DEFAULT_MEM (256ull << 20)
 /** An order with distinct / N above this is undersampled (REFERENCES.md: stop near 0.1). */
 #define EP_NGRAM_UNDERSAMPLED 0.1
+
+/** Budget of one state of the ngram / heldout_mkn probes. Both are EP_PROBE_ORDERED, so only two
+ *  states exist at a time (the shard's and the corpus'); the scan divides a probe's share by
+ *  nthreads + 2 for every probe (src/core/scan.c), so one state may use
+ *  mem_bytes * (nthreads + 2) / 2. This makes every sampling decision independent of the thread
+ *  count (a sampling cap that depended on it would change results). EP_NGRAM_DEFAULT_MEM when the
+ *  environment gives no budget. */
+uint64_t ep_ngram_state_budget(const ep_probe_env *env);
+
+/** Token ids for an ORDERED probe: the scan passes ids only to unordered probes, so an ordered
+ *  one encodes the text itself with env->tok (one scratch per state; ordered states are used by
+ *  one thread at a time). When the caller did pass ids, they are used as they are. */
+typedef struct {
+    const ep_tokenizer *tok;
+    ep_tok_scratch *scratch;
+    ep_token_buf buf;
+} ep_ngram_tokens;
+
+void ep_ngram_tokens_init(ep_ngram_tokens *t, const ep_tokenizer *tok);
+void ep_ngram_tokens_free(ep_ngram_tokens *t);
+/** Sets *ids / *n for doc (encoding it when *ids is NULL). @return EP_OK or the encoder's error
+ *  (EP_ERR_ARG when there are neither ids nor a tokenizer). */
+ep_status ep_ngram_tokens_get(ep_ngram_tokens *t, const ep_doc *doc, const ep_token **ids, size_t *n);
 
 /** K: cfg->ngram_order, else 8 for the byte and char tokenizers and 5 for the others. */
 int ep_ngram_default_order(const ep_scan_config *cfg, const ep_tokenizer *tok);

@@ -1,6 +1,9 @@
 /* unigram: entropy of the token distribution H_1, plug-in and Grassberger (2003).
- * H_1 >= the entropy rate (conditioning never increases entropy), so both are labelled
- * upper_bound on the rate; the plug-in value itself is biased low as an estimate of H_1. */
+ * H_1 >= the entropy rate (conditioning never increases entropy). Grassberger's estimate is close to
+ * unbiased for H_1, so it is labelled upper_bound on the rate. The plug-in value is biased low for
+ * H_1 by about (K-1)/(2N ln 2) bits and can fall below the rate on small samples of large
+ * vocabularies, so it bounds nothing: it is labelled point (an estimate of H_1) and stays out of
+ * the headline bracket. */
 #include <stdlib.h>
 
 #include "core/u64map.h"
@@ -56,13 +59,14 @@ static ep_status unigram_finish(void *st, const void *before, ep_jv *out, const 
     free(vals);
     if (st2 != EP_OK) return st2;
     double tokens_per_byte = s->bytes ? (double)s->tokens / (double)s->bytes : 0.0;
-    struct { const char *key, *method; double v; } est[2] = {
-        {"unigram_plugin", "plug-in (maximum likelihood) entropy of the token distribution", ep_entropy_plugin_bits(&c)},
-        {"unigram_grassberger", "Grassberger (2003) bias-corrected entropy of the token distribution",
+    struct { const char *key, *kind, *method; double v; } est[2] = {
+        {"unigram_plugin", "point", "plug-in (maximum likelihood) entropy H_1 of the token distribution; biased low",
+         ep_entropy_plugin_bits(&c)},
+        {"unigram_grassberger", "upper_bound", "Grassberger (2003) bias-corrected entropy H_1 of the token distribution",
          ep_entropy_grassberger_bits(&c)},
     };
     for (int i = 0; i < 2; i++) {
-        ep_jv *e = ep_estimate_add(out, est[i].key, est[i].v, "bits_per_token", "upper_bound", est[i].method, s->tokens);
+        ep_jv *e = ep_estimate_add(out, est[i].key, est[i].v, "bits_per_token", est[i].kind, est[i].method, s->tokens);
         ep_jv_set(e, "bits_per_byte", ep_jv_num(est[i].v * tokens_per_byte));
         ep_jv_set(e, "order", ep_jv_int(0));
         ep_jv_set(e, "types", ep_jv_int((int64_t)ep_coc_types(&c)));

@@ -180,8 +180,8 @@ static const ep_tokenizer_ops byte_ops = {byte_encode, byte_decode, NULL, NULL, 
 static const ep_tokenizer_ops char_ops = {char_encode, char_decode, NULL, NULL, NULL};
 static const ep_tokenizer_ops word_ops = {word_encode, NULL, NULL, NULL, NULL};
 
-/* Until the BPE module is linked in, a weak reference lets the library build without it. */
-ep_status ep_bpe_tokenizer_open(ep_tokenizer **out, const char *name_or_path, ep_error *err) __attribute__((weak));
+
+
 
 ep_status ep_tokenizer_open(ep_tokenizer **out, const char *name, ep_error *err)
 {
@@ -194,6 +194,5 @@ ep_status ep_tokenizer_open(ep_tokenizer **out, const char *name, ep_error *err)
         *out = ep_tokenizer_new(ops, name, vocab, NULL);
         return *out ? EP_OK : ep_error_set(err, EP_ERR_NOMEM, "out of memory");
     }
-    if (ep_bpe_tokenizer_open) return ep_bpe_tokenizer_open(out, name, err);
-    return ep_error_set(err, EP_ERR_NOTFOUND, "unknown tokenizer '%s' (built in: byte, char, word)", name);
+    return ep_bpe_tokenizer_open(out, name, err); /* BPE names and vocabulary files */
 }

@@ -14,7 +14,7 @@ static ep_probe_env env_for(ep_scan_config *cfg, int K, uint64_t mem)
     ep_scan_config_default(cfg);
     cfg->ngram_order = K;
     cfg->heldout_fraction = 0.1;
-    ep_probe_env env = {cfg, NULL, mem, 0};
+    ep_probe_env env = {cfg, NULL, mem, 0, 1};
     return env;
 }
 

@@ -24,7 +24,7 @@ static ep_probe_env env_for(ep_scan_config *cfg, int K, uint64_t mem)
 {
     ep_scan_config_default(cfg);
     cfg->ngram_order = K;
-    ep_probe_env env = {cfg, NULL, mem, 0};
+    ep_probe_env env = {cfg, NULL, mem, 0, 1};
     return env;
 }
 
