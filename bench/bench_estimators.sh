@@ -61,4 +61,15 @@ print("%-14s %9.4f %s %s %s %s %s %s %10.3g" % (name, h, fmt(v("ngram_grassberge
       fmt(v("zstd_3"), hb), fmt(v("zstd_19"), hb), sh["tokens"] / secs))
 EOF
 done
+# Counting throughput of each probe alone on the last byte source and the last word source.
+for f in bytes-o3-A8:byte words-o2-V2k:word; do
+  name=${f%%:*}; tok=${f##*:}
+  for p in ngram heldout_mkn; do
+    t0=$(date +%s.%N)
+    "$EP" scan --tokenizer "$tok" --threads "$THREADS" -q --compact --probes "$p" "$WORK/$name.txt" -o "$WORK/$name.$p.json"
+    t1=$(date +%s.%N)
+    python3 -c "import json,sys; s=json.load(open(sys.argv[1]))['shards'][0]; print('%-14s %-12s %10.3g tokens/s (scan with counts + %s only)' % (sys.argv[2], sys.argv[3], s['tokens']/(float(sys.argv[5])-float(sys.argv[4])), sys.argv[3]))" \
+      "$WORK/$name.$p.json" "$name" "$p" "$t0" "$t1"
+  done
+done
 echo "(work files in $WORK; timings on a shared machine, under contention)"
