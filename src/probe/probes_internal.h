@@ -9,4 +9,6 @@ extern const ep_probe_vtable ep_probe_unigram;     /* unigram.c: unigram entropy
 extern const ep_probe_vtable ep_probe_compress;    /* compress.c: zstd bits per byte (ordered) */
 extern const ep_probe_vtable ep_probe_exact_dedup; /* exact_dedup.c: XXH3-128 exact duplicates */
 
+extern const ep_probe_vtable ep_probe_lm;          /* lm.c: tiny-transformer pass (off by default) */
+
 #endif

@@ -6,6 +6,7 @@ static const ep_probe_vtable *const registry[] = {
     &ep_probe_unigram,
     &ep_probe_compress,
     &ep_probe_exact_dedup,
+    &ep_probe_lm,
 };
 
 const ep_probe_vtable *const *ep_probe_registry(size_t *n)
