@@ -10,8 +10,19 @@
 
 #include "lm/lm_internal.h"
 
-#define RT 4  /* rows per tile */
-#define CT 16 /* columns per tile (vector lanes) */
+#define RT 4 /* rows per tile */
+#define CT 8 /* columns per tile: two 4-lane vectors; 4 x 2 accumulators stay in SSE registers */
+
+/* GCC/Clang vector extension: element-wise, so no sum is reassociated. */
+typedef float v4f __attribute__((vector_size(16)));
+static inline v4f ld4(const float *p)
+{
+    v4f v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+static inline void st4(float *p, v4f v) { memcpy(p, &v, sizeof v); }
+static inline v4f bc4(float a) { return (v4f){a, a, a, a}; }
 
 void matmul_forward(float *out, const float *inp, const float *w, const float *bias, float *wt, int N,
                     int I, int O)
@@ -26,19 +37,22 @@ void matmul_forward(float *out, const float *inp, const float *w, const float *b
         for (int ct = 0; ct < nct; ct++) {
             const int r0 = rt * RT, c0 = ct * CT;
             if (r0 + RT <= N && c0 + CT <= O) {
-                float acc[RT][CT];
-                for (int r = 0; r < RT; r++)
-                    for (int c = 0; c < CT; c++) acc[r][c] = bias ? bias[c0 + c] : 0.0f;
-                const float *a0 = inp + (size_t)r0 * I;
+                v4f b0 = bias ? ld4(bias + c0) : bc4(0.0f), b1 = bias ? ld4(bias + c0 + 4) : bc4(0.0f);
+                v4f a00 = b0, a01 = b1, a10 = b0, a11 = b1, a20 = b0, a21 = b1, a30 = b0, a31 = b1;
+                const float *x0 = inp + (size_t)r0 * I, *x1 = x0 + I, *x2 = x1 + I, *x3 = x2 + I;
                 for (int i = 0; i < I; i++) {
                     const float *wr = wt + (size_t)i * O + c0;
-                    for (int r = 0; r < RT; r++) {
-                        const float a = a0[(size_t)r * I + i];
-                        for (int c = 0; c < CT; c++) acc[r][c] += a * wr[c];
-                    }
+                    v4f w0 = ld4(wr), w1 = ld4(wr + 4), a;
+                    a = bc4(x0[i]); a00 += a * w0; a01 += a * w1;
+                    a = bc4(x1[i]); a10 += a * w0; a11 += a * w1;
+                    a = bc4(x2[i]); a20 += a * w0; a21 += a * w1;
+                    a = bc4(x3[i]); a30 += a * w0; a31 += a * w1;
                 }
-                for (int r = 0; r < RT; r++)
-                    memcpy(out + (size_t)(r0 + r) * O + c0, acc[r], sizeof acc[r]);
+                float *o = out + (size_t)r0 * O + c0;
+                st4(o, a00); st4(o + 4, a01); o += O;
+                st4(o, a10); st4(o + 4, a11); o += O;
+                st4(o, a20); st4(o + 4, a21); o += O;
+                st4(o, a30); st4(o + 4, a31);
             } else { /* edge tile: same summation order, scalar */
                 for (int r = r0; r < N && r < r0 + RT; r++)
                     for (int c = c0; c < O && c < c0 + CT; c++) {
@@ -59,18 +73,21 @@ static void matmul_backward_input(float *dinp, const float *dout, const float *w
         for (int ct = 0; ct < nct; ct++) {
             const int r0 = rt * RT, c0 = ct * CT;
             if (r0 + RT <= N && c0 + CT <= I) {
-                float acc[RT][CT] = {{0}};
+                v4f z = bc4(0.0f), a00 = z, a01 = z, a10 = z, a11 = z, a20 = z, a21 = z, a30 = z, a31 = z;
+                const float *d0 = dout + (size_t)r0 * O, *d1 = d0 + O, *d2 = d1 + O, *d3 = d2 + O;
                 for (int o = 0; o < O; o++) {
                     const float *wr = w + (size_t)o * I + c0;
-                    for (int r = 0; r < RT; r++) {
-                        const float d = dout[(size_t)(r0 + r) * O + o];
-                        for (int c = 0; c < CT; c++) acc[r][c] += d * wr[c];
-                    }
+                    v4f w0 = ld4(wr), w1 = ld4(wr + 4), a;
+                    a = bc4(d0[o]); a00 += a * w0; a01 += a * w1;
+                    a = bc4(d1[o]); a10 += a * w0; a11 += a * w1;
+                    a = bc4(d2[o]); a20 += a * w0; a21 += a * w1;
+                    a = bc4(d3[o]); a30 += a * w0; a31 += a * w1;
                 }
-                for (int r = 0; r < RT; r++) {
-                    float *di = dinp + (size_t)(r0 + r) * I + c0;
-                    for (int c = 0; c < CT; c++) di[c] += acc[r][c];
-                }
+                float *di = dinp + (size_t)r0 * I + c0;
+                st4(di, ld4(di) + a00); st4(di + 4, ld4(di + 4) + a01); di += I;
+                st4(di, ld4(di) + a10); st4(di + 4, ld4(di + 4) + a11); di += I;
+                st4(di, ld4(di) + a20); st4(di + 4, ld4(di + 4) + a21); di += I;
+                st4(di, ld4(di) + a30); st4(di + 4, ld4(di + 4) + a31);
             } else {
                 for (int r = r0; r < N && r < r0 + RT; r++)
                     for (int c = c0; c < I && c < c0 + CT; c++) {
@@ -92,19 +109,21 @@ static void matmul_backward_weight(float *dw, float *dbias, const float *dout, c
         for (int ct = 0; ct < nct; ct++) {
             const int r0 = rt * RT, c0 = ct * CT;
             if (r0 + RT <= O && c0 + CT <= I) {
-                float acc[RT][CT] = {{0}};
+                v4f z = bc4(0.0f), a00 = z, a01 = z, a10 = z, a11 = z, a20 = z, a21 = z, a30 = z, a31 = z;
                 for (int n = 0; n < N; n++) {
-                    const float *a = inp + (size_t)n * I + c0;
+                    const float *x = inp + (size_t)n * I + c0;
                     const float *d = dout + (size_t)n * O + r0;
-                    for (int r = 0; r < RT; r++) {
-                        const float dr = d[r];
-                        for (int c = 0; c < CT; c++) acc[r][c] += dr * a[c];
-                    }
+                    v4f x0 = ld4(x), x1 = ld4(x + 4), a;
+                    a = bc4(d[0]); a00 += a * x0; a01 += a * x1;
+                    a = bc4(d[1]); a10 += a * x0; a11 += a * x1;
+                    a = bc4(d[2]); a20 += a * x0; a21 += a * x1;
+                    a = bc4(d[3]); a30 += a * x0; a31 += a * x1;
                 }
-                for (int r = 0; r < RT; r++) {
-                    float *g = dw + (size_t)(r0 + r) * I + c0;
-                    for (int c = 0; c < CT; c++) g[c] += acc[r][c];
-                }
+                float *g = dw + (size_t)r0 * I + c0;
+                st4(g, ld4(g) + a00); st4(g + 4, ld4(g + 4) + a01); g += I;
+                st4(g, ld4(g) + a10); st4(g + 4, ld4(g + 4) + a11); g += I;
+                st4(g, ld4(g) + a20); st4(g + 4, ld4(g + 4) + a21); g += I;
+                st4(g, ld4(g) + a30); st4(g + 4, ld4(g + 4) + a31);
             } else {
                 for (int r = r0; r < O && r < r0 + RT; r++)
                     for (int c = c0; c < I && c < c0 + CT; c++) {
