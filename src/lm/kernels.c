@@ -7,10 +7,14 @@
 
 #include "lm/lm_internal.h"
 
+/* Below this much work (floats touched) a parallel region costs more than it saves, and on a
+ * loaded machine a barrier can cost a whole time slice: run on one thread. */
+#define PAR_MIN (1 << 17)
+
 void encoder_forward(float *out, const int32_t *inp, const float *wte, const float *wpe, int B, int T,
                      int C)
 {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if ((long)B * T * C >= PAR_MIN)
     for (int bt = 0; bt < B * T; bt++) {
         const float *e = wte + (size_t)inp[bt] * C, *p = wpe + (size_t)(bt % T) * C;
         float *o = out + (size_t)bt * C;
@@ -33,7 +37,7 @@ void layernorm_forward(float *out, float *mean, float *rstd, const float *inp, c
                        const float *b, int N, int C)
 {
     const float eps = 1e-5f;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if ((long)N * C >= PAR_MIN)
     for (int n = 0; n < N; n++) {
         const float *x = inp + (size_t)n * C;
         float m = 0.0f, v = 0.0f;
@@ -53,7 +57,7 @@ void layernorm_backward(float *dinp, float *dw, float *db, const float *dout, co
                         const float *w, const float *mean, const float *rstd, int N, int C)
 {
     /* dx = rstd * (dnorm - mean(dnorm) - xhat * mean(dnorm * xhat)), dnorm = dout * w */
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if ((long)N * C >= PAR_MIN)
     for (int n = 0; n < N; n++) {
         const float *x = inp + (size_t)n * C, *d = dout + (size_t)n * C;
         float m = mean[n], s = rstd[n], dm = 0.0f, dmx = 0.0f;
@@ -86,7 +90,7 @@ void attention_forward(float *out, float *preatt, float *att, const float *qkv, 
 {
     const int hs = C / NH;
     const float scale = 1.0f / sqrtf((float)hs);
-#pragma omp parallel for collapse(3) schedule(static)
+#pragma omp parallel for collapse(3) schedule(static) if ((long)B * NH * T * T * (C / NH) >= PAR_MIN)
     for (int b = 0; b < B; b++)
         for (int h = 0; h < NH; h++)
             for (int t = 0; t < T; t++) {
@@ -125,7 +129,7 @@ void attention_backward(float *dqkv, float *dpreatt, float *datt, const float *d
     const float scale = 1.0f / sqrtf((float)hs);
     /* One (b, h) slice per iteration: it owns dq/dk/dv of head h in sequence b, so the sums over
      * t into dk, dv run in t order on one thread. */
-#pragma omp parallel for collapse(2) schedule(static)
+#pragma omp parallel for collapse(2) schedule(static) if ((long)B * NH * T * T * (C / NH) >= PAR_MIN)
     for (int b = 0; b < B; b++)
         for (int h = 0; h < NH; h++)
             for (int t = 0; t < T; t++) {
@@ -161,7 +165,7 @@ void attention_backward(float *dqkv, float *dpreatt, float *datt, const float *d
 
 void gelu_forward(float *out, const float *inp, int n)
 {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n >= PAR_MIN)
     for (int i = 0; i < n; i++) {
         float x = inp[i];
         out[i] = 0.5f * x * (1.0f + tanhf(GELU_SCALE * (x + 0.044715f * x * x * x)));
@@ -170,7 +174,7 @@ void gelu_forward(float *out, const float *inp, int n)
 
 void gelu_backward(float *dinp, const float *inp, const float *dout, int n)
 {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n >= PAR_MIN)
     for (int i = 0; i < n; i++) {
         float x = inp[i], u = GELU_SCALE * (x + 0.044715f * x * x * x);
         float th = tanhf(u), sech2 = 1.0f - th * th;
@@ -181,20 +185,20 @@ void gelu_backward(float *dinp, const float *inp, const float *dout, int n)
 
 void residual_forward(float *out, const float *a, const float *b, int n)
 {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n >= PAR_MIN)
     for (int i = 0; i < n; i++) out[i] = a[i] + b[i];
 }
 
 void residual_backward(float *da, float *db, const float *dout, int n)
 {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n >= PAR_MIN)
     for (int i = 0; i < n; i++) { da[i] += dout[i]; db[i] += dout[i]; }
 }
 
 double softmax_crossentropy_forward(float *probs, float *losses, const float *logits,
                                     const int32_t *targets, int N, int V)
 {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if ((long)N * V >= PAR_MIN)
     for (int n = 0; n < N; n++) {
         const float *x = logits + (size_t)n * V;
         float *p = probs + (size_t)n * V;
@@ -215,7 +219,7 @@ double softmax_crossentropy_forward(float *probs, float *losses, const float *lo
 void softmax_crossentropy_backward(float *dlogits, const float *probs, const int32_t *targets,
                                    float dloss, int N, int V)
 {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if ((long)N * V >= PAR_MIN)
     for (int n = 0; n < N; n++) {
         if (targets[n] < 0) continue;
         const float *p = probs + (size_t)n * V;

@@ -318,7 +318,7 @@ void ep_lm_update(ep_lm *m)
     m->step++;
     const float b1c = 1.0f - powf(c->beta1, (float)m->step), b2c = 1.0f - powf(c->beta2, (float)m->step);
     const size_t n = m->n_params;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (n >= (1u << 17))
     for (size_t i = 0; i < n; i++) {
         float gr = m->mem_g[i];
         float mm = c->beta1 * m->mem_m[i] + (1.0f - c->beta1) * gr;
