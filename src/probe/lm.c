@@ -156,7 +156,7 @@ static ep_status lm_finish(void *st, const void *before, ep_jv *out, const ep_pr
         bytes += (double)s->docs[i].bytes;
         nd++;
     }
-    if (n < 2) return EP_OK; /* nothing to learn from: no estimates */
+    if (n < 2 || !(bytes > 0.0)) return EP_OK; /* nothing to learn from: no estimates */
     ep_token *ids = malloc(n * sizeof *ids);
     if (!ids) return EP_ERR_NOMEM;
     uint64_t at = 0;

@@ -82,6 +82,7 @@ static double layer_f(void *vc)
     case 1: matmul_forward(c->out, c->inp, c->w, c->bias, c->wt, GN, GC, GO); return dot(c->out, c->r, GN * GO);
     case 2: attention_forward(c->out, c->pre, c->att, c->inp, GB, GT, GC, GNH); return dot(c->out, c->r, GN * GC);
     case 3: gelu_forward(c->out, c->inp, GN * GC); return dot(c->out, c->r, GN * GC);
+    case 6: residual_forward(c->out, c->inp, c->w, GN * GC); return dot(c->out, c->r, GN * GC);
     case 4: encoder_forward(c->out, c->ids, c->w, c->bias, GB, GT, GC); return dot(c->out, c->r, GN * GC);
     default: {
         float losses[GN];
@@ -127,6 +128,12 @@ static void layer_gradients_match_finite_differences(void **state)
     c->which = 3;
     gelu_backward(di, c->inp, c->r, GN * GC);
     check_grad("gelu", c->inp, di, GN * GC, layer_f, c);
+
+    memset(di, 0, GN * 4 * GC * sizeof(float)); memset(dw, 0, 4 * GC * GC * sizeof(float));
+    c->which = 6;
+    residual_backward(di, dw, c->r, GN * GC);
+    check_grad("residual a", c->inp, di, GN * GC, layer_f, c);
+    check_grad("residual b", c->w, dw, GN * GC, layer_f, c);
 
     memset(dw, 0, 4 * GC * GC * sizeof(float)); memset(db, 0, 8 * GC * sizeof(float));
     c->which = 4;
