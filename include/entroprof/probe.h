@@ -33,6 +33,7 @@ typedef struct {
     const ep_tokenizer *tok;
     uint64_t mem_bytes;   /**< this probe's share of the budget, per state kind (shard or corpus) */
     int is_corpus;        /**< 1 when this state will hold the whole corpus */
+    int nthreads;         /**< worker threads of the scan (results must not depend on it) */
 } ep_probe_env;
 
 enum {

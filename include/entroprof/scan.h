@@ -37,8 +37,8 @@ typedef struct {
     int zstd_level;             /**< compression probe level, 1..22; default 3 */
     int zstd_strong_level;      /**< strong compression bound level, 0 = off; default 19 */
     int zstd_long;              /**< --long window log for compression probes; 0 = off (10..31) */
-    uint64_t zstd_strong_sample_bytes; /**< strong level: cap on bytes compressed per shard, by doc-hash
-                                            sample; 0 = whole shard. default 0 */
+    double zstd_strong_fraction; /**< strong level runs on this fraction of documents, chosen by content
+                                      hash (0 < f <= 1); default 0.125 */
     int ngram_order;            /**< K of the n-gram ladder; 0 = by tokenizer (8 bytes/chars, 5 else) */
     double heldout_fraction;    /**< fraction of documents (by content hash) held out; default 0.1 */
     int lm_enable;              /**< tiny-model pass; default 0 */

@@ -5,7 +5,10 @@ static const ep_probe_vtable *const registry[] = {
     &ep_probe_counts,
     &ep_probe_unigram,
     &ep_probe_compress,
+    &ep_probe_compress_strong,
     &ep_probe_exact_dedup,
+    &ep_probe_near_dedup,
+    &ep_probe_repetition,
     &ep_probe_lm,
 };
 

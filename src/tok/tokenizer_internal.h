@@ -17,6 +17,12 @@ typedef struct {
     void (*free_impl)(void *impl);
 } ep_tokenizer_ops;
 
+/* Every scratch starts with this header; implementations embed it as their first member so that
+ * ep_tok_scratch_free can find the right destructor. */
+struct ep_tok_scratch_s {
+    const ep_tokenizer_ops *ops; /* NULL for built-ins without state */
+};
+
 struct ep_tokenizer_s {
     const ep_tokenizer_ops *ops;
     char *name;          /* canonical name, malloc'd */

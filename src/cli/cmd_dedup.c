@@ -1,0 +1,173 @@
+/* entroprof dedup: exact and near duplicates of every document, one JSON line each. The work is
+ * in the library (ep_dedup_run); this file parses arguments and prints. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/commands.h"
+#include "entroprof/dedup.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: entroprof dedup PATH... [--out FILE] [options]\n"
+            "Finds exact (same bytes) and near (MinHash LSH) duplicate documents across all shards\n"
+            "(canonical order: shards sorted by path, documents in file order; the first occurrence\n"
+            "is kept) and writes one JSON line per duplicate: its shard, index, line, byte offset\n"
+            "and id, kind (exact|near), the kept document and the estimated Jaccard (docs/dedup.md).\n\n"
+            "  --out FILE        output (default '-': stdout); written via a temporary name\n"
+            "  --ngram N         tokens per shingle (default 5)\n"
+            "  --bands B         LSH bands (default 14)\n"
+            "  --rows R          rows per band (default 8); permutations k = B * R\n"
+            "  --threshold J     estimated Jaccard to accept a pair (default 0.72)\n"
+            "  --bucket-cap N    earlier bucket members verified per document (default 8)\n"
+            "  --seed S          hash seed (default 0)\n"
+            "  --mem SIZE        index memory budget, K/M/G suffixes (default 1G)\n"
+            "  --tmp DIR         directory for the signature spill file (default $TMPDIR or /tmp)\n"
+            "  --threads N       signature threads (default: all; no effect on results)\n"
+            "  --field F         JSONL text field (default text); --id-field F (default id)\n"
+            "  --split MODE      plain text: paragraph|line|file (default paragraph)\n"
+            "  -q, --quiet       no summary on stderr\n"
+            "Exit status: 0 success, 2 bad usage, 3 fatal error.\n");
+}
+
+static int parse_size(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || v < 0) return 0;
+    double mul = 1;
+    if (*end == 'K' || *end == 'k') mul = 1024.0, end++;
+    else if (*end == 'M' || *end == 'm') mul = 1048576.0, end++;
+    else if (*end == 'G' || *end == 'g') mul = 1073741824.0, end++;
+    if (*end == 'B' || *end == 'b') end++;
+    if (*end) return 0;
+    *out = (uint64_t)(v * mul);
+    return 1;
+}
+
+static int parse_int(const char *s, int *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < -2147483647L || v > 2147483647L) return 0;
+    *out = (int)v;
+    return 1;
+}
+
+int cmd_dedup(int argc, char **argv)
+{
+    ep_dedup_config cfg;
+    ep_dedup_config_default(&cfg);
+    ep_reader_config rcfg;
+    ep_reader_config_default(&rcfg);
+    const char *out_path = "-";
+    int quiet = 0;
+    const char **inputs = calloc((size_t)argc + 1, sizeof *inputs);
+    size_t n_inputs = 0;
+    if (!inputs) return EP_EXIT_FATAL;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        int ok = 1, takes = 1;
+        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage(stdout);
+            free(inputs);
+            return EP_EXIT_OK;
+        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+            quiet = 1;
+            takes = 0;
+        } else if (a[0] == '-' && a[1] == '-' ) {
+            if (!v) ok = 0;
+            else if (!strcmp(a, "--out")) out_path = v;
+            else if (!strcmp(a, "--ngram")) ok = parse_int(v, &cfg.ngram);
+            else if (!strcmp(a, "--bands")) ok = parse_int(v, &cfg.bands);
+            else if (!strcmp(a, "--rows")) ok = parse_int(v, &cfg.rows);
+            else if (!strcmp(a, "--bucket-cap")) ok = parse_int(v, &cfg.bucket_cap);
+            else if (!strcmp(a, "--threads")) ok = parse_int(v, &cfg.threads);
+            else if (!strcmp(a, "--threshold")) {
+                char *end;
+                cfg.threshold = strtod(v, &end);
+                ok = end != v && !*end;
+            } else if (!strcmp(a, "--seed")) {
+                char *end;
+                cfg.seed = strtoull(v, &end, 0);
+                ok = end != v && !*end;
+            } else if (!strcmp(a, "--mem")) ok = parse_size(v, &cfg.mem_bytes);
+            else if (!strcmp(a, "--tmp")) cfg.tmp_dir = v;
+            else if (!strcmp(a, "--field")) rcfg.field = v;
+            else if (!strcmp(a, "--id-field")) rcfg.id_field = v;
+            else if (!strcmp(a, "--split")) {
+                if (!strcmp(v, "paragraph")) rcfg.split = EP_SPLIT_PARAGRAPH;
+                else if (!strcmp(v, "line")) rcfg.split = EP_SPLIT_LINE;
+                else if (!strcmp(v, "file")) rcfg.split = EP_SPLIT_FILE;
+                else ok = 0;
+            } else ok = 0;
+        } else {
+            inputs[n_inputs++] = a;
+            takes = 0;
+        }
+        if (!ok) {
+            fprintf(stderr, "entroprof dedup: bad option or value: %s%s%s\n", a, v ? " " : "", v ? v : "");
+            usage(stderr);
+            free(inputs);
+            return EP_EXIT_USAGE;
+        }
+        i += takes;
+    }
+    ep_error err;
+    ep_error_clear(&err);
+    if (n_inputs == 0 || ep_dedup_config_check(&cfg, &err) != EP_OK) {
+        if (n_inputs) fprintf(stderr, "entroprof dedup: %s\n", err.msg);
+        else fprintf(stderr, "entroprof dedup: no input\n");
+        usage(stderr);
+        free(inputs);
+        return EP_EXIT_USAGE;
+    }
+
+    FILE *out = stdout;
+    char *tmp = NULL;
+    if (strcmp(out_path, "-") != 0) {
+        size_t n = strlen(out_path) + 32;
+        tmp = malloc(n);
+        if (!tmp) { free(inputs); return EP_EXIT_FATAL; }
+        snprintf(tmp, n, "%s.tmp.%ld", out_path, (long)getpid());
+        out = fopen(tmp, "wb");
+        if (!out) {
+            fprintf(stderr, "entroprof dedup: cannot write %s: %s\n", tmp, strerror(errno));
+            free(tmp);
+            free(inputs);
+            return EP_EXIT_FATAL;
+        }
+    }
+    uint64_t docs = 0, ne = 0, nn = 0;
+    ep_dedup_stats stats;
+    memset(&stats, 0, sizeof stats);
+    ep_status st = ep_dedup_run(inputs, n_inputs, &rcfg, &cfg, out, &docs, &ne, &nn, &stats, &err);
+    int rc = EP_EXIT_OK;
+    if (tmp) {
+        if (fclose(out) != 0 && st == EP_OK) st = ep_error_set(&err, EP_ERR_IO, "cannot write %s", tmp);
+        if (st == EP_OK && rename(tmp, out_path) != 0)
+            st = ep_error_set(&err, EP_ERR_IO, "cannot rename %s to %s: %s", tmp, out_path, strerror(errno));
+        if (st != EP_OK) remove(tmp);
+        free(tmp);
+    } else if (fflush(stdout) != 0 && st == EP_OK) {
+        st = ep_error_set(&err, EP_ERR_IO, "cannot write stdout");
+    }
+    if (st != EP_OK) {
+        fprintf(stderr, "entroprof dedup: %s\n", err.msg[0] ? err.msg : ep_strerror(st));
+        rc = EP_EXIT_FATAL;
+    } else if (!quiet) {
+        fprintf(stderr,
+                "entroprof dedup: %llu documents, %llu exact duplicates, %llu near duplicates "
+                "(%llu signatures spilled, %llu partitions per band)\n",
+                (unsigned long long)docs, (unsigned long long)ne, (unsigned long long)nn,
+                (unsigned long long)stats.sig_docs_spilled, (unsigned long long)stats.partitions_per_band);
+    }
+    free(inputs);
+    return rc;
+}

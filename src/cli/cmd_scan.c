@@ -1,0 +1,250 @@
+/* entroprof scan: profile shards and write the profile JSON. */
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli_util.h"
+#include "cli/commands.h"
+#include "entroprof/entroprof.h"
+
+static const char *USAGE =
+    "usage: entroprof scan [OPTIONS] PATH... [-o PROFILE.json]\n"
+    "\n"
+    "Profiles every shard (one file = one shard; directories are walked recursively in path\n"
+    "order; '-' reads stdin) and writes the profile JSON (schema entroprof.profile/1, see\n"
+    "docs/profile-schema.md) to PROFILE.json, or to stdout without -o. A table of shards ranked\n"
+    "by headline entropy goes to stdout when -o is given, else to stderr.\n"
+    "\n"
+    "input:\n"
+    "  --format auto|text|jsonl   record format (default auto: magic bytes, then extension)\n"
+    "  --split paragraph|line|file  plain-text documents (default paragraph: blank-line separated)\n"
+    "  --field PATH               JSONL text field, dotted path (default text)\n"
+    "  --id-field PATH            JSONL id field reported by dedup (default id)\n"
+    "  --max-doc-bytes SIZE       cut longer documents, counted (default 64M)\n"
+    "tokens and estimators:\n"
+    "  --tokenizer NAME|PATH      cl100k_base (default) | o200k_base | r50k_base | byte | char | word,\n"
+    "                             or a tiktoken / tokenizer.json vocabulary file\n"
+    "  --zstd-level N             compression bound level, 1..22 (default 3)\n"
+    "  --zstd-strong-level N      strong compression bound level, 0 = off (default 19)\n"
+    "  --zstd-strong-fraction F   fraction of documents (by content hash) for the strong level\n"
+    "                             (default 0.03125 = 1/32)\n"
+    "  --long[=WLOG]              zstd long-distance matching, window 2^WLOG (default 27)\n"
+    "  --ngram-order K            n-gram ladder order (default 8 for byte/char, 5 otherwise)\n"
+    "  --heldout-fraction F       documents held out by content hash (default 0.1)\n"
+    "  --lm                       run the tiny-model pass on a sample of each shard\n"
+    "  --lm-tokens N              tiny-model sample size in tokens (default 65536)\n"
+    "  --probes LIST              run only these probes (comma list; counts always runs)\n"
+    "  --list-probes              print the names of the probes (in registry order) and exit\n"
+    "  --seed N                   seed of every hash-based sampling decision (default 0)\n"
+    "resources and output:\n"
+    "  -o, --output FILE          write the profile here (atomically: temp file + rename)\n"
+    "  --threads N                worker threads (default: all cores); results do not depend on it\n"
+    "  --mem SIZE                 memory budget for estimator state (default 1/4 of RAM)\n"
+    "  --batch-bytes SIZE         text per work batch (default 4M); results do not depend on it\n"
+    "  --compact                  compact JSON instead of indented\n"
+    "  -q, --quiet                no progress, no table\n"
+    "  -v, --verbose              elapsed time, throughput and memory budget on stderr\n"
+    "exit status: 0 ok, 1 some shard failed (profile written, failures inside),\n"
+    "             2 bad usage, 3 fatal error (nothing written)\n";
+
+typedef struct {
+    int isatty;
+} progress_state;
+
+static void print_progress(void *user, const ep_progress *p)
+{
+    progress_state *ps = user;
+    if (!ps->isatty) return;
+    double mb = (double)p->input_bytes_done / 1e6;
+    double rate = p->seconds > 0 ? mb / p->seconds : 0;
+    if (p->input_bytes_total) {
+        double frac = (double)p->input_bytes_done / (double)p->input_bytes_total;
+        double eta = frac > 0 ? p->seconds * (1 - frac) / frac : 0;
+        fprintf(stderr, "\r%7.1f / %.1f MB  %6.1f MB/s  shards %zu/%zu  ETA %4.0fs ", mb,
+                (double)p->input_bytes_total / 1e6, rate, p->shards_done, p->shards_total, eta);
+    } else {
+        fprintf(stderr, "\r%7.1f MB  %6.1f MB/s  shards %zu/%zu ", mb, rate, p->shards_done, p->shards_total);
+    }
+    if (p->final) fputc('\n', stderr);
+    fflush(stderr);
+}
+
+typedef struct {
+    const ep_jv *shard;
+    double bpb;
+} row;
+
+static int cmp_row(const void *a, const void *b)
+{
+    const row *x = a, *y = b;
+    if (isnan(x->bpb) != isnan(y->bpb)) return isnan(x->bpb) ? 1 : -1;
+    if (x->bpb != y->bpb) return x->bpb < y->bpb ? 1 : -1;
+    return strcmp(ep_jv_as_str(ep_jv_get(x->shard, "path")), ep_jv_as_str(ep_jv_get(y->shard, "path")));
+}
+
+/* Shards ranked by headline bits per byte, highest first (comparable across tokenizers). */
+static void print_table(FILE *f, const ep_jv *profile)
+{
+    const ep_jv *shards = ep_jv_get(profile, "shards");
+    size_t n = ep_jv_len(shards);
+    row *rows = calloc(n ? n : 1, sizeof *rows);
+    if (!rows) return;
+    for (size_t i = 0; i < n; i++) {
+        rows[i].shard = ep_jv_at(shards, i);
+        rows[i].bpb = ep_jv_as_num(ep_jv_path(rows[i].shard, "entropy.bits_per_byte"), NAN);
+    }
+    qsort(rows, n, sizeof *rows, cmp_row);
+    fprintf(f, "rank\tH_bits_per_byte\tH_bits_per_token\tmethod\tzstd_bits_per_byte\tdocs\tbytes\tdup_frac\tstatus\tpath\n");
+    for (size_t i = 0; i < n; i++) {
+        const ep_jv *s = rows[i].shard;
+        const ep_jv *ests = ep_jv_get(s, "estimates");
+        double zb = NAN;
+        for (size_t k = 0; k < ep_jv_len(ests); k++) {
+            const char *key = ep_jv_key_at(ests, k);
+            if (!strncmp(key, "zstd_", 5)) { zb = ep_jv_as_num(ep_jv_get(ep_jv_at(ests, k), "value"), NAN); break; }
+        }
+        const char *method = ep_jv_as_str(ep_jv_path(s, "entropy.method"));
+        fprintf(f, "%zu\t%.4f\t%.4f\t%s\t%.4f\t%lld\t%lld\t%.4f\t%s\t%s\n", i + 1, rows[i].bpb,
+                ep_jv_as_num(ep_jv_path(s, "entropy.bits_per_token"), NAN), method ? method : "-", zb,
+                (long long)ep_jv_as_int(ep_jv_get(s, "docs"), 0), (long long)ep_jv_as_int(ep_jv_get(s, "bytes"), 0),
+                ep_jv_as_num(ep_jv_path(s, "dedup.dup_fraction_docs"), NAN), ep_jv_as_str(ep_jv_get(s, "status")),
+                ep_jv_as_str(ep_jv_get(s, "path")));
+    }
+    free(rows);
+}
+
+int cmd_scan(int argc, char **argv)
+{
+    enum { O_FORMAT = 256, O_SPLIT, O_FIELD, O_IDFIELD, O_MAXDOC, O_TOK, O_ZL, O_ZSL, O_ZSF, O_LONG, O_NGRAM,
+           O_HELDOUT, O_LM, O_LMTOK, O_PROBES, O_SEED, O_THREADS, O_MEM, O_BATCH, O_COMPACT, O_HELP, O_LIST };
+    static const struct option opts[] = {
+        {"format", required_argument, 0, O_FORMAT}, {"split", required_argument, 0, O_SPLIT},
+        {"field", required_argument, 0, O_FIELD}, {"id-field", required_argument, 0, O_IDFIELD},
+        {"max-doc-bytes", required_argument, 0, O_MAXDOC}, {"tokenizer", required_argument, 0, O_TOK},
+        {"zstd-level", required_argument, 0, O_ZL}, {"zstd-strong-level", required_argument, 0, O_ZSL},
+        {"zstd-strong-fraction", required_argument, 0, O_ZSF}, {"long", optional_argument, 0, O_LONG},
+        {"ngram-order", required_argument, 0, O_NGRAM}, {"heldout-fraction", required_argument, 0, O_HELDOUT},
+        {"lm", no_argument, 0, O_LM}, {"lm-tokens", required_argument, 0, O_LMTOK},
+        {"probes", required_argument, 0, O_PROBES}, {"seed", required_argument, 0, O_SEED},
+        {"output", required_argument, 0, 'o'}, {"threads", required_argument, 0, O_THREADS},
+        {"mem", required_argument, 0, O_MEM}, {"batch-bytes", required_argument, 0, O_BATCH},
+        {"compact", no_argument, 0, O_COMPACT}, {"quiet", no_argument, 0, 'q'}, {"verbose", no_argument, 0, 'v'},
+        {"help", no_argument, 0, O_HELP}, {"list-probes", no_argument, 0, O_LIST}, {0, 0, 0, 0}};
+    ep_scan_config cfg;
+    ep_scan_config_default(&cfg);
+    const char *out = NULL;
+    int quiet = 0, verbose = 0, compact = 0, c;
+    long l;
+    double d;
+    uint64_t sz;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "o:qv", opts, NULL)) != -1) {
+        switch (c) {
+        case O_HELP: fputs(USAGE, stdout); return EP_EXIT_OK;
+        case O_LIST: {
+            size_t n = 0;
+            const ep_probe_vtable *const *reg = ep_probe_registry(&n);
+            for (size_t i = 0; i < n; i++) printf("%s\n", reg[i]->name);
+            return EP_EXIT_OK;
+        }
+        case 'o': out = optarg; break;
+        case 'q': quiet = 1; break;
+        case 'v': verbose++; break;
+        case O_COMPACT: compact = 1; break;
+        case O_FORMAT:
+            if (!strcmp(optarg, "auto")) cfg.reader.format = EP_FORMAT_AUTO;
+            else if (!strcmp(optarg, "text")) cfg.reader.format = EP_FORMAT_TEXT;
+            else if (!strcmp(optarg, "jsonl")) cfg.reader.format = EP_FORMAT_JSONL;
+            else goto bad;
+            break;
+        case O_SPLIT:
+            if (!strcmp(optarg, "paragraph")) cfg.reader.split = EP_SPLIT_PARAGRAPH;
+            else if (!strcmp(optarg, "line")) cfg.reader.split = EP_SPLIT_LINE;
+            else if (!strcmp(optarg, "file")) cfg.reader.split = EP_SPLIT_FILE;
+            else goto bad;
+            break;
+        case O_FIELD: cfg.reader.field = optarg; break;
+        case O_IDFIELD: cfg.reader.id_field = optarg; break;
+        case O_MAXDOC:
+            if (ep_cli_parse_size(optarg, &sz) || sz < 1024 || sz > ((uint64_t)1 << 30)) goto bad;
+            cfg.reader.max_doc_bytes = (size_t)sz;
+            break;
+        case O_TOK: cfg.tokenizer = optarg; break;
+        case O_ZL: if (ep_cli_parse_int(optarg, 0, 22, &l)) goto bad; cfg.zstd_level = (int)l; break;
+        case O_ZSL: if (ep_cli_parse_int(optarg, 0, 22, &l)) goto bad; cfg.zstd_strong_level = (int)l; break;
+        case O_ZSF: if (ep_cli_parse_double(optarg, 1e-6, 1.0, &d)) goto bad; cfg.zstd_strong_fraction = d; break;
+        case O_LONG:
+            if (!optarg) cfg.zstd_long = 27;
+            else if (ep_cli_parse_int(optarg, 10, 31, &l)) goto bad;
+            else cfg.zstd_long = (int)l;
+            break;
+        case O_NGRAM: if (ep_cli_parse_int(optarg, 1, 16, &l)) goto bad; cfg.ngram_order = (int)l; break;
+        case O_HELDOUT: if (ep_cli_parse_double(optarg, 0.001, 0.9, &d)) goto bad; cfg.heldout_fraction = d; break;
+        case O_LM: cfg.lm_enable = 1; break;
+        case O_LMTOK: if (ep_cli_parse_size(optarg, &sz) || sz < 256) goto bad; cfg.lm_tokens = sz; break;
+        case O_PROBES: cfg.probes = optarg; break;
+        case O_SEED: if (ep_cli_parse_size(optarg, &sz)) goto bad; cfg.seed = sz; break;
+        case O_THREADS: if (ep_cli_parse_int(optarg, 1, 1024, &l)) goto bad; cfg.threads = (int)l; break;
+        case O_MEM: if (ep_cli_parse_size(optarg, &sz) || sz < ((uint64_t)1 << 20)) goto bad; cfg.mem_bytes = sz; break;
+        case O_BATCH: if (ep_cli_parse_size(optarg, &sz) || sz < 1) goto bad; cfg.batch_bytes = (size_t)sz; break;
+        default: goto usage;
+        }
+    }
+    if (optind >= argc) { fprintf(stderr, "entroprof scan: no input paths\n"); goto usage; }
+    progress_state ps = {isatty(2) && !quiet};
+    if (ps.isatty) { cfg.progress = print_progress; cfg.progress_user = &ps; }
+    ep_error err;
+    ep_error_clear(&err);
+    ep_jv *profile = NULL;
+    size_t failed = 0;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    ep_status st = ep_scan((const char *const *)(argv + optind), (size_t)(argc - optind), &cfg, &profile, &failed, &err);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (st != EP_OK) {
+        fprintf(stderr, "entroprof scan: %s\n", err.msg[0] ? err.msg : ep_strerror(st));
+        return EP_EXIT_FATAL;
+    }
+    if (out) {
+        if (ep_jv_save_file(profile, out, compact ? -1 : 2, &err) != EP_OK) {
+            fprintf(stderr, "entroprof scan: %s\n", err.msg);
+            ep_jv_free(profile);
+            return EP_EXIT_FATAL;
+        }
+    } else {
+        ep_jv_write(profile, stdout, compact ? -1 : 2);
+    }
+    if (!quiet) print_table(out ? stdout : stderr, profile);
+    const ep_jv *warnings = ep_jv_get(profile, "warnings");
+    for (size_t i = 0; i < ep_jv_len(warnings); i++)
+        fprintf(stderr, "entroprof scan: warning: %s\n", ep_jv_as_str(ep_jv_at(warnings, i)));
+    const ep_jv *shards = ep_jv_get(profile, "shards");
+    for (size_t i = 0; i < ep_jv_len(shards); i++) {
+        const ep_jv *s = ep_jv_at(shards, i);
+        if (!strcmp(ep_jv_as_str(ep_jv_get(s, "status")), "error"))
+            fprintf(stderr, "entroprof scan: %s: %s\n", ep_jv_as_str(ep_jv_get(s, "path")),
+                    ep_jv_as_str(ep_jv_get(s, "error")));
+    }
+    if (verbose) {
+        char tbuf[16];
+        double secs = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+        double dec = ep_jv_as_num(ep_jv_path(profile, "corpus.counters.decoded_bytes"), 0);
+        double raw = ep_jv_as_num(ep_jv_path(profile, "corpus.counters.input_bytes"), 0);
+        fprintf(stderr, "entroprof scan: %.2f s, %.1f MB decoded (%.1f MB/s), %.1f MB read (%.1f MB/s), threads: %s\n",
+                secs, dec / 1e6, secs > 0 ? dec / 1e6 / secs : 0, raw / 1e6, secs > 0 ? raw / 1e6 / secs : 0,
+                cfg.threads ? (snprintf(tbuf, sizeof tbuf, "%d", cfg.threads), tbuf) : "all cores");
+        if (cfg.mem_bytes) fprintf(stderr, "entroprof scan: memory budget %.0f MiB\n", (double)cfg.mem_bytes / 1048576);
+        else fprintf(stderr, "entroprof scan: memory budget: default (1/4 of physical RAM)\n");
+    }
+    ep_jv_free(profile);
+    return failed ? EP_EXIT_SHARD_FAILED : EP_EXIT_OK;
+bad:
+    fprintf(stderr, "entroprof scan: invalid value '%s'\n", optarg);
+usage:
+    fputs("usage: entroprof scan [OPTIONS] PATH... [-o PROFILE.json]   (see --help)\n", stderr);
+    return EP_EXIT_USAGE;
+}

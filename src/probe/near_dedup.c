@@ -1,0 +1,300 @@
+/* Probe near_dedup: near duplicates (MinHash LSH, src/dedup/) and dedup-aware figures.
+ *
+ * observe  records (doc index, XXH3-128, bytes, tokens, MinHash signature) of each document;
+ *          signatures go to a store that spills to a temp file past the memory share.
+ * merge    appends records (exact); into the corpus state, each shard becomes one segment, its
+ *          records sorted by document index, so the corpus state is in canonical order.
+ * finish   shard: an index of the earlier shards' documents (references, from `before`) and this
+ *          shard's documents (queries) in canonical order; counts exact and near duplicates of
+ *          this shard against everything before it (docs/dedup.md: a document is a duplicate when
+ *          an earlier document has the same bytes, or an estimated Jaccard >= threshold).
+ *          corpus: the same over all documents, plus the shard overlap table.
+ * Writes dedup.{near_dup_docs, near_dup_bytes, unique_docs, unique_bytes, unique_tokens, D_eff,
+ * D_eff_repeat_discounted, dup_fraction_docs, near_dedup{...}} and, for the corpus, dedup.overlap.
+ * Shard sums equal the corpus totals because a document's status depends only on earlier ones. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dedup/dedup_internal.h"
+#include "probe/probes_internal.h"
+
+typedef struct {
+    uint64_t index;   /* document index in its shard */
+    uint64_t hlo, hhi;
+    uint64_t bytes, tokens;
+    uint64_t nsh;     /* shingles (0 = no token) */
+} nd_rec;
+
+typedef struct {
+    int is_corpus;
+    ep_dedup_config dcfg;
+    ep_minhash *mh;
+    ep_minhash_scratch *scr;
+    uint32_t *sig;     /* (k) scratch signature */
+    nd_rec *recs;      /* (cap) */
+    size_t n, cap;
+    ep_sigstore sigs;  /* signature i belongs to recs[i] */
+    size_t *seg_end;   /* corpus: end of each shard's records (nseg) */
+    size_t nseg, seg_cap;
+    int failed;        /* allocation or spill failure: finish reports an error */
+} nd_state;
+
+static void nd_free(void *p)
+{
+    nd_state *s = p;
+    if (!s) return;
+    ep_minhash_free(s->mh);
+    ep_minhash_scratch_free(s->scr);
+    free(s->sig);
+    free(s->recs);
+    ep_sigstore_free(&s->sigs);
+    free(s->seg_end);
+    free(s);
+}
+
+static void *nd_create(const ep_probe_env *env)
+{
+    nd_state *s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    s->is_corpus = env->is_corpus;
+    ep_dedup_config_default(&s->dcfg);
+    s->dcfg.seed = env->cfg ? env->cfg->seed : 0;
+    s->dcfg.mem_bytes = env->mem_bytes ? env->mem_bytes : (256ull << 20);
+    int k = s->dcfg.bands * s->dcfg.rows;
+    if (ep_minhash_create(&s->mh, &s->dcfg, NULL) != EP_OK || !(s->scr = ep_minhash_scratch_create()) ||
+        !(s->sig = malloc((size_t)k * sizeof *s->sig))) {
+        nd_free(s);
+        return NULL;
+    }
+    /* Half of the share holds signatures in memory; beyond that they spill to a temp file. */
+    ep_sigstore_init(&s->sigs, k, (size_t)(s->dcfg.mem_bytes / 2 / ((uint64_t)k * 4 + sizeof(nd_rec))), NULL);
+    return s;
+}
+
+static int nd_push(nd_state *s, const nd_rec *r, const uint32_t *sig)
+{
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 256;
+        nd_rec *p = realloc(s->recs, cap * sizeof *p);
+        if (!p) return 0;
+        s->recs = p;
+        s->cap = cap;
+    }
+    if (ep_sigstore_append(&s->sigs, sig, NULL) != EP_OK) return 0;
+    s->recs[s->n++] = *r;
+    return 1;
+}
+
+static void nd_observe(void *st, const ep_doc *doc, const ep_token *ids, size_t n_ids)
+{
+    (void)ids;
+    nd_state *s = st;
+    if (s->failed) return;
+    int oom = 0;
+    nd_rec r = {doc->index, doc->hash_lo, doc->hash_hi, doc->len, n_ids, 0};
+    r.nsh = ep_minhash_sign(s->mh, s->scr, doc->text, doc->len, s->sig, &oom);
+    if (oom || !nd_push(s, &r, s->sig)) s->failed = 1;
+}
+
+static int cmp_by_index(const void *pa, const void *pb, void *ctx)
+{
+    const nd_rec *recs = ctx;
+    size_t a = *(const size_t *)pa, b = *(const size_t *)pb;
+    if (recs[a].index != recs[b].index) return recs[a].index < recs[b].index ? -1 : 1;
+    return a < b ? -1 : a > b;
+}
+
+/* Positions of s's records sorted by document index. */
+static size_t *sorted_order(const nd_state *s)
+{
+    size_t *o = malloc((s->n ? s->n : 1) * sizeof *o);
+    if (!o) return NULL;
+    for (size_t i = 0; i < s->n; i++) o[i] = i;
+    qsort_r(o, s->n, sizeof *o, cmp_by_index, s->recs);
+    return o;
+}
+
+static ep_status nd_merge(void *into, const void *from)
+{
+    nd_state *a = into;
+    const nd_state *b = from;
+    if (b->failed) a->failed = 1;
+    size_t *o = a->is_corpus ? sorted_order(b) : NULL;
+    if (a->is_corpus && !o) return EP_ERR_NOMEM;
+    for (size_t t = 0; t < b->n && !a->failed; t++) {
+        size_t i = o ? o[t] : t;
+        const uint32_t *sig = ep_sigstore_get(&b->sigs, i, a->sig);
+        if (!sig || !nd_push(a, &b->recs[i], sig)) a->failed = 1;
+    }
+    free(o);
+    if (a->is_corpus) {
+        if (a->nseg == a->seg_cap) {
+            size_t cap = a->seg_cap ? 2 * a->seg_cap : 16;
+            size_t *p = realloc(a->seg_end, cap * sizeof *p);
+            if (!p) return EP_ERR_NOMEM;
+            a->seg_end = p;
+            a->seg_cap = cap;
+        }
+        a->seg_end[a->nseg++] = a->n;
+    }
+    return a->failed ? EP_ERR_NOMEM : EP_OK;
+}
+
+static size_t seg_of(const nd_state *s, size_t g)
+{
+    size_t lo = 0, hi = s->nseg;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (s->seg_end[mid] <= g) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo;
+}
+
+static int cmp_u64(const void *pa, const void *pb)
+{
+    uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
+    return a < b ? -1 : a > b;
+}
+
+/* Muennighoff et al. 2023 (data-constrained scaling, eq. 5): D' = U + U R* (1 - exp(-R/R*)),
+ * R = D/U - 1 repetitions, R* = 15.387756. */
+static double repeat_discounted(double unique, double total)
+{
+    const double rstar = 15.387756;
+    if (unique <= 0) return 0;
+    double r = total / unique - 1.0;
+    return unique + unique * rstar * (1.0 - exp(-r / rstar));
+}
+
+static ep_status nd_finish(void *st, const void *before_p, ep_jv *out, const ep_probe_env *env)
+{
+    (void)env;
+    nd_state *s = st;
+    const nd_state *before = before_p;
+    ep_jv *dd = ep_jv_child(out, "dedup");
+    if (s->failed || (before && before->failed)) {
+        ep_jv_set(ep_jv_child(dd, "near_dedup"), "error", ep_jv_str("out of memory or spill failure"));
+        return EP_OK;
+    }
+    ep_dedup_index *ix = NULL;
+    ep_error err;
+    ep_error_clear(&err);
+    ep_status rc = ep_dedup_index_create(&ix, &s->dcfg, &err);
+    size_t *o = NULL;
+    uint32_t q = 0;
+    if (rc == EP_OK && before) {
+        for (size_t i = 0; i < before->n && rc == EP_OK; i++) {
+            const uint32_t *sig = ep_sigstore_get(&before->sigs, i, s->sig);
+            const nd_rec *r = &before->recs[i];
+            rc = sig ? ep_dedup_index_add(ix, sig, r->nsh, r->hlo, r->hhi, NULL, &err)
+                     : ep_error_set(&err, EP_ERR_IO, "cannot read spilled signature");
+        }
+        q = (uint32_t)before->n;
+    }
+    /* A shard state holds its records in arrival order; the corpus state is already canonical. */
+    if (rc == EP_OK && !s->is_corpus && !(o = sorted_order(s))) rc = EP_ERR_NOMEM;
+    for (size_t t = 0; t < s->n && rc == EP_OK; t++) {
+        size_t i = o ? o[t] : t;
+        const uint32_t *sig = ep_sigstore_get(&s->sigs, i, s->sig);
+        const nd_rec *r = &s->recs[i];
+        rc = sig ? ep_dedup_index_add(ix, sig, r->nsh, r->hlo, r->hhi, NULL, &err)
+                 : ep_error_set(&err, EP_ERR_IO, "cannot read spilled signature");
+    }
+    if (rc == EP_OK) rc = ep_dedup_index_run(ix, q, &err);
+    if (rc != EP_OK) {
+        ep_jv_set(ep_jv_child(dd, "near_dedup"), "error", ep_jv_str(err.msg[0] ? err.msg : ep_strerror(rc)));
+        free(o);
+        ep_dedup_index_free(ix);
+        return EP_OK;
+    }
+    uint64_t exact = 0, near = 0, exact_b = 0, near_b = 0, docs = s->n, bytes = 0, tokens = 0;
+    uint64_t u_docs = 0, u_bytes = 0, u_tokens = 0;
+    uint64_t *pairs = NULL; /* corpus: (shard_a << 32 | shard_b) per duplicate */
+    size_t npairs = 0;
+    if (s->is_corpus && s->n) pairs = malloc(s->n * sizeof *pairs);
+    for (size_t t = 0; t < s->n; t++) {
+        size_t i = o ? o[t] : t;
+        const nd_rec *r = &s->recs[i];
+        ep_dedup_result res;
+        ep_dedup_index_result(ix, q + (uint32_t)t, &res);
+        bytes += r->bytes;
+        tokens += r->tokens;
+        if (res.kind == EP_DUP_EXACT) {
+            exact++;
+            exact_b += r->bytes;
+        } else if (res.kind == EP_DUP_NEAR) {
+            near++;
+            near_b += r->bytes;
+        } else {
+            u_docs++;
+            u_bytes += r->bytes;
+            u_tokens += r->tokens;
+        }
+        if (pairs && res.kind != EP_DUP_NONE)
+            pairs[npairs++] = ((uint64_t)seg_of(s, res.match) << 32) | (uint64_t)seg_of(s, t);
+    }
+    ep_dedup_stats stats;
+    ep_dedup_index_stats(ix, &stats);
+    free(o);
+    ep_dedup_index_free(ix);
+
+    if (!ep_jv_get(dd, "exact_dup_docs")) ep_jv_set(dd, "exact_dup_docs", ep_jv_int((int64_t)exact));
+    ep_jv_set(dd, "near_dup_docs", ep_jv_int((int64_t)near));
+    if (!ep_jv_get(dd, "exact_dup_bytes")) ep_jv_set(dd, "exact_dup_bytes", ep_jv_int((int64_t)exact_b));
+    ep_jv_set(dd, "near_dup_bytes", ep_jv_int((int64_t)near_b));
+    ep_jv_set(dd, "unique_docs", ep_jv_int((int64_t)u_docs));
+    ep_jv_set(dd, "unique_bytes", ep_jv_int((int64_t)u_bytes));
+    ep_jv_set(dd, "unique_tokens", ep_jv_int((int64_t)u_tokens));
+    ep_jv_set(dd, "dup_fraction_docs", ep_jv_num(docs ? (double)(exact + near) / (double)docs : 0.0));
+    ep_jv_set(dd, "dup_fraction_bytes", ep_jv_num(bytes ? (double)(exact_b + near_b) / (double)bytes : 0.0));
+    ep_jv_set(dd, "D_eff", ep_jv_int((int64_t)u_tokens));
+    ep_jv_set(dd, "D_eff_repeat_discounted", ep_jv_num(repeat_discounted((double)u_tokens, (double)tokens)));
+    ep_jv *nd = ep_jv_child(dd, "near_dedup");
+    ep_jv_set(nd, "method", ep_jv_str("minhash_lsh word-5gram shingles of NFC+casefold text, no punctuation"));
+    ep_jv_set(nd, "ngram", ep_jv_int(s->dcfg.ngram));
+    ep_jv_set(nd, "bands", ep_jv_int(s->dcfg.bands));
+    ep_jv_set(nd, "rows", ep_jv_int(s->dcfg.rows));
+    ep_jv_set(nd, "threshold", ep_jv_num(s->dcfg.threshold));
+    ep_jv_set(nd, "scope", ep_jv_str(before ? "this shard against itself and earlier shards" : "whole corpus"));
+    ep_jv_set(nd, "candidate_pairs", ep_jv_int((int64_t)stats.candidate_pairs));
+    ep_jv_set(nd, "verified_pairs", ep_jv_int((int64_t)stats.verified_pairs));
+    ep_jv_set(nd, "signatures_spilled", ep_jv_int((int64_t)s->sigs.n - (int64_t)(s->sigs.n < s->sigs.cap_mem ? s->sigs.n : s->sigs.cap_mem)));
+    ep_jv_set(nd, "partitions_per_band", ep_jv_int((int64_t)stats.partitions_per_band));
+    if (s->is_corpus) {
+        ep_jv *rows = ep_jv_set(dd, "overlap", ep_jv_arr());
+        if (pairs) {
+            qsort(pairs, npairs, sizeof *pairs, cmp_u64);
+            for (size_t i = 0; i < npairs;) {
+                size_t j = i;
+                while (j < npairs && pairs[j] == pairs[i]) j++;
+                ep_jv *row = ep_jv_push(rows, ep_jv_obj());
+                ep_jv_set(row, "shard_a", ep_jv_int((int64_t)(pairs[i] >> 32)));
+                ep_jv_set(row, "shard_b", ep_jv_int((int64_t)(pairs[i] & 0xFFFFFFFFu)));
+                ep_jv_set(row, "docs", ep_jv_int((int64_t)(j - i)));
+                i = j;
+            }
+        }
+    }
+    free(pairs);
+    return EP_OK;
+}
+
+static int nd_enabled(const ep_scan_config *cfg)
+{
+    (void)cfg;
+    return 1;
+}
+
+const ep_probe_vtable ep_probe_near_dedup = {
+    .name = "near_dedup",
+    .flags = EP_PROBE_NEEDS_TOKENS,
+    .enabled = nd_enabled,
+    .mem_weight = 1.0,
+    .create = nd_create,
+    .observe = nd_observe,
+    .merge = nd_merge,
+    .finish = nd_finish,
+    .free = nd_free,
+};

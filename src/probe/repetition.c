@@ -1,0 +1,127 @@
+/* Probe repetition: Gopher repetition signals (Rae et al. 2021, table A1) per shard and corpus.
+ *
+ * Each document gets the integer counts of ep_repetition_doc (src/dedup/repetition.c). Two
+ * aggregates per signal, both from exact integer state (so merges are exact in any order):
+ *   mean_doc       document-weighted mean of the per-document fraction, the quantity Gopher
+ *                  thresholds per document; each fraction is accumulated as round(f * 2^32);
+ *   char_weighted  sum of numerators / sum of denominators over the shard stream.
+ * Documents without characters are skipped (counted in docs_empty); documents too short for an
+ * n-gram size contribute fraction 0 for it (as datatrove does). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "entroprof/dedup.h"
+#include "probe/probes_internal.h"
+
+#define REP_NSIG 11 /* dup_line, dup_line_char, top 2..4, dup 5..10 */
+
+typedef struct {
+    ep_repetition_scratch *scr;
+    uint64_t docs, docs_empty;
+    uint64_t num[REP_NSIG], den[REP_NSIG]; /* stream sums */
+    uint64_t fix[REP_NSIG];                /* sum of round(fraction * 2^32) */
+} rep_state;
+
+static const char *const rep_names[REP_NSIG] = {
+    "dup_line_frac",        "dup_line_char_frac",   "top_2gram_char_frac",  "top_3gram_char_frac",
+    "top_4gram_char_frac",  "dup_5gram_char_frac",  "dup_6gram_char_frac",  "dup_7gram_char_frac",
+    "dup_8gram_char_frac",  "dup_9gram_char_frac",  "dup_10gram_char_frac"};
+
+static void *rep_create(const ep_probe_env *env)
+{
+    (void)env;
+    rep_state *s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    if (!(s->scr = ep_repetition_scratch_create())) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+static void rep_free(void *p)
+{
+    rep_state *s = p;
+    if (!s) return;
+    ep_repetition_scratch_free(s->scr);
+    free(s);
+}
+
+static void rep_observe(void *st, const ep_doc *doc, const ep_token *ids, size_t n_ids)
+{
+    (void)ids;
+    (void)n_ids;
+    rep_state *s = st;
+    ep_repetition_counts c;
+    if (ep_repetition_doc(s->scr, doc->text, doc->len, &c) != EP_OK || c.chars == 0) {
+        s->docs_empty++;
+        return;
+    }
+    uint64_t num[REP_NSIG], den[REP_NSIG];
+    num[0] = c.dup_lines;
+    den[0] = c.lines;
+    num[1] = c.dup_line_chars;
+    den[1] = c.chars;
+    for (int i = 0; i < 3; i++) num[2 + i] = c.top_ngram_chars[i], den[2 + i] = c.chars;
+    for (int i = 0; i < 6; i++) num[5 + i] = c.dup_ngram_chars[i], den[5 + i] = c.chars;
+    s->docs++;
+    for (int i = 0; i < REP_NSIG; i++) {
+        s->num[i] += num[i];
+        s->den[i] += den[i];
+        /* fraction in 32.32 fixed point; the top n-gram "fraction" can exceed 1 by the joining
+         * spaces on tiny documents, so clamp at 1 as a fraction */
+        uint64_t n = num[i] > den[i] ? den[i] : num[i];
+        s->fix[i] += den[i] ? (uint64_t)(((unsigned __int128)n << 32) + den[i] / 2) / den[i] : 0;
+    }
+}
+
+static ep_status rep_merge(void *into, const void *from)
+{
+    rep_state *a = into;
+    const rep_state *b = from;
+    a->docs += b->docs;
+    a->docs_empty += b->docs_empty;
+    for (int i = 0; i < REP_NSIG; i++) {
+        a->num[i] += b->num[i];
+        a->den[i] += b->den[i];
+        a->fix[i] += b->fix[i];
+    }
+    return EP_OK;
+}
+
+static ep_status rep_finish(void *st, const void *before, ep_jv *out, const ep_probe_env *env)
+{
+    (void)before;
+    (void)env;
+    rep_state *s = st;
+    ep_jv *r = ep_jv_child(out, "repetition");
+    ep_jv_set(r, "method", ep_jv_str("Gopher (Rae et al. 2021) per-document signals as datatrove; "
+                                     "mean_doc = document-weighted mean, char_weighted = ratio of sums"));
+    ep_jv_set(r, "docs", ep_jv_int((int64_t)s->docs));
+    ep_jv_set(r, "docs_empty", ep_jv_int((int64_t)s->docs_empty));
+    for (int i = 0; i < REP_NSIG; i++) {
+        ep_jv *o = ep_jv_child(r, rep_names[i]);
+        ep_jv_set(o, "mean_doc", ep_jv_num(s->docs ? ldexp((double)s->fix[i], -32) / (double)s->docs : 0.0));
+        ep_jv_set(o, "char_weighted", ep_jv_num(s->den[i] ? (double)s->num[i] / (double)s->den[i] : 0.0));
+    }
+    return EP_OK;
+}
+
+static int rep_enabled(const ep_scan_config *cfg)
+{
+    (void)cfg;
+    return 1;
+}
+
+const ep_probe_vtable ep_probe_repetition = {
+    .name = "repetition",
+    .flags = 0,
+    .enabled = rep_enabled,
+    .mem_weight = 0.0,
+    .create = rep_create,
+    .observe = rep_observe,
+    .merge = rep_merge,
+    .finish = rep_finish,
+    .free = rep_free,
+};

@@ -1,0 +1,24 @@
+/* The BPE tokenizer object behind ep_tokenizer (src/tok/bpe*.c only). */
+#ifndef EP_TOK_BPE_IMPL_H
+#define EP_TOK_BPE_IMPL_H
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "tok/bpe_internal.h"
+#include "tok/tokenizer_internal.h"
+
+typedef struct {
+    ep_bpe_vocab vocab;
+    pcre2_code *re; /* pre-tokenizer, compiled UTF | UCP | DOLLAR_ENDONLY */
+    int jit;        /* 1 when JIT compilation succeeded */
+    char *pattern;  /* the reference pattern as given (before rewriting) */
+} ep_bpe_impl;
+
+extern const ep_tokenizer_ops ep_bpe_ops;
+
+/** tiktoken's encode_ordinary: special-token text is encoded as ordinary text. */
+ep_status ep_bpe_encode_ordinary(const ep_tokenizer *tok, ep_tok_scratch *s, const char *text, size_t len,
+                                 ep_token_buf *out);
+
+#endif

@@ -1,0 +1,111 @@
+/* BPE internals shared by src/tok/bpe*.c and tests/unit/test_bpe.c (not installed).
+ *
+ * Layout (docs/tokenizers-bpe.md):
+ *   ep_bpe_vocab   token bytes by id, merge rank by id, and one open-addressing hash table
+ *                  bytes -> id (mergeable tokens only; special tokens are decode-only).
+ *   ep_bpe_pretok  the pre-tokenizer regex (PCRE2, UTF + UCP + JIT), with \s rewritten to the
+ *                  Unicode White_Space set that the reference (Rust regex) uses.
+ *   merge          tiktoken's byte_pair_merge: repeatedly merge the adjacent pair whose
+ *                  concatenation has the lowest rank, leftmost first on ties. */
+#ifndef EP_TOK_BPE_INTERNAL_H
+#define EP_TOK_BPE_INTERNAL_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#include "entroprof/common.h"
+
+#define EP_BPE_NO_RANK UINT32_MAX
+
+/* One hash slot: the first 8 bytes of the token (zero-padded) inline, so that tokens of up to 8
+ * bytes (most of them) compare without touching the blob. */
+typedef struct {
+    uint64_t key8;
+    uint32_t id;
+    uint32_t len_tag; /* byte length (low 16 bits) | hash tag (high 16 bits) */
+} ep_bpe_slot;
+
+typedef struct {
+    uint32_t n_ids;     /* ids are [0, n_ids); holes have len 0 */
+    uint8_t *blob;      /* (blob_len) token bytes, concatenated */
+    size_t blob_len;
+    uint32_t *start;    /* (n_ids) offset of id's bytes in blob */
+    uint32_t *len;      /* (n_ids) byte length of id; 0 = no such id */
+    uint32_t *rank;     /* (n_ids) merge rank of id, or NULL when rank == id (tiktoken files) */
+    uint8_t *special;   /* (n_ids) 1 for special tokens (never produced by merges) */
+    ep_bpe_slot *slots; /* (mask + 1) hash table bytes -> id; len_tag == 0: empty */
+    uint32_t *pair_rank; /* (65536) merge rank of each 2-byte string, EP_BPE_NO_RANK if none */
+    uint32_t mask;
+    uint32_t n_mergeable;
+    uint32_t byte_id[256]; /* id of each single byte */
+} ep_bpe_vocab;
+
+void ep_bpe_vocab_free(ep_bpe_vocab *v);
+
+/** Parses a tiktoken file (base64 token, space, rank, per line) held in buf[0..n).
+ *  Errors name the 1-based line. */
+ep_status ep_bpe_vocab_parse_tiktoken(ep_bpe_vocab *v, const char *buf, size_t n, const char *what,
+                                      ep_error *err);
+
+/** Builds the hash table over the mergeable ids and checks that all 256 bytes exist. */
+ep_status ep_bpe_vocab_finish(ep_bpe_vocab *v, const char *what, ep_error *err);
+
+/** Adds a special token (decode only) with the given id. */
+ep_status ep_bpe_vocab_add_special(ep_bpe_vocab *v, const char *text, uint32_t id, ep_error *err);
+
+/** @return the id of bytes p[0..n) among mergeable tokens, or EP_BPE_NO_RANK. */
+uint32_t ep_bpe_vocab_find(const ep_bpe_vocab *v, const uint8_t *p, size_t n);
+
+/** ep_bpe_vocab_find with the hash XXH3_64bits(p, n) already computed. */
+uint32_t ep_bpe_vocab_find_h(const ep_bpe_vocab *v, const uint8_t *p, size_t n, uint64_t h);
+
+/** Hash of a key, and a prefetch of its first slot (for batched lookups). */
+uint64_t ep_bpe_vocab_hash_prefetch(const ep_bpe_vocab *v, const uint8_t *p, size_t n);
+
+/** Merge rank of p[0..n), or EP_BPE_NO_RANK. */
+static inline uint32_t ep_bpe_vocab_rank(const ep_bpe_vocab *v, const uint8_t *p, size_t n)
+{
+    if (n == 2) return v->pair_rank[(unsigned)p[0] << 8 | p[1]];
+    uint32_t id = ep_bpe_vocab_find(v, p, n);
+    if (id == EP_BPE_NO_RANK || !v->rank) return id;
+    return v->rank[id];
+}
+
+/** Work space of the merge (one per thread). */
+typedef struct {
+    uint32_t *a;   /* part starts / links */
+    uint32_t *b;   /* ranks */
+    uint32_t *c;
+    uint64_t *heap;
+    size_t cap;
+} ep_bpe_merge_ws;
+
+void ep_bpe_merge_ws_free(ep_bpe_merge_ws *ws);
+
+/** Encodes one pre-token p[0..n) (n >= 1) by rank merging; writes ids to out (capacity n).
+ *  @return the number of ids, or 0 on allocation failure. Uses the linear scan for short
+ *  pieces and a heap for long ones; both give identical results. */
+size_t ep_bpe_merge(const ep_bpe_vocab *v, ep_bpe_merge_ws *ws, const uint8_t *p, size_t n, uint32_t *out);
+/** The two strategies, exposed for tests. */
+size_t ep_bpe_merge_linear(const ep_bpe_vocab *v, ep_bpe_merge_ws *ws, const uint8_t *p, size_t n,
+                           uint32_t *out);
+size_t ep_bpe_merge_heap(const ep_bpe_vocab *v, ep_bpe_merge_ws *ws, const uint8_t *p, size_t n,
+                         uint32_t *out);
+
+/** Loads a Hugging Face byte-level BPE tokenizer.json: vocab, merges, the pre-tokenizer regex and
+ *  added tokens. *pattern is malloc'd (caller frees). */
+ep_status ep_bpe_vocab_parse_hf(ep_bpe_vocab *v, char **pattern, const char *buf, size_t n, const char *what,
+                                ep_error *err);
+
+/** Rewrites a reference (Rust regex) pattern for PCRE2: \s and \S become the Unicode White_Space
+ *  set. @return malloc'd pattern or NULL (message in err). */
+char *ep_bpe_pattern_for_pcre2(const char *pattern, ep_error *err);
+
+/** Length of the longest valid UTF-8 prefix of p[0..n). */
+size_t ep_bpe_utf8_valid_prefix(const uint8_t *p, size_t n);
+/** Appends p[0..n) to dst with every maximal invalid subsequence replaced by U+FFFD (the WHATWG
+ *  decoder's rule, which is what JavaScript's TextDecoder does). dst needs 3 * n bytes.
+ *  @return bytes written. */
+size_t ep_bpe_utf8_repair(uint8_t *dst, const uint8_t *p, size_t n);
+
+#endif

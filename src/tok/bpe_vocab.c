@@ -1,0 +1,244 @@
+/* BPE vocabulary: token bytes by id and one hash table bytes -> id, built in one pass with no
+ * per-token allocation (arrays sized from a line count, one blob for all token bytes). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/xxh.h"
+#include "tok/bpe_internal.h"
+
+void ep_bpe_vocab_free(ep_bpe_vocab *v)
+{
+    if (!v) return;
+    free(v->blob);
+    free(v->start);
+    free(v->len);
+    free(v->rank);
+    free(v->special);
+    free(v->slots);
+    free(v->pair_rank);
+    memset(v, 0, sizeof *v);
+}
+
+static inline uint64_t vocab_hash(const uint8_t *p, size_t n) { return XXH3_64bits(p, n); }
+
+static inline uint64_t load8(const uint8_t *p, size_t n)
+{
+    uint64_t k = 0;
+    memcpy(&k, p, n < 8 ? n : 8);
+    return k;
+}
+
+static inline uint32_t len_tag(uint64_t h, size_t n) { return (uint32_t)(h >> 48) << 16 | (uint32_t)n; }
+
+uint64_t ep_bpe_vocab_hash_prefetch(const ep_bpe_vocab *v, const uint8_t *p, size_t n)
+{
+    uint64_t h = vocab_hash(p, n);
+    __builtin_prefetch(&v->slots[(size_t)h & v->mask]);
+    return h;
+}
+
+uint32_t ep_bpe_vocab_find(const ep_bpe_vocab *v, const uint8_t *p, size_t n)
+{
+    return ep_bpe_vocab_find_h(v, p, n, vocab_hash(p, n));
+}
+
+uint32_t ep_bpe_vocab_find_h(const ep_bpe_vocab *v, const uint8_t *p, size_t n, uint64_t h)
+{
+    if (n > 0xFFFF) return EP_BPE_NO_RANK;
+    uint64_t k8 = load8(p, n);
+    uint32_t lt = len_tag(h, n);
+    for (size_t i = (size_t)h & v->mask;; i = (i + 1) & v->mask) {
+        const ep_bpe_slot *s = &v->slots[i];
+        if (!s->len_tag) return EP_BPE_NO_RANK;
+        if (s->len_tag != lt || s->key8 != k8) continue;
+        if (n <= 8 || memcmp(v->blob + v->start[s->id] + 8, p + 8, n - 8) == 0) return s->id;
+    }
+}
+
+ep_status ep_bpe_vocab_finish(ep_bpe_vocab *v, const char *what, ep_error *err)
+{
+    size_t cap = 1024;
+    while (cap < 2 * (size_t)v->n_ids) cap *= 2;
+    v->slots = calloc(cap, sizeof *v->slots);
+    if (!v->pair_rank) v->pair_rank = malloc(65536 * sizeof *v->pair_rank);
+    if (!v->slots || !v->pair_rank) return ep_error_set(err, EP_ERR_NOMEM, "%s: out of memory", what);
+    v->mask = (uint32_t)(cap - 1);
+    for (int b = 0; b < 256; b++) v->byte_id[b] = EP_BPE_NO_RANK;
+    for (size_t i = 0; i < 65536; i++) v->pair_rank[i] = EP_BPE_NO_RANK;
+    v->n_mergeable = 0;
+    for (uint32_t id = 0; id < v->n_ids; id++) {
+        if (!v->len[id] || (v->special && v->special[id])) continue;
+        const uint8_t *p = v->blob + v->start[id];
+        size_t n = v->len[id];
+        if (n > 0xFFFF) return ep_error_set(err, EP_ERR_FORMAT, "%s: token %u is longer than 65535 bytes", what, id);
+        if (ep_bpe_vocab_find(v, p, n) != EP_BPE_NO_RANK)
+            return ep_error_set(err, EP_ERR_FORMAT, "%s: token %u duplicates token %u", what, id,
+                                ep_bpe_vocab_find(v, p, n));
+        uint64_t h = vocab_hash(p, n);
+        size_t i = (size_t)h & v->mask;
+        while (v->slots[i].len_tag) i = (i + 1) & v->mask;
+        v->slots[i].key8 = load8(p, n);
+        v->slots[i].id = id;
+        v->slots[i].len_tag = len_tag(h, n);
+        if (n == 1) v->byte_id[p[0]] = id;
+        if (n == 2) v->pair_rank[(unsigned)p[0] << 8 | p[1]] = v->rank ? v->rank[id] : id;
+        v->n_mergeable++;
+    }
+    for (int b = 0; b < 256; b++)
+        if (v->byte_id[b] == EP_BPE_NO_RANK)
+            return ep_error_set(err, EP_ERR_FORMAT, "%s: no token for byte 0x%02x (not a byte-level BPE)", what, b);
+    return EP_OK;
+}
+
+ep_status ep_bpe_vocab_add_special(ep_bpe_vocab *v, const char *text, uint32_t id, ep_error *err)
+{
+    size_t n = strlen(text);
+    if (id < v->n_ids && v->len[id])
+        return ep_error_set(err, EP_ERR_FORMAT, "special token %s: id %u is already used", text, id);
+    if (id >= v->n_ids) {
+        uint32_t nn = id + 1;
+        uint32_t *s = realloc(v->start, nn * sizeof *s), *l;
+        if (!s) return ep_error_set(err, EP_ERR_NOMEM, "out of memory");
+        v->start = s;
+        if (!(l = realloc(v->len, nn * sizeof *l))) return ep_error_set(err, EP_ERR_NOMEM, "out of memory");
+        v->len = l;
+        if (v->rank) {
+            uint32_t *r = realloc(v->rank, nn * sizeof *r);
+            if (!r) return ep_error_set(err, EP_ERR_NOMEM, "out of memory");
+            v->rank = r;
+            for (uint32_t i = v->n_ids; i < nn; i++) r[i] = EP_BPE_NO_RANK;
+        }
+        for (uint32_t i = v->n_ids; i < nn; i++) s[i] = l[i] = 0;
+        uint8_t *sp = realloc(v->special, nn);
+        if (!sp) return ep_error_set(err, EP_ERR_NOMEM, "out of memory");
+        if (!v->special) memset(sp, 0, nn);
+        else memset(sp + v->n_ids, 0, nn - v->n_ids);
+        v->special = sp;
+        v->n_ids = nn;
+    } else if (!v->special) {
+        if (!(v->special = calloc(v->n_ids, 1))) return ep_error_set(err, EP_ERR_NOMEM, "out of memory");
+    }
+    uint8_t *b = realloc(v->blob, v->blob_len + n + 1);
+    if (!b) return ep_error_set(err, EP_ERR_NOMEM, "out of memory");
+    v->blob = b;
+    memcpy(b + v->blob_len, text, n);
+    v->start[id] = (uint32_t)v->blob_len;
+    v->len[id] = (uint32_t)n;
+    v->special[id] = 1;
+    v->blob_len += n;
+    return EP_OK;
+}
+
+/* RFC 4648 base64 (standard alphabet, '=' padding). @return decoded length or -1. */
+static long b64_decode(uint8_t *dst, const char *s, size_t n)
+{
+    static const int8_t T[256] = {
+        ['A'] = 1,  ['B'] = 2,  ['C'] = 3,  ['D'] = 4,  ['E'] = 5,  ['F'] = 6,  ['G'] = 7,  ['H'] = 8,
+        ['I'] = 9,  ['J'] = 10, ['K'] = 11, ['L'] = 12, ['M'] = 13, ['N'] = 14, ['O'] = 15, ['P'] = 16,
+        ['Q'] = 17, ['R'] = 18, ['S'] = 19, ['T'] = 20, ['U'] = 21, ['V'] = 22, ['W'] = 23, ['X'] = 24,
+        ['Y'] = 25, ['Z'] = 26, ['a'] = 27, ['b'] = 28, ['c'] = 29, ['d'] = 30, ['e'] = 31, ['f'] = 32,
+        ['g'] = 33, ['h'] = 34, ['i'] = 35, ['j'] = 36, ['k'] = 37, ['l'] = 38, ['m'] = 39, ['n'] = 40,
+        ['o'] = 41, ['p'] = 42, ['q'] = 43, ['r'] = 44, ['s'] = 45, ['t'] = 46, ['u'] = 47, ['v'] = 48,
+        ['w'] = 49, ['x'] = 50, ['y'] = 51, ['z'] = 52, ['0'] = 53, ['1'] = 54, ['2'] = 55, ['3'] = 56,
+        ['4'] = 57, ['5'] = 58, ['6'] = 59, ['7'] = 60, ['8'] = 61, ['9'] = 62, ['+'] = 63, ['/'] = 64,
+    }; /* value + 1; 0 = not in the alphabet */
+    if (n == 0 || n % 4) return -1;
+    size_t pad = 0;
+    if (s[n - 1] == '=') pad++;
+    if (s[n - 2] == '=') pad++;
+    long o = 0;
+    for (size_t i = 0; i < n; i += 4) {
+        uint32_t q = 0;
+        for (int k = 0; k < 4; k++) {
+            unsigned char c = (unsigned char)s[i + k];
+            int val;
+            if (c == '=' && i + 4 == n && (size_t)k >= 4 - pad) val = 0;
+            else if (!(val = T[c])) return -1;
+            else val -= 1;
+            q = q << 6 | (uint32_t)val;
+        }
+        dst[o++] = (uint8_t)(q >> 16);
+        if (i + 4 < n || pad < 2) dst[o++] = (uint8_t)(q >> 8);
+        if (i + 4 < n || pad < 1) dst[o++] = (uint8_t)q;
+    }
+    return o;
+}
+
+ep_status ep_bpe_vocab_parse_tiktoken(ep_bpe_vocab *v, const char *buf, size_t n, const char *what,
+                                      ep_error *err)
+{
+    memset(v, 0, sizeof *v);
+    /* Pass 1: line count and largest rank bound the arrays. */
+    size_t lines = 0;
+    for (size_t i = 0; i < n; i++) lines += buf[i] == '\n';
+    if (n && buf[n - 1] != '\n') lines++;
+    if (lines == 0 || lines > UINT32_MAX / 2)
+        return ep_error_set(err, EP_ERR_FORMAT, "%s: empty or oversized tiktoken file", what);
+    uint32_t cap_ids = (uint32_t)lines;
+    v->start = calloc(cap_ids, sizeof *v->start);
+    v->len = calloc(cap_ids, sizeof *v->len);
+    v->blob = malloc(n / 4 * 3 + 4);
+    if (!v->start || !v->len || !v->blob) goto nomem;
+    uint32_t max_id = 0;
+    size_t line = 0;
+    for (size_t i = 0; i < n;) {
+        size_t e = i;
+        while (e < n && buf[e] != '\n') e++;
+        line++;
+        size_t le = e;
+        if (le > i && buf[le - 1] == '\r') le--;
+        if (le > i) {
+            const char *sp = memchr(buf + i, ' ', le - i);
+            if (!sp) {
+                ep_bpe_vocab_free(v);
+                return ep_error_set(err, EP_ERR_FORMAT, "%s:%zu: expected 'BASE64 RANK'", what, line);
+            }
+            size_t b64n = (size_t)(sp - (buf + i));
+            uint64_t r = 0;
+            const char *q = sp + 1;
+            if (q == buf + le) goto badrank;
+            for (; q < buf + le; q++) {
+                if (*q < '0' || *q > '9' || r > UINT32_MAX / 10) goto badrank;
+                r = r * 10 + (uint64_t)(*q - '0');
+            }
+            if (r >= cap_ids) {
+                /* ranks may have holes; grow (rare: the standard files are dense) */
+                if (r > (uint64_t)UINT32_MAX / 2) goto badrank;
+                uint32_t nc = (uint32_t)r + 1;
+                uint32_t *s = realloc(v->start, nc * sizeof *s);
+                if (!s) goto nomem;
+                v->start = s;
+                uint32_t *l = realloc(v->len, nc * sizeof *l);
+                if (!l) goto nomem;
+                v->len = l;
+                memset(v->start + cap_ids, 0, (nc - cap_ids) * sizeof *s);
+                memset(v->len + cap_ids, 0, (nc - cap_ids) * sizeof *l);
+                cap_ids = nc;
+            }
+            if (v->len[r]) {
+                ep_bpe_vocab_free(v);
+                return ep_error_set(err, EP_ERR_FORMAT, "%s:%zu: rank %llu appears twice", what, line,
+                                    (unsigned long long)r);
+            }
+            long dn = b64_decode(v->blob + v->blob_len, buf + i, b64n);
+            if (dn <= 0) {
+                ep_bpe_vocab_free(v);
+                return ep_error_set(err, EP_ERR_FORMAT, "%s:%zu: invalid base64 token", what, line);
+            }
+            v->start[r] = (uint32_t)v->blob_len;
+            v->len[r] = (uint32_t)dn;
+            v->blob_len += (size_t)dn;
+            if (r + 1 > max_id) max_id = (uint32_t)r + 1;
+        }
+        i = e + 1;
+        continue;
+    badrank:
+        ep_bpe_vocab_free(v);
+        return ep_error_set(err, EP_ERR_FORMAT, "%s:%zu: rank is not a non-negative integer", what, line);
+    }
+    v->n_ids = max_id;
+    return ep_bpe_vocab_finish(v, what, err);
+nomem:
+    ep_bpe_vocab_free(v);
+    return ep_error_set(err, EP_ERR_NOMEM, "%s: out of memory", what);
+}

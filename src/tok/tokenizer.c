@@ -1,0 +1,198 @@
+/* Built-in tokenizers (byte, char, word) and dispatch to BPE for every other name. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <utf8proc.h>
+
+#include "core/xxh.h"
+#include "text/utf8.h"
+#include "tok/tokenizer_internal.h"
+
+ep_tokenizer *ep_tokenizer_new(const ep_tokenizer_ops *ops, const char *name, uint64_t vocab_size, void *impl)
+{
+    ep_tokenizer *t = calloc(1, sizeof *t);
+    if (!t) return NULL;
+    t->name = strdup(name);
+    if (!t->name) { free(t); return NULL; }
+    t->ops = ops;
+    t->vocab_size = vocab_size;
+    t->impl = impl;
+    return t;
+}
+
+void ep_tokenizer_free(ep_tokenizer *tok)
+{
+    if (!tok) return;
+    if (tok->ops->free_impl) tok->ops->free_impl(tok->impl);
+    free(tok->name);
+    free(tok);
+}
+
+const char *ep_tokenizer_name(const ep_tokenizer *tok) { return tok->name; }
+uint64_t ep_tokenizer_vocab_size(const ep_tokenizer *tok) { return tok->vocab_size; }
+
+ep_tok_scratch *ep_tok_scratch_create(const ep_tokenizer *tok)
+{
+    if (tok->ops->scratch_create) return tok->ops->scratch_create(tok);
+    return calloc(1, sizeof(ep_tok_scratch)); /* stateless: a bare header */
+}
+
+void ep_tok_scratch_free(ep_tok_scratch *s)
+{
+    if (!s) return;
+    if (s->ops && s->ops->scratch_free) s->ops->scratch_free(s);
+    else free(s);
+}
+
+ep_status ep_tokenizer_encode(const ep_tokenizer *tok, ep_tok_scratch *scratch, const char *text, size_t len,
+                              ep_token_buf *out)
+{
+    return tok->ops->encode(tok, scratch, text, len, out);
+}
+
+ep_status ep_tokenizer_decode(const ep_tokenizer *tok, const ep_token *ids, size_t n, char **out, size_t *out_len,
+                              size_t *out_cap)
+{
+    if (!tok->ops->decode) return EP_ERR_UNSUPPORTED;
+    return tok->ops->decode(tok, ids, n, out, out_len, out_cap);
+}
+
+static int reserve_bytes(char **out, size_t *cap, size_t need)
+{
+    if (need <= *cap) return 0;
+    size_t n = *cap ? *cap : 256;
+    while (n < need) n *= 2;
+    char *q = realloc(*out, n);
+    if (!q) return -1;
+    *out = q;
+    *cap = n;
+    return 0;
+}
+
+/* ---- byte: id = byte value ---- */
+
+static ep_status byte_encode(const ep_tokenizer *tok, ep_tok_scratch *s, const char *text, size_t len, ep_token_buf *out)
+{
+    (void)tok; (void)s;
+    if (ep_token_buf_reserve(out, len)) return EP_ERR_NOMEM;
+    ep_token *o = out->ids + out->len;
+    for (size_t i = 0; i < len; i++) o[i] = (unsigned char)text[i];
+    out->len += len;
+    return EP_OK;
+}
+
+static ep_status byte_decode(const ep_tokenizer *tok, const ep_token *ids, size_t n, char **out, size_t *len, size_t *cap)
+{
+    (void)tok;
+    if (reserve_bytes(out, cap, *len + n)) return EP_ERR_NOMEM;
+    for (size_t i = 0; i < n; i++) {
+        if (ids[i] > 255) return EP_ERR_ARG;
+        (*out)[(*len)++] = (char)ids[i];
+    }
+    return EP_OK;
+}
+
+/* ---- char: id = Unicode code point ---- */
+
+static ep_status char_encode(const ep_tokenizer *tok, ep_tok_scratch *s, const char *text, size_t len, ep_token_buf *out)
+{
+    (void)tok; (void)s;
+    if (ep_token_buf_reserve(out, len)) return EP_ERR_NOMEM;
+    const unsigned char *p = (const unsigned char *)text;
+    size_t i = 0;
+    while (i < len) {
+        size_t l = ep_utf8_seq_len(p + i, len - i);
+        if (l == 0) { out->ids[out->len++] = 0xFFFD; i++; continue; } /* invalid byte: U+FFFD */
+        out->ids[out->len++] = ep_utf8_decode(p + i, &l);
+        i += l;
+    }
+    return EP_OK;
+}
+
+static ep_status char_decode(const ep_tokenizer *tok, const ep_token *ids, size_t n, char **out, size_t *len, size_t *cap)
+{
+    (void)tok;
+    if (reserve_bytes(out, cap, *len + 4 * n)) return EP_ERR_NOMEM;
+    for (size_t i = 0; i < n; i++) {
+        if (ids[i] > 0x10FFFF) return EP_ERR_ARG;
+        utf8proc_ssize_t k = utf8proc_encode_char((utf8proc_int32_t)ids[i], (utf8proc_uint8_t *)*out + *len);
+        if (k <= 0) return EP_ERR_ARG;
+        *len += (size_t)k;
+    }
+    return EP_OK;
+}
+
+/* ---- word: letter/mark/digit runs; other non-space code points alone; spaces separate ---- */
+
+enum { CLS_SPACE = 0, CLS_WORD = 1, CLS_OTHER = 2 };
+
+static int classify(uint32_t cp)
+{
+    if (cp < 128) {
+        if (cp == ' ' || (cp >= 9 && cp <= 13)) return CLS_SPACE;
+        if ((cp >= '0' && cp <= '9') || ((cp | 32) >= 'a' && (cp | 32) <= 'z')) return CLS_WORD;
+        return CLS_OTHER;
+    }
+    switch (utf8proc_category((utf8proc_int32_t)cp)) {
+    case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM: case UTF8PROC_CATEGORY_LO:
+    case UTF8PROC_CATEGORY_MN: case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_ME:
+    case UTF8PROC_CATEGORY_ND: case UTF8PROC_CATEGORY_NL: case UTF8PROC_CATEGORY_NO:
+        return CLS_WORD;
+    case UTF8PROC_CATEGORY_ZS: case UTF8PROC_CATEGORY_ZL: case UTF8PROC_CATEGORY_ZP:
+        return CLS_SPACE;
+    default:
+        return cp == 0x85 ? CLS_SPACE : CLS_OTHER;
+    }
+}
+
+#define EP_WORD_SEED 0x656e74726f70726full
+
+static ep_status word_encode(const ep_tokenizer *tok, ep_tok_scratch *s, const char *text, size_t len, ep_token_buf *out)
+{
+    (void)tok; (void)s;
+    const unsigned char *p = (const unsigned char *)text;
+    size_t i = 0;
+    while (i < len) {
+        size_t l = ep_utf8_seq_len(p + i, len - i);
+        uint32_t cp = l ? ep_utf8_decode(p + i, &l) : 0xFFFD;
+        if (!l) l = 1;
+        int cls = classify(cp);
+        if (cls == CLS_SPACE) { i += l; continue; }
+        size_t start = i;
+        i += l;
+        if (cls == CLS_WORD) {
+            while (i < len) {
+                size_t l2 = ep_utf8_seq_len(p + i, len - i);
+                if (!l2) break;
+                uint32_t c2 = ep_utf8_decode(p + i, &l2);
+                if (classify(c2) != CLS_WORD) break;
+                i += l2;
+            }
+        }
+        if (ep_token_buf_reserve(out, 1)) return EP_ERR_NOMEM;
+        out->ids[out->len++] = XXH3_64bits_withSeed(p + start, i - start, EP_WORD_SEED);
+    }
+    return EP_OK;
+}
+
+static const ep_tokenizer_ops byte_ops = {byte_encode, byte_decode, NULL, NULL, NULL};
+static const ep_tokenizer_ops char_ops = {char_encode, char_decode, NULL, NULL, NULL};
+static const ep_tokenizer_ops word_ops = {word_encode, NULL, NULL, NULL, NULL};
+
+
+
+
+ep_status ep_tokenizer_open(ep_tokenizer **out, const char *name, ep_error *err)
+{
+    const ep_tokenizer_ops *ops = NULL;
+    uint64_t vocab = 0;
+    if (!name || !strcmp(name, "byte")) { ops = &byte_ops; vocab = 256; name = "byte"; }
+    else if (!strcmp(name, "char")) { ops = &char_ops; vocab = 0x110000; }
+    else if (!strcmp(name, "word")) { ops = &word_ops; vocab = 0; }
+    if (ops) {
+        *out = ep_tokenizer_new(ops, name, vocab, NULL);
+        return *out ? EP_OK : ep_error_set(err, EP_ERR_NOMEM, "out of memory");
+    }
+    return ep_bpe_tokenizer_open(out, name, err); /* BPE names and vocabulary files */
+}

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# End to end: generate planted junk (random base64, random bytes, boilerplate, duplicates) beside a
+# clean text, scan it, and check that rank flags each planted shard and ranks the clean one;
+# then predict, mix and report run on the real profile.
+# usage: test_analyze_e2e.sh ENTROPROF SOURCE_DIR BUILD_DIR
+set -u
+EP=$1; SRC=$2; BUILD=$3
+OUT=$(mktemp -d "${BUILD}/analyze_e2e.XXXXXX")
+trap 'rm -rf "$OUT"' EXIT
+fails=0
+fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+mkdir -p "$OUT/data"
+python3 - "$OUT/data" "$SRC/corpora/books/alice29.txt" <<'PY' || { echo "FAIL: generator"; exit 1; }
+import random, base64, sys
+out, alice = sys.argv[1], sys.argv[2]
+r = random.Random(7)
+open(out + '/random-base64.txt', 'w').write('\n\n'.join(
+    base64.b64encode(bytes(r.getrandbits(8) for _ in range(3000))).decode() for _ in range(60)))
+open(out + '/random-bytes.bin', 'wb').write(bytes(r.getrandbits(8) for _ in range(200000)))
+tmpl = ("Copyright (c) {y} Example Corp. All rights reserved. Terms of use | Privacy policy | Contact us | "
+        "Page {i} of 500.\nSubscribe to our newsletter for updates.\n")
+open(out + '/boilerplate.txt', 'w').write('\n'.join(tmpl.format(y=2000 + i % 20, i=i) for i in range(1500)))
+text = open(alice).read()
+para = [p for p in text.split('\n\n') if len(p) > 200][:8]
+open(out + '/dups.txt', 'w').write('\n\n'.join(para[i % 8] for i in range(400)))
+open(out + '/clean.txt', 'w').write(text)
+PY
+for tok in default byte; do
+targ=(); [ "$tok" = default ] || targ=(--tokenizer "$tok")
+"$EP" scan "$OUT/data" "${targ[@]}" --threads 1 -o "$OUT/profile.json" >/dev/null 2>"$OUT/scan.err" \
+    || fail "scan ($tok) failed: $(tail -3 "$OUT/scan.err")"
+"$EP" rank "$OUT/profile.json" --format json >"$OUT/rank.json" || fail "rank failed"
+echo "tokenizer: $tok"
+python3 - "$OUT/rank.json" <<'PY' || fail "rank flags on planted junk ($tok tokenizer)"
+import json, sys
+d = json.load(open(sys.argv[1]))
+flags = {r['path'].rsplit('/', 1)[1]: {f['flag'] for f in r['flags']} for r in d['flagged']}
+ranked = [r['path'].rsplit('/', 1)[1] for r in d['ranked']]
+want = {'random-base64.txt': 'near_max_entropy', 'random-bytes.bin': 'not_text',
+        'boilerplate.txt': 'low_entropy', 'dups.txt': 'high_duplicates'}
+ok = ranked == ['clean.txt']
+for shard, flag in want.items():
+    if flag not in flags.get(shard, set()):
+        print('missing', flag, 'on', shard, 'got', flags.get(shard)); ok = False
+print('ranked:', ranked, 'flagged:', flags)
+sys.exit(0 if ok else 1)
+PY
+done
+"$EP" predict "$OUT/profile.json" --target-loss 1.0 --json >"$OUT/p.json" || fail "predict on a scanned profile"
+python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d['ic1']['params']>0 else 1)" "$OUT/p.json" \
+    || fail "predict JSON"
+"$EP" mix a="$OUT/profile.json" b="$OUT/profile.json" --budget 1M --max a=0.3 >/dev/null || fail "mix on a scanned profile"
+"$EP" report "$OUT/profile.json" -o "$OUT/rep" >/dev/null || fail "report on a scanned profile"
+grep -q '<svg' "$OUT/rep/report.html" || fail "report has no chart"
+if [ "$fails" -ne 0 ]; then echo "$fails failure(s)"; exit 1; fi
+echo "ok: analyze end to end"

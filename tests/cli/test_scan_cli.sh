@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# End-to-end tests of `entroprof scan` over corpora/ and over bad inputs made here.
+# usage: test_scan_cli.sh ENTROPROF SOURCE_DIR BUILD_DIR
+set -euo pipefail
+EP=$1; SRC=$2; BUILD=$3
+T=$(mktemp -d "$BUILD/cli_scan.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+pass=0; failn=0
+ok()   { pass=$((pass + 1)); echo "ok   $1"; }
+bad()  { failn=$((failn + 1)); echo "FAIL $1"; }
+check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
+jq_py() { python3 -c "import json,sys; p=json.load(open('$1')); $2"; }
+
+# usage and help
+check "help exits 0" '"$EP" scan --help >/dev/null'
+set +e; "$EP" scan >/dev/null 2>&1; rc=$?; "$EP" scan --zstd-level 99 x >/dev/null 2>&1; rc2=$?; "$EP" nosuch >/dev/null 2>&1; rc3=$?; set -e
+check "no input is usage error (2)" '[ $rc = 2 ]'
+check "bad option value is usage error (2)" '[ $rc2 = 2 ]'
+check "unknown command is usage error (2)" '[ $rc3 = 2 ]'
+
+# the bundled corpora
+"$EP" scan "$SRC/corpora" -q -o "$T/p.json"   # default tokenizer: cl100k_base
+check "corpora profile has the contract keys" "jq_py $T/p.json \"
+assert p['schema'] == 'entroprof.profile/1' and p['tokenizer'] == 'cl100k_base' and p['vocab_size'] == 100277
+for s in p['shards'] + [p['corpus']]:
+    for k in ['docs', 'bytes', 'tokens', 'estimates', 'entropy', 'dedup', 'flags', 'counters']: assert k in s, k
+    for e in s['estimates'].values():
+        assert e['kind'] in ('point', 'upper_bound', 'lower_bound') and 'unit' in e and 'value' in e
+    assert s['entropy']['bits_per_byte'] > 0 and 'method' in s['entropy']
+for s in p['shards']: assert s['status'] == 'ok' and s['path']
+\""
+
+# compression equals the zstd CLI on the same bytes (line split of a file without blank lines/CR)
+sed 's/\r$//' "$SRC/corpora/books/alice29.txt" | grep -v '^$' > "$T/lines.txt"
+"$EP" scan --split line --probes compress,compress_strong -q -o "$T/z.json" "$T/lines.txt"
+ours=$(jq_py "$T/z.json" "print(p['shards'][0]['estimates']['zstd_3']['compressed_bytes'])")
+theirs=$(zstd -3 -c < "$T/lines.txt" | wc -c)
+check "zstd_3 compressed bytes equal zstd -3 ($ours vs $theirs)" '[ "$ours" = "$theirs" ]'
+ours19=$(jq_py "$T/z.json" "print(p['shards'][0]['estimates']['zstd_19']['input_bytes'])")
+"$EP" scan --split line --probes compress,compress_strong --zstd-strong-fraction 1 -q -o "$T/z19.json" "$T/lines.txt"
+o19=$(jq_py "$T/z19.json" "print(p['shards'][0]['estimates']['zstd_19']['compressed_bytes'])")
+t19=$(zstd -19 -c < "$T/lines.txt" | wc -c)
+check "zstd_19 on the full stream equals zstd -19 ($o19 vs $t19)" '[ "$o19" = "$t19" ]'
+
+# stdin
+cat "$SRC/corpora/books/alice29.txt" | "$EP" scan - -q -o "$T/stdin.json"
+"$EP" scan "$SRC/corpora/books/alice29.txt" -q -o "$T/file.json"
+check "stdin gives the same estimates as the file" "jq_py $T/stdin.json \"
+q = json.load(open('$T/file.json'))
+assert p['shards'][0]['estimates'] == q['shards'][0]['estimates']
+\""
+
+# determinism across threads and batch sizes, byte for byte
+for t in 1 2 8; do "$EP" scan "$SRC/corpora" --tokenizer word -q --threads $t --batch-bytes 64K -o "$T/t$t.json"; done
+check "identical profiles for 1, 2, 8 threads" 'cmp -s "$T/t1.json" "$T/t2.json" && cmp -s "$T/t1.json" "$T/t8.json"'
+
+# bad inputs: every fault counted, failing shards marked, others go on, exit status 1
+mkdir -p "$T/bad"
+head -c 1500000 /dev/urandom | base64 > "$T/big.txt"   # incompressible: many zstd blocks
+zstd -q -c "$T/big.txt" > "$T/big.txt.zst"
+head -c 1000000 "$T/big.txt.zst" > "$T/bad/truncated.txt.zst"
+gzip -c "$T/lines.txt" > "$T/bad/corrupt.txt.gz"
+printf 'XXXXXXXXXXXXXXXXXXXX' | dd of="$T/bad/corrupt.txt.gz" bs=1 seek=3000 conv=notrunc 2>/dev/null
+printf 'caf\xe9 au lait\r\nnul\x00byte here\r\n\r\nok\n' > "$T/bad/repairs.txt"
+printf '{"text":"a"}\n{"text": 3}\n{"nope":1}\nnot json\n{"text":"b"}\n' > "$T/bad/records.jsonl"
+head -c 5000 /dev/zero | tr '\0' 'x' > "$T/bad/long.txt"
+set +e; "$EP" scan "$T/bad" "$T/bad/missing.txt" --split line --max-doc-bytes 1K -q -o "$T/bad.json" 2>"$T/bad.err"; rc=$?; set -e
+check "exit status 1 when a shard failed" '[ $rc = 1 ]'
+check "bad inputs are reported exactly" "jq_py $T/bad.json \"
+s = {x['path'].split('/')[-1]: x for x in p['shards']}
+assert s['truncated.txt.zst']['status'] == 'error' and 'truncated' in s['truncated.txt.zst']['error']
+assert s['truncated.txt.zst']['docs'] > 0
+assert s['corrupt.txt.gz']['status'] == 'error' and 'gzip' in s['corrupt.txt.gz']['error']
+assert s['corrupt.txt.gz']['docs'] > 0 and s['truncated.txt.zst']['counters']['decoded_bytes'] > 0
+assert s['missing.txt']['status'] == 'error'
+r = s['repairs.txt']['counters']
+assert r['invalid_utf8'] == 1 and r['nul_bytes'] == 1 and r['crlf'] == 3, r
+assert 'invalid_utf8_repaired' in s['repairs.txt']['flags']
+j = s['records.jsonl']['counters']
+assert j['json_nonstring_field'] == 1 and j['json_missing_field'] == 1 and j['json_malformed'] == 1, j
+assert j['first_skipped_lines'] == [2, 3, 4] and s['records.jsonl']['docs'] == 2
+l = s['long.txt']['counters']
+assert l['truncated_docs'] == 1 and l['truncated_bytes'] == 5000 - 1024, l
+assert p['corpus']['shards_failed'] == 3
+\""
+check "failures are named on stderr" 'grep -q "truncated zstd" "$T/bad.err" && grep -q "missing.txt" "$T/bad.err"'
+
+echo "$pass passed, $failn failed"
+[ "$failn" = 0 ]

@@ -1,0 +1,263 @@
+/* Reader: splitting, JSONL fields, repair counters, compressed streams and their faults, walk. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <zlib.h>
+#include <zstd.h>
+
+#include "ep_test.h"
+#include "entroprof/json.h"
+#include "entroprof/reader.h"
+#include "io/walk.h"
+
+static char dir[256];
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof dir, "/tmp/ep_test_reader_XXXXXX");
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static const char *write_file(const char *name, const void *data, size_t n)
+{
+    static char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, n, f), n);
+    fclose(f);
+    return path;
+}
+
+typedef struct {
+    char texts[16][128];
+    uint64_t lines[16];
+    char ids[16][32];
+    int n, rc;
+    ep_reader_counters c;
+    char err[512];
+} readout;
+
+static void read_all(const char *path, const ep_reader_config *cfg, readout *o)
+{
+    memset(o, 0, sizeof *o);
+    ep_reader *r = NULL;
+    ep_error err;
+    ep_error_clear(&err);
+    assert_int_equal(ep_reader_open(&r, path, cfg, &err), EP_OK);
+    ep_doc d;
+    int k;
+    while ((k = ep_reader_next(r, &d, &err)) == 1) {
+        if (o->n < 16) {
+            snprintf(o->texts[o->n], sizeof o->texts[0], "%.*s", (int)d.len, d.text);
+            o->lines[o->n] = d.line;
+            if (d.id) snprintf(o->ids[o->n], sizeof o->ids[0], "%.*s", (int)d.id_len, d.id);
+        }
+        o->n++;
+    }
+    o->rc = k;
+    o->c = *ep_reader_counters_get(r);
+    snprintf(o->err, sizeof o->err, "%s", err.msg);
+    ep_reader_close(r);
+}
+
+static void text_paragraphs_lines_and_file(void **state)
+{
+    (void)state;
+    const char *text = "one\r\ntwo\r\n\r\n  \t\nthree\n\n\nfour";
+    const char *p = write_file("a.txt", text, strlen(text));
+    ep_reader_config cfg;
+    ep_reader_config_default(&cfg);
+    readout o;
+    read_all(p, &cfg, &o);
+    assert_int_equal(o.rc, 0);
+    assert_int_equal(o.n, 3);
+    assert_string_equal(o.texts[0], "one\ntwo");
+    assert_string_equal(o.texts[1], "three");
+    assert_string_equal(o.texts[2], "four");
+    assert_int_equal(o.lines[1], 5);
+    assert_int_equal(o.lines[2], 8);
+    assert_int_equal(o.c.crlf, 3);
+    assert_int_equal(o.c.lines, 8);
+    cfg.split = EP_SPLIT_LINE;
+    read_all(p, &cfg, &o);
+    assert_int_equal(o.n, 5); /* one two "  \t" three four; empty lines are counted, not delivered */
+    assert_int_equal(o.c.empty_docs, 3);
+    cfg.split = EP_SPLIT_FILE;
+    read_all(p, &cfg, &o);
+    assert_int_equal(o.n, 1);
+    assert_string_equal(o.texts[0], "one\ntwo\n\n  \t\nthree\n\n\nfour");
+}
+
+static const char JSONL[] =
+    "{\"id\": 7, \"text\": \"hello\"}\n"
+    "{\"text\": \"bad\n"
+    "\n"
+    "{\"id\": \"x\", \"meta\": {\"body\": 1}}\n"
+    "{\"text\": 5}\n"
+    "[1, 2]\n"
+    "{\"text\": \"caf\xFF!\\u0000end\", \"id\": \"q\"}\n"
+    "{\"text\": \"two\"} trailing\n";
+
+static void jsonl_fields_and_skips_are_counted(void **state)
+{
+    (void)state;
+    const char *p = write_file("b.jsonl", JSONL, sizeof JSONL - 1);
+    ep_reader_config cfg;
+    ep_reader_config_default(&cfg);
+    readout o;
+    read_all(p, &cfg, &o);
+    assert_int_equal(o.rc, 0);
+    assert_int_equal(o.n, 2);
+    assert_string_equal(o.texts[0], "hello");
+    assert_string_equal(o.ids[0], "7");
+    assert_string_equal(o.texts[1], "caf\xEF\xBF\xBD!end");
+    assert_string_equal(o.ids[1], "q");
+    assert_int_equal(o.c.json_malformed, 3); /* unterminated, array, trailing garbage */
+    assert_int_equal(o.c.json_missing_field, 1);
+    assert_int_equal(o.c.json_nonstring_field, 1);
+    assert_int_equal(o.c.blank_lines_jsonl, 1);
+    assert_int_equal(o.c.invalid_utf8, 1);
+    assert_int_equal(o.c.nul_bytes, 1);
+    assert_int_equal(o.c.n_first_bad_lines, 5);
+    assert_int_equal(o.c.first_bad_lines[0], 2);
+    assert_int_equal(o.c.first_bad_lines[4], 8);
+    cfg.field = "meta.body";
+    read_all(p, &cfg, &o);
+    assert_int_equal(o.c.json_nonstring_field, 1); /* body is a number */
+}
+
+static void zstd_stream_matches_plain_and_truncation_is_an_error(void **state)
+{
+    (void)state;
+    /* ~1.5 MB: several zstd blocks, so a cut frame still yields its first blocks */
+    size_t tcap = 2u << 20, n = 0;
+    char *text = malloc(tcap);
+    for (int i = 0; i < 60000; i++)
+        n += (size_t)snprintf(text + n, tcap - n, "{\"text\":\"doc %d %x\"}\n", i, (unsigned)(i * 2654435761u));
+    size_t cap = ZSTD_compressBound(n);
+    char *z = malloc(cap);
+    size_t zn = ZSTD_compress(z, cap, text, n, 3);
+    assert_false(ZSTD_isError(zn));
+    ep_reader_config cfg;
+    ep_reader_config_default(&cfg);
+    readout o;
+    read_all(write_file("c.jsonl.zst", z, zn), &cfg, &o);
+    assert_int_equal(o.rc, 0);
+    assert_int_equal(o.n, 60000);
+    assert_string_equal(o.texts[15], "doc 15 4540215f");
+    assert_int_equal(o.c.input_bytes, zn);
+    assert_int_equal(o.c.decoded_bytes, n);
+    read_all(write_file("d.jsonl.zst", z, zn - 10), &cfg, &o);
+    assert_int_equal(o.rc, -1);
+    assert_non_null(strstr(o.err, "truncated zstd"));
+    assert_true(o.n > 1000 && o.n < 60000); /* documents before the fault are delivered */
+    z[zn / 2] ^= 0x55;
+    z[zn / 2 + 1] ^= 0x55;
+    read_all(write_file("e.jsonl.zst", z, zn), &cfg, &o);
+    assert_int_equal(o.rc, -1);
+    assert_non_null(strstr(o.err, "zstd"));
+    free(z);
+    free(text);
+}
+
+static size_t gzip_member(const char *in, size_t n, unsigned char *out, size_t cap)
+{
+    z_stream s;
+    memset(&s, 0, sizeof s);
+    assert_int_equal(deflateInit2(&s, 6, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
+    s.next_in = (Bytef *)in;
+    s.avail_in = (uInt)n;
+    s.next_out = out;
+    s.avail_out = (uInt)cap;
+    assert_int_equal(deflate(&s, Z_FINISH), Z_STREAM_END);
+    size_t k = cap - s.avail_out;
+    deflateEnd(&s);
+    return k;
+}
+
+static void gzip_members_are_concatenated(void **state)
+{
+    (void)state;
+    unsigned char buf[4096];
+    size_t a = gzip_member("first para\n\n", 12, buf, sizeof buf);
+    size_t b = gzip_member("second para\n", 12, buf + a, sizeof buf - a);
+    ep_reader_config cfg;
+    ep_reader_config_default(&cfg);
+    readout o;
+    read_all(write_file("f.txt.gz", buf, a + b), &cfg, &o);
+    assert_int_equal(o.rc, 0);
+    assert_int_equal(o.n, 2);
+    assert_string_equal(o.texts[1], "second para");
+    read_all(write_file("g.txt.gz", buf, a + b - 5), &cfg, &o);
+    assert_int_equal(o.rc, -1);
+    assert_non_null(strstr(o.err, "gzip"));
+}
+
+static void overlong_documents_are_cut_and_counted(void **state)
+{
+    (void)state;
+    char text[6000];
+    memset(text, 'x', 5000);
+    memcpy(text + 5000, "\nshort\n", 7);
+    ep_reader_config cfg;
+    ep_reader_config_default(&cfg);
+    cfg.max_doc_bytes = 1024;
+    cfg.split = EP_SPLIT_LINE;
+    readout o;
+    read_all(write_file("h.txt", text, 5007), &cfg, &o);
+    assert_int_equal(o.n, 2);
+    assert_int_equal(o.c.truncated_docs, 1);
+    assert_int_equal(o.c.truncated_bytes, 5000 - 1024);
+    assert_int_equal(o.lines[1], 2);
+    assert_string_equal(o.texts[1], "short");
+}
+
+static void walk_sorts_skips_hidden_and_detects_loops(void **state)
+{
+    (void)state;
+    char path[600], cmd[2000];
+    snprintf(cmd, sizeof cmd,
+             "mkdir -p %s/w/b %s/w/a && echo x > %s/w/b/2.txt && echo y > %s/w/a/1.txt && echo z > %s/w/.hid && "
+             "ln -s .. %s/w/a/loop",
+             dir, dir, dir, dir, dir, dir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(path, sizeof path, "%s/w", dir);
+    const char *inputs[] = {path, path};
+    char **list = NULL;
+    size_t n = 0;
+    ep_jv *warnings = ep_jv_arr();
+    assert_int_equal(ep_walk_inputs(inputs, 2, &list, &n, warnings, NULL), EP_OK);
+    assert_int_equal(n, 2);
+    assert_non_null(strstr(list[0], "/w/a/1.txt"));
+    assert_non_null(strstr(list[1], "/w/b/2.txt"));
+    assert_int_equal(ep_jv_len(warnings), 1);
+    assert_non_null(strstr(ep_jv_as_str(ep_jv_at(warnings, 0)), "symlink loop"));
+    ep_list_free(list, n);
+    ep_jv_free(warnings);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(text_paragraphs_lines_and_file),
+        cmocka_unit_test(jsonl_fields_and_skips_are_counted),
+        cmocka_unit_test(zstd_stream_matches_plain_and_truncation_is_an_error),
+        cmocka_unit_test(gzip_members_are_concatenated),
+        cmocka_unit_test(overlong_documents_are_cut_and_counted),
+        cmocka_unit_test(walk_sorts_skips_hidden_and_detects_loops),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
