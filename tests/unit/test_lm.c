@@ -13,14 +13,6 @@
 #include "lm/lm_internal.h"
 #include "probe/probes_internal.h"
 
-/* The probe asks the tokenizer for its vocabulary size; the tests pass no tokenizer. Weak, so
- * the library's definition (src/tok/tokenizer.c) wins when it is linked. */
-__attribute__((weak)) uint64_t ep_tokenizer_vocab_size(const ep_tokenizer *tok)
-{
-    (void)tok;
-    return 0;
-}
-
 /* Under sanitizers (-O0 + ASan, ~40x slower) the sources are shorter. */
 #if defined(__SANITIZE_ADDRESS__)
 #define TEST_TOKENS_SCALE 2
@@ -352,10 +344,11 @@ static void probe_sample_is_merge_invariant(void **state)
 {
     (void)state;
     ep_scan_config cfg;
-    memset(&cfg, 0, sizeof cfg);
+    ep_scan_config_default(&cfg);
+    assert_false(ep_probe_lm.enabled(&cfg)); /* off by default */
     cfg.lm_enable = 1;
     cfg.lm_tokens = 3000;
-    ep_probe_env env = {&cfg, NULL, 0, 0};
+    ep_probe_env env = {.cfg = &cfg, .nthreads = 1};
     assert_true(ep_probe_lm.enabled(&cfg));
     enum { ND = 60 };
     ep_doc docs[ND];
