@@ -139,6 +139,18 @@ static void fit_curve(const ep_lm_config *cfg, ep_lm_result *res)
     res->fit_beta = f.beta;
     double reducible = f.b * pow(d[np - 1], -f.beta);
     res->fit_e_lo = res->fit_e_hi = NAN;
+    if (f.e_at_bound || f.beta_at_bound) {
+        snprintf(res->fit_note, sizeof res->fit_note,
+                 "not flattened: best fit at the search boundary (E %.4g, beta %.3g)", f.e, f.beta);
+        return;
+    }
+    if (reducible > 0.1 * f.e) {
+        snprintf(res->fit_note, sizeof res->fit_note,
+                 "not flattened: last window still %.3g bits/token above the fitted asymptote (> 10%%)",
+                 reducible);
+        return;
+    }
+    /* Only a fit that passed the checks above gets its (costly) bootstrap interval. */
     if (cfg->bootstrap > 0) {
         double *es = malloc((size_t)cfg->bootstrap * sizeof *es);
         if (es) {
@@ -159,14 +171,7 @@ static void fit_curve(const ep_lm_config *cfg, ep_lm_result *res)
             free(es);
         }
     }
-    if (f.e_at_bound || f.beta_at_bound)
-        snprintf(res->fit_note, sizeof res->fit_note,
-                 "not flattened: best fit at the search boundary (E %.4g, beta %.3g)", f.e, f.beta);
-    else if (reducible > 0.1 * f.e)
-        snprintf(res->fit_note, sizeof res->fit_note,
-                 "not flattened: last window still %.3g bits/token above the fitted asymptote (> 10%%)",
-                 reducible);
-    else if (!(res->fit_e_lo > 0.0))
+    if (!(res->fit_e_lo > 0.0))
         snprintf(res->fit_note, sizeof res->fit_note, "not identifiable: bootstrap interval reaches E = 0");
     else
         res->fit_ok = 1;

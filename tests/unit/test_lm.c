@@ -339,6 +339,27 @@ static void pass_is_identical_for_1_and_2_threads(void **state)
 #endif
 }
 
+/* The curve fit recovers a known power law L = 1.5 + 3 D^-0.5 (with +-0.3% deterministic noise),
+ * and puts E at the boundary for a pure power law (E = 0). */
+static void power_law_fit_recovers_known_curve(void **state)
+{
+    (void)state;
+    double d[32], l[32], w[32];
+    for (int i = 0; i < 32; i++) {
+        d[i] = 512.0 * (i + 1);
+        l[i] = (1.5 + 3.0 * pow(d[i], -0.5)) * (1.0 + 0.003 * ((i % 3) - 1));
+        w[i] = 1.0;
+    }
+    ep_lm_powfit f;
+    ep_lm_powfit_run(&f, d, l, w, 32, 1);
+    assert_near(f.e, 1.5, 0.03);
+    assert_near(f.beta, 0.5, 0.15);
+    assert_false(f.e_at_bound);
+    for (int i = 0; i < 32; i++) l[i] = 7.0 * pow(d[i], -0.3);
+    ep_lm_powfit_run(&f, d, l, w, 32, 1);
+    assert_true(f.e < 0.05);
+}
+
 /* ---- the probe: sample independent of how documents are split over states -------------------- */
 static void probe_sample_is_merge_invariant(void **state)
 {
@@ -394,6 +415,7 @@ int main(void)
         cmocka_unit_test(escape_code_over_open_vocabulary),
         cmocka_unit_test(prequential_learns_and_bounds_markov_rate),
         cmocka_unit_test(pass_is_identical_for_1_and_2_threads),
+        cmocka_unit_test(power_law_fit_recovers_known_curve),
         cmocka_unit_test(probe_sample_is_merge_invariant),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
