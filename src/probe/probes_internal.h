@@ -14,5 +14,6 @@ extern const ep_probe_vtable ep_probe_near_dedup; /* near_dedup.c: MinHash LSH n
 extern const ep_probe_vtable ep_probe_repetition; /* repetition.c: Gopher repetition signals */
 extern const ep_probe_vtable ep_probe_ngram;       /* ngram.c: n-gram ladder h_0..h_{K-1} */
 extern const ep_probe_vtable ep_probe_heldout_mkn; /* heldout_mkn.c: held-out modified Kneser-Ney */
+extern const ep_probe_vtable ep_probe_lm;          /* lm.c: tiny-transformer pass (off by default) */
 
 #endif

@@ -11,6 +11,7 @@ static const ep_probe_vtable *const registry[] = {
     &ep_probe_repetition,
     &ep_probe_ngram,
     &ep_probe_heldout_mkn,
+    &ep_probe_lm,
 };
 
 const ep_probe_vtable *const *ep_probe_registry(size_t *n)

@@ -1,0 +1,239 @@
+/* Probe "lm": the tiny-model pass (src/lm/, docs/lm.md) on a content-hashed sample of documents.
+ *
+ * Sample: document key = XXH3-64(hash_lo, hash_hi) with the scan seed; the sample is the
+ * documents with the smallest keys whose tokens fit in the budget (cfg->lm_tokens), in key order.
+ * A state keeps the smallest-key documents until their tokens reach the budget, which contains
+ * every document of the global sample (a document in it has fewer budget tokens before it in any
+ * subset), so merge (union, then prune) is exact and the sample does not depend on threads,
+ * shard order inside a state, or batches. The corpus state is the merge of the shard states:
+ * the corpus pass runs on the corpus-wide smallest-key sample, not on a concatenation of shards.
+ * A single document larger than the budget is cut to its first budget tokens (its bytes counted
+ * pro rata, flagged "bytes_prorated"). Off unless cfg->lm_enable. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/xxh.h"
+#include "entroprof/lm.h"
+#include "probe/probes_internal.h"
+
+#define LM_DEFAULT_TOKENS 32768
+
+typedef struct {
+    uint64_t key, tie;     /* sort key; tie = hash_lo (equal keys with equal hash: same text) */
+    uint64_t n_tokens;     /* tokens of the whole document */
+    uint64_t bytes;
+    ep_token *ids;         /* first min(n_tokens, budget) ids, owned */
+} lm_doc;
+
+typedef struct {
+    uint64_t budget, seed;
+    lm_doc *docs;          /* (n) */
+    size_t n, cap;
+    uint64_t stored;       /* sum of stored ids */
+    int full;              /* 1 when the kept prefix reaches the budget: threshold is valid */
+    uint64_t thr_key, thr_tie; /* largest kept key when full */
+} lm_state;
+
+static int lm_enabled(const ep_scan_config *cfg) { return cfg->lm_enable != 0; }
+
+static void *lm_create(const ep_probe_env *env)
+{
+    lm_state *s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    s->budget = env->cfg->lm_tokens ? env->cfg->lm_tokens : LM_DEFAULT_TOKENS;
+    s->seed = env->cfg->seed;
+    return s;
+}
+
+static int doc_cmp(const void *a, const void *b)
+{
+    const lm_doc *x = a, *y = b;
+    if (x->key != y->key) return x->key < y->key ? -1 : 1;
+    return x->tie < y->tie ? -1 : x->tie > y->tie;
+}
+
+static int after_threshold(const lm_state *s, uint64_t key, uint64_t tie)
+{
+    return s->full && (key > s->thr_key || (key == s->thr_key && tie > s->thr_tie));
+}
+
+/* Sorts and keeps the shortest key-order prefix whose document tokens reach the budget. */
+static void prune(lm_state *s)
+{
+    qsort(s->docs, s->n, sizeof *s->docs, doc_cmp);
+    uint64_t cum = 0;
+    size_t keep = 0;
+    while (keep < s->n && cum < s->budget) cum += s->docs[keep++].n_tokens;
+    for (size_t i = keep; i < s->n; i++) free(s->docs[i].ids);
+    s->n = keep;
+    s->stored = 0;
+    for (size_t i = 0; i < keep; i++) s->stored += s->docs[i].n_tokens < s->budget ? s->docs[i].n_tokens : s->budget;
+    s->full = cum >= s->budget && keep > 0;
+    if (s->full) { s->thr_key = s->docs[keep - 1].key; s->thr_tie = s->docs[keep - 1].tie; }
+}
+
+static int add_doc(lm_state *s, uint64_t key, uint64_t tie, uint64_t n_tokens, uint64_t bytes,
+                   const ep_token *ids)
+{
+    if (n_tokens == 0 || after_threshold(s, key, tie)) return 1;
+    if (s->n == s->cap) {
+        size_t cap = s->cap ? 2 * s->cap : 64;
+        lm_doc *d = realloc(s->docs, cap * sizeof *d);
+        if (!d) return 0;
+        s->docs = d;
+        s->cap = cap;
+    }
+    uint64_t keep = n_tokens < s->budget ? n_tokens : s->budget;
+    ep_token *copy = malloc(keep * sizeof *copy);
+    if (!copy) return 0;
+    memcpy(copy, ids, keep * sizeof *copy);
+    s->docs[s->n++] = (lm_doc){key, tie, n_tokens, bytes, copy};
+    s->stored += keep;
+    if (s->stored > 2 * s->budget + 1024) prune(s);
+    return 1;
+}
+
+static void lm_observe(void *st, const ep_doc *doc, const ep_token *ids, size_t n_ids)
+{
+    lm_state *s = st;
+    uint64_t h[2] = {doc->hash_lo, doc->hash_hi};
+    uint64_t key = XXH3_64bits_withSeed(h, sizeof h, s->seed);
+    /* An allocation failure drops the document; the sample stays a valid, smaller sample. */
+    (void)add_doc(s, key, doc->hash_lo, n_ids, doc->len, ids);
+}
+
+static ep_status lm_merge(void *into, const void *from)
+{
+    lm_state *s = into;
+    const lm_state *f = from;
+    for (size_t i = 0; i < f->n; i++) {
+        const lm_doc *d = &f->docs[i];
+        if (!add_doc(s, d->key, d->tie, d->n_tokens, d->bytes, d->ids)) return EP_ERR_NOMEM;
+    }
+    return EP_OK;
+}
+
+static void put_config(ep_jv *obj, const ep_lm_config *c, const ep_lm_result *r)
+{
+    ep_jv *m = ep_jv_set(obj, "model", ep_jv_obj());
+    ep_jv_set(m, "layers", ep_jv_int(c->n_layer));
+    ep_jv_set(m, "width", ep_jv_int(c->n_embd));
+    ep_jv_set(m, "heads", ep_jv_int(c->n_head));
+    ep_jv_set(m, "context", ep_jv_int(c->seq_len));
+    ep_jv_set(m, "batch", ep_jv_int(c->batch));
+    ep_jv_set(m, "lr", ep_jv_num(c->lr));
+    ep_jv_set(m, "init_std", ep_jv_num(c->init_std));
+    ep_jv_set(m, "params", ep_jv_int((int64_t)r->n_params));
+    ep_jv_set(m, "steps", ep_jv_int(r->steps));
+    ep_jv_set(m, "classes", ep_jv_int(r->classes));
+    ep_jv_set(m, "frequent_types", ep_jv_int(r->frequent_types));
+    ep_jv_set(m, "vocab_size", ep_jv_int((int64_t)r->vocab_size));
+    ep_jv_set(m, "vocab_open", ep_jv_bool(r->vocab_open));
+    ep_jv_set(m, "escape_fraction", ep_jv_num(r->escape_fraction));
+}
+
+static ep_status lm_finish(void *st, const void *before, ep_jv *out, const ep_probe_env *env)
+{
+    (void)before;
+    lm_state *s = st;
+    prune(s);
+    /* The sample: whole documents in key order while they fit; the first is cut if it alone
+     * exceeds the budget. */
+    uint64_t n = 0, nd = 0;
+    double bytes = 0.0;
+    int prorated = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        if (n + s->docs[i].n_tokens > s->budget) {
+            if (i == 0) {
+                n = s->budget;
+                bytes = (double)s->docs[0].bytes * (double)s->budget / (double)s->docs[0].n_tokens;
+                prorated = 1;
+                nd = 1;
+            }
+            break;
+        }
+        n += s->docs[i].n_tokens;
+        bytes += (double)s->docs[i].bytes;
+        nd++;
+    }
+    if (n < 2 || !(bytes > 0.0)) return EP_OK; /* nothing to learn from: no estimates */
+    ep_token *ids = malloc(n * sizeof *ids);
+    if (!ids) return EP_ERR_NOMEM;
+    uint64_t at = 0;
+    for (size_t i = 0; i < nd; i++) {
+        uint64_t k = s->docs[i].n_tokens < n - at ? s->docs[i].n_tokens : n - at;
+        memcpy(ids + at, s->docs[i].ids, k * sizeof *ids);
+        at += k;
+    }
+    ep_lm_config c;
+    ep_lm_config_default(&c);
+    c.seed = s->seed;
+    uint64_t V = env->tok ? ep_tokenizer_vocab_size(env->tok) : 0;
+    ep_lm_result r;
+    ep_status rc = ep_lm_pass(&c, ids, n, V, &r, NULL);
+    free(ids);
+    if (rc != EP_OK) return rc;
+    const double tpb = (double)n / bytes; /* tokens per byte of the sample */
+
+    ep_jv *e0 = ep_estimate_add(out, "lm_step0", r.l0_bits_per_token, "bits_per_token", "point",
+                                "tiny transformer at random init: step-0 loss (Corollary 4.1, literal)",
+                                r.l0_tokens);
+    ep_jv_set(e0, "bits_per_byte", ep_jv_num(r.l0_bits_per_token * tpb));
+    ep_jv_set(e0, "log2_vocab", ep_jv_num(r.log2_vocab));
+    ep_jv_set(e0, "formula_bits_per_token", ep_jv_num(r.l0_formula_bits_per_token));
+    ep_jv_set(e0, "formula", ep_jv_str("(ln K + s^2/2 - (e^{s^2}-1)/(2K) + f_esc ln(V-K)) / ln 2"));
+    ep_jv_set(e0, "logit_std", ep_jv_num(r.logit_std));
+    put_config(e0, &c, &r);
+
+    ep_jv *ep = ep_estimate_add(out, "lm_prequential", r.preq_bits_per_token, "bits_per_token",
+                                "upper_bound", "tiny transformer, prequential code length (one pass)", n);
+    ep_jv_set(ep, "bits_per_byte", ep_jv_num(r.preq_bits_per_token * tpb));
+    ep_jv_set(ep, "sample_docs", ep_jv_int((int64_t)nd));
+    ep_jv_set(ep, "sample_bytes", ep_jv_num(bytes));
+    if (prorated) ep_jv_set(ep, "bytes_prorated", ep_jv_bool(1));
+    ep_jv_set(ep, "final_bits_per_token", ep_jv_num(r.final_bits_per_token));
+    ep_jv_set(ep, "info_absorbed_bits", ep_jv_num(r.info_absorbed_bits));
+    ep_jv *curve = ep_jv_set(ep, "curve", ep_jv_arr());
+    for (size_t i = 0; i < r.n_curve; i++) {
+        ep_jv *p = ep_jv_push(curve, ep_jv_obj());
+        ep_jv_set(p, "tokens_trained", ep_jv_int((int64_t)r.curve[i].tokens_trained));
+        ep_jv_set(p, "tokens", ep_jv_int((int64_t)r.curve[i].tokens));
+        ep_jv_set(p, "bits_per_token", ep_jv_num(r.curve[i].bits_per_token));
+    }
+    if (!r.fit_ok) ep_jv_set(ep, "fit", ep_jv_str(r.fit_note));
+    put_config(ep, &c, &r);
+
+    if (r.fit_ok) {
+        ep_jv *ef = ep_estimate_add(out, "lm_fit", r.fit_e, "bits_per_token", "point",
+                                    "asymptote E of L(D) = E + B D^-beta fitted to the prequential curve", n);
+        ep_jv_set(ef, "bits_per_byte", ep_jv_num(r.fit_e * tpb));
+        ep_jv *iv = ep_jv_set(ef, "interval_90", ep_jv_arr());
+        ep_jv_push(iv, ep_jv_num(r.fit_e_lo));
+        ep_jv_push(iv, ep_jv_num(r.fit_e_hi));
+        ep_jv_set(ef, "b", ep_jv_num(r.fit_b));
+        ep_jv_set(ef, "beta", ep_jv_num(r.fit_beta));
+    }
+    ep_lm_result_free(&r);
+    return EP_OK;
+}
+
+static void lm_free(void *st)
+{
+    lm_state *s = st;
+    if (!s) return;
+    for (size_t i = 0; i < s->n; i++) free(s->docs[i].ids);
+    free(s->docs);
+    free(s);
+}
+
+const ep_probe_vtable ep_probe_lm = {
+    .name = "lm",
+    .flags = EP_PROBE_NEEDS_TOKENS,
+    .enabled = lm_enabled,
+    .mem_weight = 0.0,
+    .create = lm_create,
+    .observe = lm_observe,
+    .merge = lm_merge,
+    .finish = lm_finish,
+    .free = lm_free,
+};
