@@ -25,37 +25,52 @@ typedef struct {
 } cache_entry;
 
 /* Hot cache: direct-mapped, HOT_SLOTS entries of 32 bytes (512 KiB, L2-resident), for pieces of
- * 2..8 bytes that take at most HOT_IDS tokens, single-token pieces included: a hit replaces the
- * vocabulary lookup (a DRAM miss into a 4-8 MiB table) and the XXH3 hash. Key = the piece's bytes
- * zero-padded to 8 + its length; slot = multiplicative hash (Knuth, TAOCP 6.4) of both. A new
- * piece overwrites its slot. */
+ * 2..HOT_MAX bytes that take at most HOT_IDS tokens, single-token pieces included: a hit replaces
+ * the vocabulary lookup (a DRAM miss into a 4-8 MiB table) and the XXH3 hash. Key = the piece's
+ * first 8 bytes (zero-padded) and its last 8 bytes when longer than 8 (the two overlap and cover
+ * it) + its length; slot = multiplicative hash (Knuth, TAOCP 6.4) of those. A new piece
+ * overwrites its slot. */
 #define HOT_BITS 14
 #define HOT_SLOTS (1u << HOT_BITS)
-#define HOT_IDS 5
+#define HOT_IDS 3
+#define HOT_MAX 16
 
 typedef struct {
-    uint64_t key8;
+    uint64_t lo, hi;
+} hot_key_t;
+
+typedef struct {
+    hot_key_t key;
     uint8_t len; /* 0 = empty */
     uint8_t n_ids;
     uint16_t pad;
     uint32_t ids[HOT_IDS];
 } hot_entry;
 
-static inline uint64_t hot_key(const uint8_t *p, size_t n, size_t avail)
+static inline hot_key_t hot_key(const uint8_t *p, size_t n, size_t avail)
 {
-    uint64_t k = 0;
-    if (avail >= 8) {
-        memcpy(&k, p, 8);
-        if (n < 8) k &= ~0ull >> (64 - 8 * n);
+    hot_key_t k = {0, 0};
+    if (n > 8) {
+        memcpy(&k.lo, p, 8);
+        memcpy(&k.hi, p + n - 8, 8);
+    } else if (avail >= 8) {
+        memcpy(&k.lo, p, 8);
+        if (n < 8) k.lo &= ~0ull >> (64 - 8 * n);
     } else {
-        memcpy(&k, p, n);
+        memcpy(&k.lo, p, n);
     }
     return k;
 }
 
-static inline size_t hot_slot(uint64_t k, size_t n)
+static inline size_t hot_slot(hot_key_t k, size_t n)
 {
-    return (size_t)(((k ^ (uint64_t)n << 59) * 0x9E3779B97F4A7C15ull) >> (64 - HOT_BITS));
+    uint64_t x = k.lo ^ (k.hi * 0xC2B2AE3D27D4EB4Full) ^ (uint64_t)n << 59;
+    return (size_t)((x * 0x9E3779B97F4A7C15ull) >> (64 - HOT_BITS));
+}
+
+static inline int hot_eq(const hot_entry *e, hot_key_t k, size_t n)
+{
+    return e->len == n && e->key.lo == k.lo && e->key.hi == k.hi;
 }
 
 typedef struct {
@@ -128,26 +143,26 @@ static ep_status push_ids(ep_token_buf *out, const uint32_t *ids, size_t n)
     return EP_OK;
 }
 
-static void hot_put(bpe_scratch *s, uint64_t k, size_t n, const uint32_t *ids, size_t m)
+static void hot_put(bpe_scratch *s, hot_key_t k, size_t n, const uint32_t *ids, size_t m)
 {
     if (m > HOT_IDS) return;
     hot_entry *e = &s->hot[hot_slot(k, n)];
-    e->key8 = k;
+    e->key = k;
     e->len = (uint8_t)n;
     e->n_ids = (uint8_t)m;
     memcpy(e->ids, ids, m * sizeof *ids);
 }
 
-/* Encodes piece p[0..n) (n >= 2); vh = its vocabulary hash; hk = its hot key when n <= 8. */
+/* Encodes piece p[0..n) (n >= 2); vh = its vocabulary hash; hk = its hot key when n <= HOT_MAX. */
 static ep_status encode_piece(const ep_bpe_impl *b, bpe_scratch *s, const uint8_t *p, size_t n, uint64_t vh,
-                              uint64_t hk, ep_token_buf *out)
+                              hot_key_t hk, ep_token_buf *out)
 {
     const ep_bpe_vocab *v = &b->vocab;
     uint32_t id = ep_bpe_vocab_find_h(v, p, n, vh);
     if (id != EP_BPE_NO_RANK) {
         if (out->len == out->cap && ep_token_buf_reserve(out, 1) != EP_OK) return EP_ERR_NOMEM;
         out->ids[out->len++] = id;
-        if (n <= 8) hot_put(s, hk, n, &id, 1);
+        if (n <= HOT_MAX) hot_put(s, hk, n, &id, 1);
         return EP_OK;
     }
     uint64_t h = 0;
@@ -159,7 +174,7 @@ static ep_status encode_piece(const ep_bpe_impl *b, bpe_scratch *s, const uint8_
             const cache_entry *e = &s->slots[slot];
             if (!e->hash) break;
             if (e->hash == h && e->key_len == n && memcmp(s->keys + e->key_off, p, n) == 0) {
-                if (n <= 8) hot_put(s, hk, n, s->ids + e->id_off, e->n_ids);
+                if (n <= HOT_MAX) hot_put(s, hk, n, s->ids + e->id_off, e->n_ids);
                 return push_ids(out, s->ids + e->id_off, e->n_ids);
             }
         }
@@ -191,7 +206,7 @@ static ep_status encode_piece(const ep_bpe_impl *b, bpe_scratch *s, const uint8_
         s->id_used += (uint32_t)m;
         s->n_used++;
     }
-    if (n <= 8) hot_put(s, hk, n, s->tmp, m);
+    if (n <= HOT_MAX) hot_put(s, hk, n, s->tmp, m);
     return push_ids(out, s->tmp, m);
 }
 
@@ -220,7 +235,8 @@ ep_status ep_bpe_encode_ordinary(const ep_tokenizer *tok, ep_tok_scratch *s0, co
      * prefetched before any is looked up, so that the DRAM misses of a batch overlap. */
     enum { BATCH = 16 };
     size_t pa[BATCH], pe[BATCH];
-    uint64_t ph[BATCH], pk[BATCH];
+    uint64_t ph[BATCH];
+    hot_key_t pk[BATCH];
     uint8_t phot[BATCH]; /* 1: was a hot-cache hit when found */
     int np = 0;
     size_t off = 0;
@@ -234,7 +250,7 @@ ep_status ep_bpe_encode_ordinary(const ep_tokenizer *tok, ep_tok_scratch *s0, co
                 }
                 if (phot[k]) { /* a hot hit when found; an earlier piece may have evicted it */
                     const hot_entry *he = &s->hot[hot_slot(pk[k], n)];
-                    if (he->key8 == pk[k] && he->len == n) {
+                    if (hot_eq(he, pk[k], n)) {
                         if (push_ids(out, he->ids, he->n_ids) != EP_OK) return EP_ERR_NOMEM;
                         continue;
                     }
@@ -262,16 +278,16 @@ ep_status ep_bpe_encode_ordinary(const ep_tokenizer *tok, ep_tok_scratch *s0, co
         }
         off = e;
         size_t n = e - a;
-        uint64_t hk = 0;
+        hot_key_t hk = {0, 0};
         const uint32_t *ids = NULL;
         size_t m = 0;
         if (n == 1) {
             ids = &v->byte_id[t[a]];
             m = 1;
-        } else if (n <= 8) {
+        } else if (n <= HOT_MAX) {
             hk = hot_key(t + a, n, len - a);
             const hot_entry *he = &s->hot[hot_slot(hk, n)];
-            if (he->key8 == hk && he->len == n) { ids = he->ids; m = he->n_ids; }
+            if (hot_eq(he, hk, n)) { ids = he->ids; m = he->n_ids; }
         }
         if (ids && np == 0) { /* known now and nothing pending: emit */
             if (push_ids(out, ids, m) != EP_OK) return EP_ERR_NOMEM;
