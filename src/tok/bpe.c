@@ -18,17 +18,6 @@
 #define EP_DATADIR "/usr/local/share/entroprof"
 #endif
 
-#define PAT_R50K "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+"
-#define PAT_CL100K                                                                                        \
-    "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|" \
-    "\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"
-#define PAT_O200K                                                                                             \
-    "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+"                \
-    "(?i:'s|'t|'re|'ve|'m|'ll|'d)?|"                                                                          \
-    "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]+[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*"                \
-    "(?i:'s|'t|'re|'ve|'m|'ll|'d)?|"                                                                          \
-    "\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"
-
 typedef struct {
     const char *text;
     uint32_t id;
@@ -39,16 +28,16 @@ static const struct {
     const char *pattern;
     special_def specials[6]; /* terminated by text == NULL */
 } builtins[] = {
-    {"r50k_base", PAT_R50K, {{"<|endoftext|>", 50256}, {NULL, 0}}},
+    {"r50k_base", EP_BPE_PAT_R50K, {{"<|endoftext|>", 50256}, {NULL, 0}}},
     {"cl100k_base",
-     PAT_CL100K,
+     EP_BPE_PAT_CL100K,
      {{"<|endoftext|>", 100257},
       {"<|fim_prefix|>", 100258},
       {"<|fim_middle|>", 100259},
       {"<|fim_suffix|>", 100260},
       {"<|endofprompt|>", 100276},
       {NULL, 0}}},
-    {"o200k_base", PAT_O200K, {{"<|endoftext|>", 199999}, {"<|endofprompt|>", 200018}, {NULL, 0}}},
+    {"o200k_base", EP_BPE_PAT_O200K, {{"<|endoftext|>", 199999}, {"<|endofprompt|>", 200018}, {NULL, 0}}},
 };
 enum { N_BUILTINS = sizeof builtins / sizeof builtins[0] };
 
@@ -90,6 +79,7 @@ static int is_file(const char *path)
 static ep_status compile_pattern(ep_bpe_impl *b, const char *pattern, ep_error *err)
 {
     b->pattern = strdup(pattern);
+    b->ascii_kind = ep_bpe_ascii_kind(pattern);
     char *pat = ep_bpe_pattern_for_pcre2(pattern, err);
     if (!b->pattern || !pat) { free(pat); return err && err->status ? err->status : EP_ERR_NOMEM; }
     int ec;

@@ -24,6 +24,55 @@ typedef struct {
     uint16_t n_ids;
 } cache_entry;
 
+/* Hot cache: direct-mapped, HOT_SLOTS entries of 32 bytes (512 KiB, L2-resident), for pieces of
+ * 2..HOT_MAX bytes that take at most HOT_IDS tokens, single-token pieces included: a hit replaces
+ * the vocabulary lookup (a DRAM miss into a 4-8 MiB table) and the XXH3 hash. Key = the piece's
+ * first 8 bytes (zero-padded) and its last 8 bytes when longer than 8 (the two overlap and cover
+ * it) + its length; slot = multiplicative hash (Knuth, TAOCP 6.4) of those. A new piece
+ * overwrites its slot. */
+#define HOT_BITS 14
+#define HOT_SLOTS (1u << HOT_BITS)
+#define HOT_IDS 3
+#define HOT_MAX 16
+
+typedef struct {
+    uint64_t lo, hi;
+} hot_key_t;
+
+typedef struct {
+    hot_key_t key;
+    uint8_t len; /* 0 = empty */
+    uint8_t n_ids;
+    uint16_t pad;
+    uint32_t ids[HOT_IDS];
+} hot_entry;
+
+static inline hot_key_t hot_key(const uint8_t *p, size_t n, size_t avail)
+{
+    hot_key_t k = {0, 0};
+    if (n > 8) {
+        memcpy(&k.lo, p, 8);
+        memcpy(&k.hi, p + n - 8, 8);
+    } else if (avail >= 8) {
+        memcpy(&k.lo, p, 8);
+        if (n < 8) k.lo &= ~0ull >> (64 - 8 * n);
+    } else {
+        memcpy(&k.lo, p, n);
+    }
+    return k;
+}
+
+static inline size_t hot_slot(hot_key_t k, size_t n)
+{
+    uint64_t x = k.lo ^ (k.hi * 0xC2B2AE3D27D4EB4Full) ^ (uint64_t)n << 59;
+    return (size_t)((x * 0x9E3779B97F4A7C15ull) >> (64 - HOT_BITS));
+}
+
+static inline int hot_eq(const hot_entry *e, hot_key_t k, size_t n)
+{
+    return e->len == n && e->key.lo == k.lo && e->key.hi == k.hi;
+}
+
 typedef struct {
     ep_tok_scratch hdr; /* first: lets ep_tok_scratch_free find the destructor */
     pcre2_match_data *md;
@@ -38,6 +87,7 @@ typedef struct {
     uint8_t *keys;      /* (CACHE_KEY_BYTES) */
     uint32_t *ids;      /* (CACHE_ID_CAP) */
     uint32_t n_used, key_used, id_used;
+    hot_entry *hot;     /* (HOT_SLOTS) */
 } bpe_scratch;
 
 static void bpe_scratch_free(ep_tok_scratch *s0)
@@ -53,6 +103,7 @@ static void bpe_scratch_free(ep_tok_scratch *s0)
     free(s->slots);
     free(s->keys);
     free(s->ids);
+    free(s->hot);
     free(s);
 }
 
@@ -70,7 +121,8 @@ static ep_tok_scratch *bpe_scratch_create(const ep_tokenizer *tok)
     s->slots = calloc(CACHE_SLOTS, sizeof *s->slots);
     s->keys = malloc(CACHE_KEY_BYTES);
     s->ids = malloc(CACHE_ID_CAP * sizeof *s->ids);
-    if (!s->md || !s->mctx || (b->jit && !s->jit_stack) || !s->slots || !s->keys || !s->ids) {
+    s->hot = calloc(HOT_SLOTS, sizeof *s->hot);
+    if (!s->hot || !s->md || !s->mctx || (b->jit && !s->jit_stack) || !s->slots || !s->keys || !s->ids) {
         bpe_scratch_free(&s->hdr);
         return NULL;
     }
@@ -91,14 +143,26 @@ static ep_status push_ids(ep_token_buf *out, const uint32_t *ids, size_t n)
     return EP_OK;
 }
 
+static void hot_put(bpe_scratch *s, hot_key_t k, size_t n, const uint32_t *ids, size_t m)
+{
+    if (m > HOT_IDS) return;
+    hot_entry *e = &s->hot[hot_slot(k, n)];
+    e->key = k;
+    e->len = (uint8_t)n;
+    e->n_ids = (uint8_t)m;
+    memcpy(e->ids, ids, m * sizeof *ids);
+}
+
+/* Encodes piece p[0..n) (n >= 2); vh = its vocabulary hash; hk = its hot key when n <= HOT_MAX. */
 static ep_status encode_piece(const ep_bpe_impl *b, bpe_scratch *s, const uint8_t *p, size_t n, uint64_t vh,
-                              ep_token_buf *out)
+                              hot_key_t hk, ep_token_buf *out)
 {
     const ep_bpe_vocab *v = &b->vocab;
-    uint32_t id = n == 1 ? v->byte_id[p[0]] : ep_bpe_vocab_find_h(v, p, n, vh);
+    uint32_t id = ep_bpe_vocab_find_h(v, p, n, vh);
     if (id != EP_BPE_NO_RANK) {
         if (out->len == out->cap && ep_token_buf_reserve(out, 1) != EP_OK) return EP_ERR_NOMEM;
         out->ids[out->len++] = id;
+        if (n <= HOT_MAX) hot_put(s, hk, n, &id, 1);
         return EP_OK;
     }
     uint64_t h = 0;
@@ -109,8 +173,10 @@ static ep_status encode_piece(const ep_bpe_impl *b, bpe_scratch *s, const uint8_
         for (slot = (size_t)h & (CACHE_SLOTS - 1);; slot = (slot + 1) & (CACHE_SLOTS - 1)) {
             const cache_entry *e = &s->slots[slot];
             if (!e->hash) break;
-            if (e->hash == h && e->key_len == n && memcmp(s->keys + e->key_off, p, n) == 0)
+            if (e->hash == h && e->key_len == n && memcmp(s->keys + e->key_off, p, n) == 0) {
+                if (n <= HOT_MAX) hot_put(s, hk, n, s->ids + e->id_off, e->n_ids);
                 return push_ids(out, s->ids + e->id_off, e->n_ids);
+            }
         }
     }
     if (n > s->tmp_cap) {
@@ -140,6 +206,7 @@ static ep_status encode_piece(const ep_bpe_impl *b, bpe_scratch *s, const uint8_
         s->id_used += (uint32_t)m;
         s->n_used++;
     }
+    if (n <= HOT_MAX) hot_put(s, hk, n, s->tmp, m);
     return push_ids(out, s->tmp, m);
 }
 
@@ -162,36 +229,75 @@ ep_status ep_bpe_encode_ordinary(const ep_tokenizer *tok, ep_tok_scratch *s0, co
         t = s->fix;
     }
     PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
-    /* Pieces are found in batches: the hash of each is computed and its vocabulary slot
-     * prefetched before any is looked up, so that the cache misses of a batch overlap. */
+    const ep_bpe_vocab *v = &b->vocab;
+    /* Pieces are found in batches. A piece of 1 byte is its byte's id; one of 2..8 bytes is looked
+     * up in the hot cache at once; for the others the vocabulary hash is computed and its slot
+     * prefetched before any is looked up, so that the DRAM misses of a batch overlap. */
     enum { BATCH = 16 };
     size_t pa[BATCH], pe[BATCH];
     uint64_t ph[BATCH];
+    hot_key_t pk[BATCH];
+    uint8_t phot[BATCH]; /* 1: was a hot-cache hit when found */
     int np = 0;
     size_t off = 0;
     for (;;) {
         if (np == BATCH || (off >= len && np > 0)) {
             for (int k = 0; k < np; k++) {
-                ep_status st = encode_piece(b, s, t + pa[k], pe[k] - pa[k], ph[k], out);
+                size_t n = pe[k] - pa[k];
+                if (n == 1) {
+                    if (push_ids(out, &v->byte_id[t[pa[k]]], 1) != EP_OK) return EP_ERR_NOMEM;
+                    continue;
+                }
+                if (phot[k]) { /* a hot hit when found; an earlier piece may have evicted it */
+                    const hot_entry *he = &s->hot[hot_slot(pk[k], n)];
+                    if (hot_eq(he, pk[k], n)) {
+                        if (push_ids(out, he->ids, he->n_ids) != EP_OK) return EP_ERR_NOMEM;
+                        continue;
+                    }
+                    ph[k] = ep_bpe_vocab_hash_prefetch(v, t + pa[k], n);
+                }
+                ep_status st = encode_piece(b, s, t + pa[k], n, ph[k], pk[k], out);
                 if (st != EP_OK) return st;
             }
             np = 0;
         }
         if (off >= len) break;
-        int rc = b->jit ? pcre2_jit_match(b->re, t, len, off, PCRE2_NO_UTF_CHECK, s->md, s->mctx)
-                        : pcre2_match(b->re, t, len, off, PCRE2_NO_UTF_CHECK, s->md, s->mctx);
-        if (rc == PCRE2_ERROR_NOMATCH) { off = len; continue; } /* the rest matches nothing: dropped, as in tiktoken */
-        if (rc < 0) return rc == PCRE2_ERROR_NOMEMORY ? EP_ERR_NOMEM : EP_ERR_LIMIT;
-        size_t a = ov[0], e = ov[1];
-        if (e == a) { /* empty match (none of the built-in patterns can): step one code point */
-            off = a + 1;
-            while (off < len && (t[off] & 0xC0) == 0x80) off++;
+        size_t a = off, e;
+        if (!b->ascii_kind || !ep_bpe_ascii_piece(b->ascii_kind, t, len, off, &e)) {
+            int rc = b->jit ? pcre2_jit_match(b->re, t, len, off, PCRE2_NO_UTF_CHECK, s->md, s->mctx)
+                            : pcre2_match(b->re, t, len, off, PCRE2_NO_UTF_CHECK, s->md, s->mctx);
+            if (rc == PCRE2_ERROR_NOMATCH) { off = len; continue; } /* the rest matches nothing: dropped, as in tiktoken */
+            if (rc < 0) return rc == PCRE2_ERROR_NOMEMORY ? EP_ERR_NOMEM : EP_ERR_LIMIT;
+            a = ov[0];
+            e = ov[1];
+            if (e == a) { /* empty match (none of the built-in patterns can): step one code point */
+                off = a + 1;
+                while (off < len && (t[off] & 0xC0) == 0x80) off++;
+                continue;
+            }
+        }
+        off = e;
+        size_t n = e - a;
+        hot_key_t hk = {0, 0};
+        const uint32_t *ids = NULL;
+        size_t m = 0;
+        if (n == 1) {
+            ids = &v->byte_id[t[a]];
+            m = 1;
+        } else if (n <= HOT_MAX) {
+            hk = hot_key(t + a, n, len - a);
+            const hot_entry *he = &s->hot[hot_slot(hk, n)];
+            if (hot_eq(he, hk, n)) { ids = he->ids; m = he->n_ids; }
+        }
+        if (ids && np == 0) { /* known now and nothing pending: emit */
+            if (push_ids(out, ids, m) != EP_OK) return EP_ERR_NOMEM;
             continue;
         }
         pa[np] = a;
         pe[np] = e;
-        ph[np++] = e - a > 1 ? ep_bpe_vocab_hash_prefetch(&b->vocab, t + a, e - a) : 0;
-        off = e;
+        pk[np] = hk;
+        phot[np] = ids != NULL;
+        ph[np++] = ids ? 0 : ep_bpe_vocab_hash_prefetch(v, t + a, n);
     }
     return EP_OK;
 }

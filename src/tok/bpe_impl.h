@@ -13,6 +13,7 @@ typedef struct {
     pcre2_code *re; /* pre-tokenizer, compiled UTF | UCP | DOLLAR_ENDONLY */
     int jit;        /* 1 when JIT compilation succeeded */
     char *pattern;  /* the reference pattern as given (before rewriting) */
+    int ascii_kind; /* EP_BPE_ASCII_*: the hand-written scanner for ASCII spans, or NONE */
 } ep_bpe_impl;
 
 extern const ep_tokenizer_ops ep_bpe_ops;

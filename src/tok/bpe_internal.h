@@ -17,6 +17,19 @@
 
 #define EP_BPE_NO_RANK UINT32_MAX
 
+/* The reference pre-tokenizer patterns (tiktoken, npm 1.0.22 registry). */
+#define EP_BPE_PAT_R50K "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+"
+#define EP_BPE_PAT_CL100K                                                                                        \
+    "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|" \
+    "\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"
+#define EP_BPE_PAT_O200K                                                                                             \
+    "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]*[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]+"                \
+    "(?i:'s|'t|'re|'ve|'m|'ll|'d)?|"                                                                          \
+    "[^\\r\\n\\p{L}\\p{N}]?[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]+[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]*"                \
+    "(?i:'s|'t|'re|'ve|'m|'ll|'d)?|"                                                                          \
+    "\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"
+
+
 /* One hash slot: the first 8 bytes of the token (zero-padded) inline, so that tokens of up to 8
  * bytes (most of them) compare without touching the blob. */
 typedef struct {
@@ -71,8 +84,18 @@ static inline uint32_t ep_bpe_vocab_rank(const ep_bpe_vocab *v, const uint8_t *p
     return v->rank[id];
 }
 
+/** Rank cache of the merge: direct-mapped, for strings of 3..8 bytes (the merge's lookups of
+ *  parts that are not 2-byte pairs), so that repeated substrings skip the vocabulary table. */
+#define EP_BPE_RC_BITS 15
+typedef struct {
+    uint64_t key; /* first 4 bytes | last 4 bytes << 32 (n >= 4), or the 3 bytes (n == 3) */
+    uint32_t len; /* 0 = empty */
+    uint32_t rank;
+} ep_bpe_rc_entry;
+
 /** Work space of the merge (one per thread). */
 typedef struct {
+    ep_bpe_rc_entry *rc; /* (1 << EP_BPE_RC_BITS), or NULL (then unused) */
     uint32_t *a;   /* part starts / links */
     uint32_t *b;   /* ranks */
     uint32_t *c;
@@ -100,6 +123,14 @@ ep_status ep_bpe_vocab_parse_hf(ep_bpe_vocab *v, char **pattern, const char *buf
 /** Rewrites a reference (Rust regex) pattern for PCRE2: \s and \S become the Unicode White_Space
  *  set. @return malloc'd pattern or NULL (message in err). */
 char *ep_bpe_pattern_for_pcre2(const char *pattern, ep_error *err);
+
+/* Hand-written ASCII pre-tokenizer (src/tok/bpe_ascii.c) for the built-in patterns. */
+enum { EP_BPE_ASCII_NONE = 0, EP_BPE_ASCII_R50K = 1, EP_BPE_ASCII_CL100K = 2, EP_BPE_ASCII_O200K = 3 };
+/** @return the EP_BPE_ASCII_* kind of a reference pattern (NONE unless it is a built-in one). */
+int ep_bpe_ascii_kind(const char *pattern);
+/** The match of the pattern of the given kind that starts at i (i < len): sets *end and returns 1
+ *  when every byte it depends on is ASCII; returns 0 (undecided: ask the regex) otherwise. */
+int ep_bpe_ascii_piece(int kind, const uint8_t *t, size_t len, size_t i, size_t *end);
 
 /** Length of the longest valid UTF-8 prefix of p[0..n). */
 size_t ep_bpe_utf8_valid_prefix(const uint8_t *p, size_t n);

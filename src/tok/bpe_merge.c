@@ -18,11 +18,13 @@ void ep_bpe_merge_ws_free(ep_bpe_merge_ws *ws)
     free(ws->b);
     free(ws->c);
     free(ws->heap);
+    free(ws->rc);
     memset(ws, 0, sizeof *ws);
 }
 
 static int ws_reserve(ep_bpe_merge_ws *ws, size_t n)
 {
+    if (!ws->rc) ws->rc = calloc((size_t)1 << EP_BPE_RC_BITS, sizeof *ws->rc); /* optional: NULL = no cache */
     if (n <= ws->cap) return 1;
     size_t c = ws->cap ? ws->cap : 256;
     while (c < n) c *= 2;
@@ -39,9 +41,36 @@ static int ws_reserve(ep_bpe_merge_ws *ws, size_t n)
     return 1;
 }
 
-static inline uint32_t piece_id(const ep_bpe_vocab *v, const uint8_t *p, size_t n)
+static inline uint32_t load32(const uint8_t *p)
 {
-    return n == 1 ? v->byte_id[p[0]] : ep_bpe_vocab_find(v, p, n);
+    uint32_t x;
+    memcpy(&x, p, 4);
+    return x;
+}
+
+/* Merge rank of p[0..n) through the per-thread rank cache (exact: the key and length identify the
+ * string; for 4 <= n <= 8 its first and last 4 bytes overlap and cover it). */
+static inline uint32_t rank_of(const ep_bpe_vocab *v, ep_bpe_merge_ws *ws, const uint8_t *p, size_t n)
+{
+    if (n == 2) return v->pair_rank[(unsigned)p[0] << 8 | p[1]];
+    if (n > 8 || !ws->rc) return ep_bpe_vocab_rank(v, p, n);
+    uint64_t k = n == 3 ? (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16
+                        : (uint64_t)load32(p) | (uint64_t)load32(p + n - 4) << 32;
+    ep_bpe_rc_entry *e = &ws->rc[((k ^ (uint64_t)n << 59) * 0x9E3779B97F4A7C15ull) >> (64 - EP_BPE_RC_BITS)];
+    if (e->len == n && e->key == k) return e->rank;
+    uint32_t r = ep_bpe_vocab_rank(v, p, n);
+    e->key = k;
+    e->len = (uint32_t)n;
+    e->rank = r;
+    return r;
+}
+
+/* Id of a part (a token). Where rank == id (tiktoken files), through the rank cache. */
+static inline uint32_t piece_id(const ep_bpe_vocab *v, ep_bpe_merge_ws *ws, const uint8_t *p, size_t n)
+{
+    if (n == 1) return v->byte_id[p[0]];
+    if (!v->rank && n > 2) return rank_of(v, ws, p, n);
+    return ep_bpe_vocab_find(v, p, n);
 }
 
 size_t ep_bpe_merge_linear(const ep_bpe_vocab *v, ep_bpe_merge_ws *ws, const uint8_t *p, size_t n,
@@ -64,13 +93,13 @@ size_t ep_bpe_merge_linear(const ep_bpe_vocab *v, ep_bpe_merge_ws *ws, const uin
         if (best == EP_BPE_NO_RANK) break;
         /* rank of parts[i..i+3) after the merge of parts i and i+1 (tiktoken's get_rank) */
         if (bi > 0)
-            rk[bi - 1] = bi + 2 < m ? ep_bpe_vocab_rank(v, p + st[bi - 1], st[bi + 2] - st[bi - 1]) : EP_BPE_NO_RANK;
-        rk[bi] = bi + 3 < m ? ep_bpe_vocab_rank(v, p + st[bi], st[bi + 3] - st[bi]) : EP_BPE_NO_RANK;
+            rk[bi - 1] = bi + 2 < m ? rank_of(v, ws, p + st[bi - 1], st[bi + 2] - st[bi - 1]) : EP_BPE_NO_RANK;
+        rk[bi] = bi + 3 < m ? rank_of(v, ws, p + st[bi], st[bi + 3] - st[bi]) : EP_BPE_NO_RANK;
         memmove(st + bi + 1, st + bi + 2, (m - bi - 2) * sizeof *st);
         memmove(rk + bi + 1, rk + bi + 2, (m - bi - 2) * sizeof *rk);
         m--;
     }
-    for (size_t i = 0; i + 1 < m; i++) out[i] = piece_id(v, p + st[i], st[i + 1] - st[i]);
+    for (size_t i = 0; i + 1 < m; i++) out[i] = piece_id(v, ws, p + st[i], st[i + 1] - st[i]);
     return m - 1;
 }
 
@@ -142,16 +171,16 @@ size_t ep_bpe_merge_heap(const ep_bpe_vocab *v, ep_bpe_merge_ws *ws, const uint8
         nx[i] = k;
         if (k < n) pv[k] = i;
         rk[j] = EP_BPE_NO_RANK;
-        rk[i] = k < n ? ep_bpe_vocab_rank(v, p + i, nx[k] - i) : EP_BPE_NO_RANK;
+        rk[i] = k < n ? rank_of(v, ws, p + i, nx[k] - i) : EP_BPE_NO_RANK;
         if (rk[i] != EP_BPE_NO_RANK) heap_push(h, &hn, (uint64_t)rk[i] << 32 | i);
         if (i > 0) {
             uint32_t q = pv[i];
-            rk[q] = ep_bpe_vocab_rank(v, p + q, k - q);
+            rk[q] = rank_of(v, ws, p + q, k - q);
             if (rk[q] != EP_BPE_NO_RANK) heap_push(h, &hn, (uint64_t)rk[q] << 32 | q);
         }
     }
     size_t m = 0;
-    for (uint32_t i = 0; i < n; i = nx[i]) out[m++] = piece_id(v, p + i, nx[i] - i);
+    for (uint32_t i = 0; i < n; i = nx[i]) out[m++] = piece_id(v, ws, p + i, nx[i] - i);
     return m;
 }
 

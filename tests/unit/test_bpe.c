@@ -347,6 +347,91 @@ static void threads_with_own_scratch_agree(void **state)
     ep_tokenizer_free(tok);
 }
 
+
+/* Compares the hand-written ASCII scanner with PCRE2 at every start position of text[0..n):
+ * wherever the scanner decides, PCRE2's match from that position must start there and end where
+ * the scanner says. @return positions decided. */
+static size_t scanner_vs_pcre2(const ep_bpe_impl *b, pcre2_match_data *md, pcre2_match_context *mc,
+                               const unsigned char *t, size_t n, const char *what)
+{
+    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+    size_t decided = 0;
+    for (size_t i = 0; i < n; i++) {
+        if ((t[i] & 0xC0) == 0x80) continue; /* not a code point start */
+        size_t e = 0;
+        if (!ep_bpe_ascii_piece(b->ascii_kind, t, n, i, &e)) continue;
+        decided++;
+        int rc = pcre2_match(b->re, t, n, i, PCRE2_NO_UTF_CHECK, md, mc); /* texts are valid UTF-8 */
+        if (rc < 0 || ov[0] != i || ov[1] != e)
+            fail_msg("%s: %s at %zu (text there: '%.12s'): scanner ends at %zu, PCRE2 match [%zu, %zu) rc %d", b->pattern, what, i, t + i, e,
+                     rc < 0 ? 0 : (size_t)ov[0], rc < 0 ? 0 : (size_t)ov[1], rc);
+    }
+    return decided;
+}
+
+static void ascii_scanner_equals_pcre2(void **state)
+{
+    (void)state;
+    const char *names[3] = {"r50k_base", "cl100k_base", "o200k_base"};
+    size_t nc = 0;
+    char *cb = slurp(FIX "cases.txt", &nc);
+    assert_non_null(cb);
+    char **cases;
+    size_t ncase = split_lines(cb, nc, &cases);
+    unsigned char *text = malloc(nc + 1);
+    /* random text over an alphabet rich in the bytes the rules look at, with some non-ASCII code
+     * points that are letters, marks, digits, spaces and the folding s (U+017F) */
+    static const char *const atoms[] = {
+        "a", "b", "s", "t", "r", "e", "v", "l", "m", "d", "x", "A", "S", "T", "R", "E", "V", "L", "M", "D", "Q",
+        "0", "1", "7", " ", " ", " ", "\t", "\n", "\r", "\v", "\f", "'", "'", ".", "/", "-", "!", "_", "\x01",
+        "\x7f", "\xc3\xa9", "\xc3\x89", "\xc2\xa0", "\xc5\xbf", "\xcc\x81", "\xd9\xa3", "\xe2\x80\x80",
+        "\xe2\x80\x8b", "\xef\xbb\xbf", "\xe6\x97\xa5", "\xc2\xb2"};
+    size_t natoms = sizeof atoms / sizeof atoms[0], rn = 200000;
+    unsigned char *rnd = malloc(rn + 8);
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    size_t rl = 0;
+    while (rl < rn) {
+        x ^= x << 13; x ^= x >> 7; x ^= x << 17; /* xorshift64 (Marsaglia 2003) */
+        /* mostly ASCII: the non-ASCII atoms (from index 41) are 1 draw in 8 */
+        size_t k = (x >> 8) % 8 == 0 ? 41 + (x >> 16) % (natoms - 41) : (x >> 16) % 41;
+        size_t al = strlen(atoms[k]);
+        memcpy(rnd + rl, atoms[k], al);
+        rl += al;
+    }
+    for (int w = 0; w < 3; w++) {
+        ep_tokenizer *tok = NULL;
+        ep_error err = {0};
+        assert_int_equal(ep_tokenizer_open(&tok, names[w], &err), EP_OK);
+        const ep_bpe_impl *b = tok->impl;
+        assert_int_equal(b->ascii_kind, w + 1);
+        pcre2_match_data *md = pcre2_match_data_create_from_pattern(b->re, NULL);
+        pcre2_match_context *mc = pcre2_match_context_create(NULL);
+        pcre2_jit_stack *js = pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL);
+        pcre2_jit_stack_assign(mc, NULL, js);
+        size_t decided = 0, total = 0;
+        for (size_t k = 0; k < ncase; k++) {
+            size_t tn = b64dec(cases[k], strlen(cases[k]), text);
+            if (ep_bpe_utf8_valid_prefix(text, tn) < tn) continue;
+            char what[64];
+            snprintf(what, sizeof what, "fixture case %zu", k);
+            decided += scanner_vs_pcre2(b, md, mc, text, tn, what);
+            total += tn;
+        }
+        decided += scanner_vs_pcre2(b, md, mc, rnd, rl, "random text");
+        total += rl;
+        /* the scanner must decide most positions, else the test proves little */
+        assert_true(decided > total / 2);
+        pcre2_jit_stack_free(js);
+        pcre2_match_context_free(mc);
+        pcre2_match_data_free(md);
+        ep_tokenizer_free(tok);
+    }
+    free(rnd);
+    free(text);
+    free(cases);
+    free(cb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -360,6 +445,7 @@ int main(void)
         cmocka_unit_test(malformed_tiktoken_file_names_the_line),
         cmocka_unit_test(tokenizer_json_byte_level_bpe),
         cmocka_unit_test(threads_with_own_scratch_agree),
+        cmocka_unit_test(ascii_scanner_equals_pcre2),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
