@@ -50,11 +50,18 @@ static int thread_id(void)
 
 /* ---- batches: documents copied out of the reader into one arena ---- */
 
+#define EP_MAX_CHUNKS 256
+
 typedef struct {
     ep_doc *docs;   /* (n) text/id point into arena */
     size_t n, cap;
     char *arena;
     size_t used, arena_cap;
+    /* Token ids kept for the ordered lanes (only when an ordered probe needs tokens): chunk k of
+     * the batch appends its documents' ids to ctok[k]; doc i's ids are ctok[chunk].ids + tok_off[i]. */
+    size_t chunks;
+    ep_token_buf ctok[EP_MAX_CHUNKS];
+    size_t *tok_off, *tok_len; /* (cap) */
 } batch;
 
 static int batch_reserve(batch *b, size_t bytes)
@@ -91,6 +98,12 @@ static int read_batch(ep_reader *r, batch *b, size_t target, int *oom, ep_error 
             ep_doc *nd = realloc(b->docs, nc * sizeof *nd);
             if (!nd) { *oom = 1; return -1; }
             b->docs = nd;
+            size_t *no = realloc(b->tok_off, nc * sizeof *no);
+            if (!no) { *oom = 1; return -1; }
+            b->tok_off = no;
+            size_t *nl = realloc(b->tok_len, nc * sizeof *nl);
+            if (!nl) { *oom = 1; return -1; }
+            b->tok_len = nl;
             b->cap = nc;
         }
         if (batch_reserve(b, d.len + d.id_len)) { *oom = 1; return -1; }
@@ -112,7 +125,13 @@ static void batch_free(batch *b)
 {
     free(b->docs);
     free(b->arena);
+    free(b->tok_off);
+    free(b->tok_len);
+    for (size_t k = 0; k < EP_MAX_CHUNKS; k++) ep_token_buf_free(&b->ctok[k]);
 }
+
+/* Chunk k of a batch of n documents covers [n*k/chunks, n*(k+1)/chunks). */
+static size_t chunk_lo(const batch *b, size_t k) { return b->n * k / b->chunks; }
 
 /* ---- probes in use ---- */
 
@@ -127,7 +146,8 @@ typedef struct {
     const ep_tokenizer *tok;
     probe_use *probes;
     size_t n_probes;
-    int need_tokens;
+    int need_tokens;         /* some probe needs token ids */
+    int ordered_need_tokens; /* some ordered probe needs them: keep them with the batch */
     int nthreads;
     /* per thread */
     ep_tok_scratch **scratch; /* (nthreads) */
@@ -178,25 +198,37 @@ static void report_progress(scan_ctx *c, ep_reader *r, int final)
     c->cfg->progress(c->cfg->progress_user, &p);
 }
 
-/* Tokenizes and observes documents [lo, hi) of b on thread t. */
-static void process_docs(scan_ctx *c, void ***states, const batch *b, size_t lo, size_t hi)
+/* Tokenizes chunk k of b and runs the unordered probes on this thread's states. */
+static void process_chunk(scan_ctx *c, void ***states, batch *b, size_t k)
 {
     int t = thread_id();
+    size_t lo = chunk_lo(b, k), hi = chunk_lo(b, k + 1);
+    ep_token_buf *tb = c->ordered_need_tokens ? &b->ctok[k] : &c->tokbuf[t];
+    tb->len = 0;
     for (size_t i = lo; i < hi; i++) {
         const ep_doc *d = &b->docs[i];
-        ep_token_buf *tb = &c->tokbuf[t];
-        tb->len = 0;
+        if (!c->ordered_need_tokens) tb->len = 0;
+        size_t off = tb->len;
         if (c->need_tokens && ep_tokenizer_encode(c->tok, c->scratch[t], d->text, d->len, tb) != EP_OK)
             c->tok_failed[t] = 1;
+        b->tok_off[i] = off;
+        b->tok_len[i] = tb->len - off;
         for (size_t p = 0; p < c->n_probes; p++)
-            if (!(c->probes[p].vt->flags & EP_PROBE_ORDERED)) c->probes[p].vt->observe(states[t][p], d, tb->ids, tb->len);
+            if (!(c->probes[p].vt->flags & EP_PROBE_ORDERED))
+                c->probes[p].vt->observe(states[t][p], d, tb->ids + off, tb->len - off);
     }
 }
 
-/* One ordered probe over a whole batch, in document order. */
+/* One ordered probe over a whole batch, in document order, with the ids kept by process_chunk. */
 static void process_ordered(scan_ctx *c, void **ordered, size_t p, const batch *b)
 {
-    for (size_t i = 0; i < b->n; i++) c->probes[p].vt->observe(ordered[p], &b->docs[i], NULL, 0);
+    int with_ids = c->ordered_need_tokens && (c->probes[p].vt->flags & EP_PROBE_NEEDS_TOKENS);
+    size_t k = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        while (with_ids && i >= chunk_lo(b, k + 1)) k++;
+        const ep_token *ids = with_ids ? b->ctok[k].ids + b->tok_off[i] : NULL;
+        c->probes[p].vt->observe(ordered[p], &b->docs[i], ids, with_ids ? b->tok_len[i] : 0);
+    }
 }
 
 static void reader_counters_json(ep_jv *o, const ep_reader_counters *rc, int with_lines)
@@ -279,42 +311,59 @@ static ep_status scan_shard(scan_ctx *c, const char *path, ep_jv *shard, ep_read
     if (!lanes) oom = 1;
     for (size_t p = 0; !oom && p < P; p++)
         if (c->probes[p].vt->flags & EP_PROBE_ORDERED) lanes[n_lanes++] = p;
-    batch bufs[2];
-    memset(bufs, 0, sizeof bufs);
-    int cur = 0, rd = 0, read_failed = 0;
+    /* Three batches in flight: read k+1 | tokenize + unordered probes on k | ordered lanes on k-1. */
+    batch *bufs = calloc(3, sizeof *bufs);
+    if (!bufs) oom = 1;
+    int cur = 0, have_cur = 0, have_prev = 0, read_failed = 0, reading = 1;
     if (!oom) {
-        rd = read_batch(r, &bufs[cur], c->cfg->batch_bytes, &oom, &rerr);
-        if (rd < 0) { read_failed = !oom; rd = bufs[cur].n > 0; }
+        int rd = read_batch(r, &bufs[cur], c->cfg->batch_bytes, &oom, &rerr);
+        if (rd < 0) { read_failed = !oom; rd = bufs[cur].n > 0; reading = 0; }
+        have_cur = rd > 0;
+        if (rd == 0) reading = 0;
     }
-    while (!oom && rd > 0) {
-        batch *b = &bufs[cur], *nb = &bufs[1 - cur];
+    while (!oom && (have_cur || have_prev)) {
+        int nxt = (cur + 1) % 3, prv = (cur + 2) % 3;
+        batch *b = &bufs[cur], *nb = &bufs[nxt], *pb = &bufs[prv];
         int next_rd = 0, next_failed = 0, next_oom = 0;
-        size_t chunks = (size_t)T * 8;
-        if (chunks > b->n) chunks = b->n;
+        if (have_cur) {
+            b->chunks = (size_t)T * 8;
+            if (b->chunks > EP_MAX_CHUNKS) b->chunks = EP_MAX_CHUNKS;
+            if (b->chunks > b->n) b->chunks = b->n;
+        } else {
+            b->n = 0;
+            b->chunks = 0;
+        }
+        size_t chunks = b->chunks, lanes_now = have_prev ? n_lanes : 0;
+        int do_read = reading && have_cur;
 #pragma omp parallel num_threads(T)
         {
 #pragma omp single nowait
             {
-                if (!read_failed) {
+                if (do_read) {
                     next_rd = read_batch(r, nb, c->cfg->batch_bytes, &next_oom, &rerr);
                     if (next_rd < 0) { next_failed = !next_oom; next_rd = nb->n > 0; }
                 }
                 report_progress(c, r, 0);
             }
 #pragma omp for schedule(dynamic, 1) nowait
-            for (size_t k = 0; k < n_lanes; k++) process_ordered(c, ordered, lanes[k], b);
+            for (size_t k = 0; k < lanes_now; k++) process_ordered(c, ordered, lanes[k], pb);
 #pragma omp for schedule(dynamic, 1) nowait
-            for (size_t k = 0; k < chunks; k++)
-                process_docs(c, states, b, b->n * k / chunks, b->n * (k + 1) / chunks);
+            for (size_t k = 0; k < chunks; k++) process_chunk(c, states, b, k);
         }
-        if (read_failed) break;
-        read_failed = next_failed;
         oom |= next_oom;
-        rd = next_rd;
-        cur = 1 - cur;
+        have_prev = have_cur;
+        if (do_read) {
+            if (next_failed) { read_failed = 1; reading = 0; }
+            if (next_rd <= 0 && !next_failed) reading = 0;
+            if (next_rd == 0) nb->n = 0;
+            have_cur = next_rd > 0;
+        } else {
+            have_cur = 0;
+        }
+        cur = nxt;
     }
-    batch_free(&bufs[0]);
-    batch_free(&bufs[1]);
+    for (int i = 0; bufs && i < 3; i++) batch_free(&bufs[i]);
+    free(bufs);
     free(lanes);
     for (int t = 0; t < T; t++)
         if (c->tok_failed[t]) { st = ep_error_set(err, EP_ERR_INTERNAL, "tokenizer failed on %s", path); c->tok_failed[t] = 0; }
@@ -430,8 +479,10 @@ ep_status ep_scan(const char *const *inputs, size_t n_inputs, const ep_scan_conf
     for (int t = 0; t < c.nthreads; t++)
         if (!(c.scratch[t] = ep_tok_scratch_create(tok))) { st = ep_error_set(err, EP_ERR_NOMEM, "out of memory"); goto done; }
 
-    /* The memory budget is split over probes by weight, then over the states that may be alive at
-     * once: one per thread plus the shard state plus the corpus state. */
+    /* The memory budget is split over probes by weight; each probe's share is split between its
+     * shard state and its corpus state. It must not depend on the thread count, or a probe that
+     * samples under its budget would give different numbers for different --threads: probes that
+     * sample are ORDERED (one shard state), and unordered per-thread states keep exact state. */
     uint64_t mem = cfg->mem_bytes ? cfg->mem_bytes : default_mem();
     double wsum = 0;
     for (size_t i = 0; i < nreg; i++)
@@ -443,10 +494,11 @@ ep_status ep_scan(const char *const *inputs, size_t n_inputs, const ep_scan_conf
         uint64_t share = wsum > 0 ? (uint64_t)((double)mem * reg[i]->mem_weight / wsum) : 0;
         u->env_shard.cfg = u->env_corpus.cfg = cfg;
         u->env_shard.tok = u->env_corpus.tok = tok;
-        u->env_shard.mem_bytes = u->env_corpus.mem_bytes = share / (uint64_t)(c.nthreads + 2);
+        u->env_shard.mem_bytes = u->env_corpus.mem_bytes = share / 2;
         u->env_corpus.is_corpus = 1;
         u->env_shard.nthreads = u->env_corpus.nthreads = c.nthreads;
         if (reg[i]->flags & EP_PROBE_NEEDS_TOKENS) c.need_tokens = 1;
+        if ((reg[i]->flags & EP_PROBE_NEEDS_TOKENS) && (reg[i]->flags & EP_PROBE_ORDERED)) c.ordered_need_tokens = 1;
         u->corpus = reg[i]->create(&u->env_corpus);
         if (!u->corpus) { st = ep_error_set(err, EP_ERR_NOMEM, "out of memory"); goto done; }
     }

@@ -64,9 +64,9 @@ ep_status ep_ngram_tokens_get(ep_ngram_tokens *t, const ep_doc *doc, const ep_to
 
 uint64_t ep_ngram_state_budget(const ep_probe_env *env)
 {
-    if (!env->mem_bytes) return EP_NGRAM_DEFAULT_MEM;
-    uint64_t t = env->nthreads > 0 ? (uint64_t)env->nthreads : 1;
-    return env->mem_bytes * (t + 2) / 2;
+    /* scan.c gives each state of an ORDERED probe half of the probe's share (shard + corpus
+     * state), independent of the thread count, so sampling decisions are too. */
+    return env->mem_bytes ? env->mem_bytes : EP_NGRAM_DEFAULT_MEM;
 }
 
 uint64_t ep_ngram_order_seed(uint64_t seed, int n)
