@@ -31,7 +31,11 @@ extern "C" {
 typedef struct {
     const ep_scan_config *cfg;
     const ep_tokenizer *tok;
-    uint64_t mem_bytes;   /**< this probe's share of the budget, per state kind (shard or corpus) */
+    uint64_t mem_bytes;   /**< half of this probe's share of --mem (one half for the shard state, one for
+                               the corpus state). Independent of the thread count, so a probe that
+                               samples under it must be ORDERED: then one state per shard exists and
+                               its sampling decisions do not depend on --threads. Unordered
+                               per-thread states must keep exact state. */
     int is_corpus;        /**< 1 when this state will hold the whole corpus */
     int nthreads;         /**< worker threads of the scan (results must not depend on it) */
 } ep_probe_env;
