@@ -99,4 +99,14 @@ void ep_profile_choose_headline(ep_jv *o)
         }
     }
     if (up) set_side(h, "upper", up, up_key);
+    /* Information content of the deduplicated data: D_eff x H (bits), with H the headline per token
+     * and, as a range, the two sides of the bracket. Needs the dedup-aware token count. */
+    double deff = ep_jv_as_num(ep_jv_path(o, "dedup.D_eff"), NAN), hpt = num(h, "bits_per_token");
+    if (isfinite(deff) && isfinite(hpt)) {
+        ep_jv *dd = ep_jv_child(o, "dedup"); /* exists: D_eff was found in it */
+        ep_jv_set(dd, "information_bits", ep_jv_num(deff * hpt));
+        double lo = num(h, "lower_bits_per_token"), hi = num(h, "upper_bits_per_token");
+        if (isfinite(lo)) ep_jv_set(dd, "information_bits_lower_side", ep_jv_num(deff * lo));
+        if (isfinite(hi)) ep_jv_set(dd, "information_bits_upper_side", ep_jv_num(deff * hi));
+    }
 }
