@@ -20,7 +20,12 @@ typedef struct {
     uint64_t hash_hi;   /**< (held-out split, LM sample) is a function of this hash. */
     const char *id;     /**< value of the id field for JSONL (may be NULL); not NUL-terminated */
     size_t id_len;
+    unsigned flags;     /**< EP_DOC_* bits, set by the scan */
 } ep_doc;
+
+/** The document's bytes equal an earlier document's in canonical order (set by the scan when
+ *  --dedup-estimators is on). */
+#define EP_DOC_EXACT_DUP 1u
 
 #ifdef __cplusplus
 }

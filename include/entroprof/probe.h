@@ -42,7 +42,9 @@ typedef struct {
 
 enum {
     EP_PROBE_ORDERED = 1u << 0,  /**< observe in canonical order from one thread, one state per shard */
-    EP_PROBE_NEEDS_TOKENS = 1u << 1 /**< observe needs token ids (else ids may be NULL) */
+    EP_PROBE_NEEDS_TOKENS = 1u << 1, /**< observe needs token ids (else ids may be NULL) */
+    EP_PROBE_ESTIMATOR = 1u << 2    /**< an entropy estimator: with --dedup-estimators it does not see
+                                         exact duplicates (EP_DOC_EXACT_DUP) */
 };
 
 typedef struct ep_probe_vtable_s {

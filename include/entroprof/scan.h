@@ -45,6 +45,8 @@ typedef struct {
     uint64_t lm_tokens;         /**< token budget of the tiny-model sample per shard */
     uint64_t seed;              /**< seed of every hash-based sampling decision; default 0 */
     const char *probes;         /**< comma list to enable only these (NULL = defaults) */
+    int dedup_estimators;       /**< 1: estimator probes skip documents whose bytes equal an earlier
+                                     document's (canonical order); counts and dedup probes see all */
     ep_progress_fn progress;    /**< NULL = none */
     void *progress_user;
     int verbose;                /**< 0 quiet, 1 normal, 2 plan and timings in the profile */

@@ -37,6 +37,8 @@ static const char *USAGE =
     "  --heldout-fraction F       documents held out by content hash (default 0.1)\n"
     "  --lm                       run the tiny-model pass on a sample of each shard\n"
     "  --lm-tokens N              tiny-model sample size in tokens (default 65536)\n"
+    "  --dedup-estimators         entropy estimators skip exact duplicate documents (bytes equal to\n"
+    "                             an earlier document's, canonical order); counts and dedup see all\n"
     "  --probes LIST              run only these probes (comma list; counts always runs)\n"
     "  --list-probes              print the names of the probes (in registry order) and exit\n"
     "  --seed N                   seed of every hash-based sampling decision (default 0)\n"
@@ -120,7 +122,7 @@ static void print_table(FILE *f, const ep_jv *profile)
 int cmd_scan(int argc, char **argv)
 {
     enum { O_FORMAT = 256, O_SPLIT, O_FIELD, O_IDFIELD, O_MAXDOC, O_TOK, O_ZL, O_ZSL, O_ZSF, O_LONG, O_NGRAM,
-           O_HELDOUT, O_LM, O_LMTOK, O_PROBES, O_SEED, O_THREADS, O_MEM, O_BATCH, O_COMPACT, O_HELP, O_LIST };
+           O_HELDOUT, O_LM, O_LMTOK, O_PROBES, O_SEED, O_THREADS, O_MEM, O_BATCH, O_COMPACT, O_HELP, O_LIST, O_DEDUPEST };
     static const struct option opts[] = {
         {"format", required_argument, 0, O_FORMAT}, {"split", required_argument, 0, O_SPLIT},
         {"field", required_argument, 0, O_FIELD}, {"id-field", required_argument, 0, O_IDFIELD},
@@ -133,7 +135,8 @@ int cmd_scan(int argc, char **argv)
         {"output", required_argument, 0, 'o'}, {"threads", required_argument, 0, O_THREADS},
         {"mem", required_argument, 0, O_MEM}, {"batch-bytes", required_argument, 0, O_BATCH},
         {"compact", no_argument, 0, O_COMPACT}, {"quiet", no_argument, 0, 'q'}, {"verbose", no_argument, 0, 'v'},
-        {"help", no_argument, 0, O_HELP}, {"list-probes", no_argument, 0, O_LIST}, {0, 0, 0, 0}};
+        {"help", no_argument, 0, O_HELP}, {"list-probes", no_argument, 0, O_LIST},
+        {"dedup-estimators", no_argument, 0, O_DEDUPEST}, {0, 0, 0, 0}};
     ep_scan_config cfg;
     ep_scan_config_default(&cfg);
     const char *out = NULL;
@@ -185,6 +188,7 @@ int cmd_scan(int argc, char **argv)
         case O_NGRAM: if (ep_cli_parse_int(optarg, 1, 16, &l)) goto bad; cfg.ngram_order = (int)l; break;
         case O_HELDOUT: if (ep_cli_parse_double(optarg, 0.001, 0.9, &d)) goto bad; cfg.heldout_fraction = d; break;
         case O_LM: cfg.lm_enable = 1; break;
+        case O_DEDUPEST: cfg.dedup_estimators = 1; break;
         case O_LMTOK: if (ep_cli_parse_size(optarg, &sz) || sz < 256) goto bad; cfg.lm_tokens = sz; break;
         case O_PROBES: cfg.probes = optarg; break;
         case O_SEED: if (ep_cli_parse_size(optarg, &sz)) goto bad; cfg.seed = sz; break;

@@ -14,6 +14,7 @@
 #include <omp.h>
 #endif
 
+#include "core/u64map.h"
 #include "entroprof/probe.h"
 #include "entroprof/scan.h"
 #include "io/walk.h"
@@ -85,7 +86,7 @@ static int batch_reserve(batch *b, size_t bytes)
 
 /* Reads documents until the batch holds at least `target` bytes. @return 1 docs read, 0 end,
  * -1 reader error (the documents read before it are in the batch). */
-static int read_batch(ep_reader *r, batch *b, size_t target, int *oom, ep_error *err)
+static int read_batch(ep_reader *r, batch *b, size_t target, ep_u64map *seen, int *oom, ep_error *err)
 {
     b->n = 0;
     b->used = 0;
@@ -109,6 +110,12 @@ static int read_batch(ep_reader *r, batch *b, size_t target, int *oom, ep_error 
         if (batch_reserve(b, d.len + d.id_len)) { *oom = 1; return -1; }
         ep_doc *o = &b->docs[b->n++];
         *o = d;
+        if (seen) { /* the reader thread runs in canonical order: "earlier" is well defined */
+            uint64_t *hi = ep_u64map_find(seen, d.hash_lo);
+            if (hi && *hi == d.hash_hi) o->flags |= EP_DOC_EXACT_DUP;
+            else if (!hi && ep_u64map_add(seen, d.hash_lo, d.hash_hi) != EP_OK) { *oom = 1; return -1; }
+            /* equal low halves with different high halves (p ~ 2^-64 per pair): kept as unique */
+        }
         o->text = b->arena + b->used;
         memcpy(b->arena + b->used, d.text, d.len);
         b->used += d.len;
@@ -149,6 +156,7 @@ typedef struct {
     int need_tokens;         /* some probe needs token ids */
     int ordered_need_tokens; /* some ordered probe needs them: keep them with the batch */
     int nthreads;
+    ep_u64map seen;          /* --dedup-estimators: hash_lo -> hash_hi of every document so far */
     /* per thread */
     ep_tok_scratch **scratch; /* (nthreads) */
     ep_token_buf *tokbuf;     /* (nthreads) */
@@ -198,6 +206,12 @@ static void report_progress(scan_ctx *c, ep_reader *r, int final)
     c->cfg->progress(c->cfg->progress_user, &p);
 }
 
+/* With --dedup-estimators, estimator probes do not see exact duplicates (the flag is only set then). */
+static int skips(const ep_probe_vtable *vt, const ep_doc *d)
+{
+    return (vt->flags & EP_PROBE_ESTIMATOR) && (d->flags & EP_DOC_EXACT_DUP);
+}
+
 /* Tokenizes chunk k of b and runs the unordered probes on this thread's states. */
 static void process_chunk(scan_ctx *c, void ***states, batch *b, size_t k)
 {
@@ -214,7 +228,7 @@ static void process_chunk(scan_ctx *c, void ***states, batch *b, size_t k)
         b->tok_off[i] = off;
         b->tok_len[i] = tb->len - off;
         for (size_t p = 0; p < c->n_probes; p++)
-            if (!(c->probes[p].vt->flags & EP_PROBE_ORDERED))
+            if (!(c->probes[p].vt->flags & EP_PROBE_ORDERED) && !skips(c->probes[p].vt, d))
                 c->probes[p].vt->observe(states[t][p], d, tb->ids + off, tb->len - off);
     }
 }
@@ -227,6 +241,7 @@ static void process_ordered(scan_ctx *c, void **ordered, size_t p, const batch *
     for (size_t i = 0; i < b->n; i++) {
         while (with_ids && i >= chunk_lo(b, k + 1)) k++;
         const ep_token *ids = with_ids ? b->ctok[k].ids + b->tok_off[i] : NULL;
+        if (skips(c->probes[p].vt, &b->docs[i])) continue;
         c->probes[p].vt->observe(ordered[p], &b->docs[i], ids, with_ids ? b->tok_len[i] : 0);
     }
 }
@@ -316,7 +331,7 @@ static ep_status scan_shard(scan_ctx *c, const char *path, ep_jv *shard, ep_read
     if (!bufs) oom = 1;
     int cur = 0, have_cur = 0, have_prev = 0, read_failed = 0, reading = 1;
     if (!oom) {
-        int rd = read_batch(r, &bufs[cur], c->cfg->batch_bytes, &oom, &rerr);
+        int rd = read_batch(r, &bufs[cur], c->cfg->batch_bytes, c->cfg->dedup_estimators ? &c->seen : NULL, &oom, &rerr);
         if (rd < 0) { read_failed = !oom; rd = bufs[cur].n > 0; reading = 0; }
         have_cur = rd > 0;
         if (rd == 0) reading = 0;
@@ -340,7 +355,7 @@ static ep_status scan_shard(scan_ctx *c, const char *path, ep_jv *shard, ep_read
 #pragma omp single nowait
             {
                 if (do_read) {
-                    next_rd = read_batch(r, nb, c->cfg->batch_bytes, &next_oom, &rerr);
+                    next_rd = read_batch(r, nb, c->cfg->batch_bytes, c->cfg->dedup_estimators ? &c->seen : NULL, &next_oom, &rerr);
                     if (next_rd < 0) { next_failed = !next_oom; next_rd = nb->n > 0; }
                 }
                 report_progress(c, r, 0);
@@ -424,6 +439,7 @@ static ep_jv *config_json(const ep_scan_config *cfg, const char *tokname)
     ep_jv_set(o, "ngram_order", ep_jv_int(cfg->ngram_order));
     ep_jv_set(o, "heldout_fraction", ep_jv_num(cfg->heldout_fraction));
     ep_jv_set(o, "seed", ep_jv_int((int64_t)cfg->seed));
+    ep_jv_set(o, "dedup_estimators", ep_jv_bool(cfg->dedup_estimators));
     return o;
 }
 
@@ -540,6 +556,7 @@ done:
     for (size_t p = 0; c.probes && p < c.n_probes; p++)
         if (c.probes[p].corpus) c.probes[p].vt->free(c.probes[p].corpus);
     free(c.probes);
+    ep_u64map_free(&c.seen);
     for (int t = 0; c.scratch && t < c.nthreads; t++) ep_tok_scratch_free(c.scratch[t]);
     for (int t = 0; c.tokbuf && t < c.nthreads; t++) ep_token_buf_free(&c.tokbuf[t]);
     free(c.scratch);

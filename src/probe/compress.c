@@ -166,11 +166,11 @@ static void compress_free(void *st)
 /* Two probes, so that each runs in its own ordered lane (scan.c) and the slow strong level does
  * not hold up the fast one. */
 const ep_probe_vtable ep_probe_compress = {
-    "compress", EP_PROBE_ORDERED, fast_enabled, 0.0,
+    "compress", EP_PROBE_ORDERED | EP_PROBE_ESTIMATOR, fast_enabled, 0.0,
     fast_create, compress_observe, compress_merge, compress_finish, compress_free,
 };
 
 const ep_probe_vtable ep_probe_compress_strong = {
-    "compress_strong", EP_PROBE_ORDERED, strong_enabled, 0.0,
+    "compress_strong", EP_PROBE_ORDERED | EP_PROBE_ESTIMATOR, strong_enabled, 0.0,
     strong_create, compress_observe, compress_merge, compress_finish, compress_free,
 };

@@ -170,7 +170,7 @@ static int mkn_enabled(const ep_scan_config *cfg)
 
 const ep_probe_vtable ep_probe_heldout_mkn = {
     .name = "heldout_mkn",
-    .flags = EP_PROBE_NEEDS_TOKENS | EP_PROBE_ORDERED, /* see ep_ngram_state_budget */
+    .flags = EP_PROBE_NEEDS_TOKENS | EP_PROBE_ORDERED | EP_PROBE_ESTIMATOR, /* see ep_ngram_state_budget */
     .enabled = mkn_enabled,
     .mem_weight = 4.0,
     .create = mkn_create,

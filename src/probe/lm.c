@@ -228,7 +228,7 @@ static void lm_free(void *st)
 
 const ep_probe_vtable ep_probe_lm = {
     .name = "lm",
-    .flags = EP_PROBE_NEEDS_TOKENS,
+    .flags = EP_PROBE_NEEDS_TOKENS | EP_PROBE_ESTIMATOR,
     .enabled = lm_enabled,
     .mem_weight = 0.0,
     .create = lm_create,

@@ -229,7 +229,7 @@ static int ngram_enabled(const ep_scan_config *cfg)
 
 const ep_probe_vtable ep_probe_ngram = {
     .name = "ngram",
-    .flags = EP_PROBE_NEEDS_TOKENS | EP_PROBE_ORDERED, /* see ep_ngram_state_budget */
+    .flags = EP_PROBE_NEEDS_TOKENS | EP_PROBE_ORDERED | EP_PROBE_ESTIMATOR, /* see ep_ngram_state_budget */
     .enabled = ngram_enabled,
     .mem_weight = 4.0,
     .create = ngram_create,

@@ -54,6 +54,27 @@ assert p['shards'][0]['estimates'] == q['shards'][0]['estimates']
 for t in 1 2 8; do "$EP" scan "$SRC/corpora" --tokenizer word -q --threads $t --batch-bytes 64K -o "$T/t$t.json"; done
 check "identical profiles for 1, 2, 8 threads" 'cmp -s "$T/t1.json" "$T/t2.json" && cmp -s "$T/t1.json" "$T/t8.json"'
 
+# --dedup-estimators: a shard whose paragraphs each appear 3 times gives the unique shard's estimates
+python3 - "$T" <<'PY'
+import sys, random
+r = random.Random(7)
+words = ['w%d' % i for i in range(400)]
+paras = [' '.join(r.choice(words) for _ in range(60)) for _ in range(40)]
+open(sys.argv[1] + '/uniq.txt', 'w').write('\n\n'.join(paras) + '\n')
+open(sys.argv[1] + '/dup.txt', 'w').write('\n\n'.join(paras * 3) + '\n')
+PY
+"$EP" scan "$T/uniq.txt" --tokenizer word -q -o "$T/u.json"
+"$EP" scan "$T/dup.txt" --tokenizer word -q --dedup-estimators -o "$T/d.json"
+"$EP" scan "$T/dup.txt" --tokenizer word -q -o "$T/d0.json"
+check "--dedup-estimators: estimates equal those of the unique stream" "jq_py $T/d.json \"
+u = json.load(open('$T/u.json'))['shards'][0]; d = p['shards'][0]
+d0 = json.load(open('$T/d0.json'))['shards'][0]
+assert d['docs'] == 120 and u['docs'] == 40 and d['dedup']['exact_dup_docs'] == 80
+assert d['estimates'] == u['estimates'], [k for k in u['estimates'] if u['estimates'][k] != d['estimates'].get(k)]
+assert d0['estimates']['heldout_mkn']['value'] != u['estimates']['heldout_mkn']['value']
+assert d0['estimates']['zstd_3']['value'] < u['estimates']['zstd_3']['value']
+\""
+
 # bad inputs: every fault counted, failing shards marked, others go on, exit status 1
 mkdir -p "$T/bad"
 head -c 1500000 /dev/urandom | base64 > "$T/big.txt"   # incompressible: many zstd blocks
