@@ -144,11 +144,46 @@ static int cmp_exact(const void *pa, const void *pb, void *ctx)
     return a < b ? -1 : a > b;
 }
 
-static int cmp_item(const void *pa, const void *pb)
+/* Stable LSD radix sort of t[0..m) by h, 8 bits per pass (passes whose digit is the same for
+ * every item are skipped). Items that enter in ascending gid leave in (h, gid) order, the order
+ * the former qsort by (h, gid) gave. tmp holds m items (glibc's qsort allocated as much). */
+static void radix_sort_h(band_item *t, size_t m, band_item *tmp)
 {
-    const band_item *a = pa, *b = pb;
-    if (a->h != b->h) return a->h < b->h ? -1 : 1;
-    return a->gid < b->gid ? -1 : a->gid > b->gid;
+    size_t cnt[8][256];
+    memset(cnt, 0, sizeof cnt);
+    for (size_t i = 0; i < m; i++) {
+        uint64_t h = t[i].h;
+        for (int d = 0; d < 8; d++) cnt[d][(h >> (8 * d)) & 0xFF]++;
+    }
+    band_item *src = t, *dst = tmp;
+    for (int d = 0; d < 8; d++) {
+        size_t *c = cnt[d], sum = 0;
+        if (m == 0 || c[(t[0].h >> (8 * d)) & 0xFF] == m) continue;
+        for (int v = 0; v < 256; v++) {
+            size_t x = c[v];
+            c[v] = sum;
+            sum += x;
+        }
+        for (size_t i = 0; i < m; i++) dst[c[(src[i].h >> (8 * d)) & 0xFF]++] = src[i];
+        band_item *x = src;
+        src = dst;
+        dst = x;
+    }
+    if (src != t) memcpy(t, src, m * sizeof *t);
+}
+
+/* t[0..nq) sorted by (h, gid) and t[nq..m) in ascending gid, all below the gids of the first run:
+ * sorts the second run by h, then merges (on equal h the second run's smaller gids go first). */
+static void sort_merge(band_item *t, size_t nq, size_t m, band_item *tmp)
+{
+    radix_sort_h(t + nq, m - nq, tmp);
+    if (nq == 0 || nq == m) return;
+    memcpy(tmp, t, m * sizeof *t);
+    const band_item *a = tmp, *ae = tmp + nq, *b = tmp + nq, *be = tmp + m;
+    band_item *o = t;
+    while (a < ae && b < be) *o++ = b->h <= a->h ? *b++ : *a++;
+    while (a < ae) *o++ = *a++;
+    while (b < be) *o++ = *b++;
 }
 
 static ep_status exact_stage(ep_dedup_index *ix, uint32_t q, ep_error *err)
@@ -237,10 +272,11 @@ ep_status ep_dedup_index_run(ep_dedup_index *ix, uint32_t q, ep_error *err)
     uint64_t nparts = need / avail + 1;
     ix->stats.partitions_per_band = nparts;
     size_t tcap = (size_t)((uint64_t)eligible / nparts * 5 / 4 + 64);
-    band_item *t = malloc(tcap * sizeof *t);
+    band_item *t = malloc(tcap * sizeof *t), *tmp = malloc(tcap * sizeof *tmp);
     uint32_t *bi = malloc((size_t)k * sizeof *bi), *bj = malloc((size_t)k * sizeof *bj);
-    if (!t || !bi || !bj) {
+    if (!t || !tmp || !bi || !bj) {
         free(t);
+        free(tmp);
         free(bi);
         free(bj);
         return ep_error_set(err, EP_ERR_NOMEM, "dedup: out of memory for a band table of %zu entries", tcap);
@@ -267,11 +303,13 @@ ep_status ep_dedup_index_run(ep_dedup_index *ix, uint32_t q, ep_error *err)
                     if (m == tcap) {
                         size_t nc = tcap * 2;
                         band_item *t2 = realloc(t, nc * sizeof *t2);
-                        if (!t2) {
+                        if (t2) t = t2;
+                        band_item *tmp2 = t2 ? realloc(tmp, nc * sizeof *tmp2) : NULL;
+                        if (tmp2) tmp = tmp2;
+                        if (!t2 || !tmp2) {
                             st = ep_error_set(err, EP_ERR_NOMEM, "dedup: out of memory for a band table");
                             break;
                         }
-                        t = t2;
                         tcap = nc;
                     }
                     t[m].h = h;
@@ -280,12 +318,12 @@ ep_status ep_dedup_index_run(ep_dedup_index *ix, uint32_t q, ep_error *err)
                     m++;
                 }
                 if (pass == 0) {
-                    qsort(t, m, sizeof *t, cmp_item);
+                    radix_sort_h(t, m, tmp);
                     nq = m;
                 }
             }
             if (st != EP_OK) break;
-            if (q > 0) qsort(t, m, sizeof *t, cmp_item);
+            if (q > 0) sort_merge(t, nq, m, tmp);
             if ((uint64_t)tcap * sizeof *t > ix->stats.peak_table_bytes)
                 ix->stats.peak_table_bytes = (uint64_t)tcap * sizeof *t;
             for (size_t s = 0; s < m && st == EP_OK;) {
@@ -302,6 +340,7 @@ ep_status ep_dedup_index_run(ep_dedup_index *ix, uint32_t q, ep_error *err)
         }
     }
     free(t);
+    free(tmp);
     free(bi);
     free(bj);
     return st;
