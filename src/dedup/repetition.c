@@ -17,27 +17,33 @@
 #include "core/xxh.h"
 #include "dedup/dedup_internal.h"
 
-/* Speed notes (docs/dedup.md, "Speed"): the sets are sized to the document and only that part
- * is cleared; lines are found with memchr; one pass over the bytes classifies them with a table
- * (word boundaries and code points together); the word n-gram keys are chained, key_n(i) =
- * chain(key_{n-1}(i), word_hash(i + n - 1)), so every n costs one mix per position instead of
- * hashing n words again. A key only decides equality, so any 64-bit hash of the word sequence
- * gives the same counts (up to a 64-bit collision, as before). */
+/* Speed notes (docs/dedup.md, "Speed"). Every word n-gram gets an id, the position of its first
+ * occurrence, and all counting is done on ids with plain arrays:
+ *   id_1(i)  from a hash set of the word hashes (the only set lookup per word);
+ *   id_n(i)  = i when id_{n-1}(i) = i (a prefix never seen before makes a new n-gram: no lookup);
+ *            else p = id_{n-1}(i) < i and the n-gram repeats p's when word i+n-1 equals word
+ *            p+n-1; otherwise a set of (p, word hash) pairs gives the first position with that
+ *            pair. So n-grams cost a set lookup only where their prefix repeats.
+ * Two n-grams are equal when their word hashes are equal, as before (the former 64-bit hash of
+ * the word hashes only added a chance of collision). Sets are sized to the document and only
+ * that part is cleared; lines are found with memchr; one table-driven pass over the bytes finds
+ * words and code points. */
 
 typedef struct {
-    uint64_t key;  /* 0 = empty slot (keys are forced nonzero) */
-    uint32_t count;
-    uint32_t first; /* order of first sight, for ties */
+    uint64_t key;   /* word hash (words) or line hash (lines) */
+    uint32_t aux;   /* pairs: the prefix id p; else unused */
+    uint32_t val;   /* 0 = empty; else first position + 1 (words, pairs) or sightings (lines) */
 } rep_slot;
 
 struct ep_repetition_scratch_s {
     rep_slot *slots; /* (alloc) */
     size_t alloc;    /* slots allocated */
     size_t cap;      /* slots in use for the current set, a power of two <= alloc */
-    size_t used;
     uint64_t *wh;    /* (w_cap) word hashes */
-    uint64_t *gk;    /* (w_cap) n-gram keys of the current n */
     uint32_t *wc;    /* (w_cap) word lengths in code points */
+    uint32_t *id;    /* (w_cap) n-gram ids of the current n */
+    uint32_t *cnt;   /* (w_cap) occurrences per id (top n-gram) */
+    uint8_t *seen;   /* (w_cap) id already met at a visited position (greedy scan) */
     size_t w_cap;
 };
 
@@ -48,8 +54,10 @@ void ep_repetition_scratch_free(ep_repetition_scratch *s)
     if (!s) return;
     free(s->slots);
     free(s->wh);
-    free(s->gk);
     free(s->wc);
+    free(s->id);
+    free(s->cnt);
+    free(s->seen);
     free(s);
 }
 
@@ -69,22 +77,31 @@ static int set_reset(ep_repetition_scratch *s, size_t n)
     }
     s->cap = cap;
     memset(s->slots, 0, cap * sizeof *s->slots);
-    s->used = 0;
     return 1;
 }
 
-/* Adds one sight of key. @return the slot. */
-static inline rep_slot *set_add(ep_repetition_scratch *s, uint64_t key)
+static inline uint64_t mix64(uint64_t x) /* murmur3 finalizer */
 {
-    key |= 1; /* nonzero; halves the key space, harmless at 64 bits */
-    size_t mask = s->cap - 1, i = (size_t)(key * 0x9E3779B97F4A7C15ull >> 20) & mask;
-    while (s->slots[i].key && s->slots[i].key != key) i = (i + 1) & mask;
-    if (!s->slots[i].key) {
-        s->slots[i].key = key;
-        s->slots[i].first = (uint32_t)s->used++;
+    x ^= x >> 33;
+    x *= 0xFF51AFD7ED558CCDull;
+    x ^= x >> 33;
+    x *= 0xC4CEB9FE1A85EC53ull;
+    x ^= x >> 33;
+    return x;
+}
+
+/* Finds (key, aux) or inserts it with val = v. @return the slot. */
+static inline rep_slot *set_get(ep_repetition_scratch *s, uint64_t key, uint32_t aux, uint32_t v)
+{
+    size_t mask = s->cap - 1, i = (size_t)mix64(key + aux * 0x9E3779B97F4A7C15ull) & mask;
+    rep_slot *t = s->slots;
+    while (t[i].val && (t[i].key != key || t[i].aux != aux)) i = (i + 1) & mask;
+    if (!t[i].val) {
+        t[i].key = key;
+        t[i].aux = aux;
+        t[i].val = v;
     }
-    s->slots[i].count++;
-    return &s->slots[i];
+    return &t[i];
 }
 
 static uint64_t cp_count(const char *t, size_t n)
@@ -104,33 +121,22 @@ static const unsigned char byte_class[256] = {
     [0x21 ... 0x7F] = CP, [0xC0 ... 0xFF] = CP,      /* 0x80..0xBF: continuation bytes */
 };
 
-/* Key of the n-gram (words i..i+n-1) from the key of words i..i+n-2 and the hash of word
- * i+n-1: for a fixed prefix key it is a bijection of the word hash and for a fixed word hash a
- * bijection of the prefix key (odd multiplier, then the murmur3 finalizer, both invertible), so
- * two different word sequences share a key only by a 2^-64 coincidence. */
-static inline uint64_t chain(uint64_t h, uint64_t w)
-{
-    uint64_t x = h * 0x9E3779B97F4A7C15ull + w;
-    x ^= x >> 33;
-    x *= 0xFF51AFD7ED558CCDull;
-    x ^= x >> 33;
-    x *= 0xC4CEB9FE1A85EC53ull;
-    x ^= x >> 33;
-    return x;
-}
-
 static int grow_words(ep_repetition_scratch *s)
 {
     size_t cap = s->w_cap ? 2 * s->w_cap : 1024;
     uint64_t *a = realloc(s->wh, cap * sizeof *a);
     if (!a) return 0;
     s->wh = a;
-    uint64_t *g = realloc(s->gk, cap * sizeof *g);
-    if (!g) return 0;
-    s->gk = g;
     uint32_t *b = realloc(s->wc, cap * sizeof *b);
     if (!b) return 0;
     s->wc = b;
+    if (!(b = realloc(s->id, cap * sizeof *b))) return 0;
+    s->id = b;
+    if (!(b = realloc(s->cnt, cap * sizeof *b))) return 0;
+    s->cnt = b;
+    uint8_t *f = realloc(s->seen, cap);
+    if (!f) return 0;
+    s->seen = f;
     s->w_cap = cap;
     return 1;
 }
@@ -147,8 +153,8 @@ ep_status ep_repetition_doc(ep_repetition_scratch *s, const char *text, size_t l
         size_t j = nl ? (size_t)(nl - text) : len;
         if (j > i) {
             c->lines++;
-            rep_slot *sl = set_add(s, XXH3_64bits(text + i, j - i));
-            if (sl->count > 1) {
+            rep_slot *sl = set_get(s, XXH3_64bits(text + i, j - i), 0, 0);
+            if (++sl->val > 1) {
                 c->dup_lines++;
                 c->dup_line_chars += cp_count(text + i, j - i);
             }
@@ -175,40 +181,48 @@ ep_status ep_repetition_doc(ep_repetition_scratch *s, const char *text, size_t l
     }
     c->chars = chars;
     if (nw < 2) return EP_OK;
-    /* gk[i] = key of the n-gram starting at word i, built up one word per n. */
-    uint64_t *gk = s->gk;
+    if (nw >= UINT32_MAX) return EP_ERR_LIMIT;
     const uint64_t *wh = s->wh;
     const uint32_t *wc = s->wc;
-    memcpy(gk, wh, nw * sizeof *gk);
+    uint32_t *id = s->id;
+    /* id_1: first position of each word. */
+    if (!set_reset(s, nw)) return EP_ERR_NOMEM;
+    for (size_t i = 0; i < nw; i++) id[i] = set_get(s, wh[i], 0, (uint32_t)i + 1)->val - 1;
     for (size_t n = 2; n <= 10 && n <= nw; n++) {
         size_t m = nw - n + 1; /* n-grams */
-        for (size_t i = 0; i < m; i++) gk[i] = chain(gk[i], wh[i + n - 1]);
-        if (!set_reset(s, m)) return EP_ERR_NOMEM;
+        size_t r = 0;          /* n-grams whose prefix repeats */
+        for (size_t i = 0; i < m; i++) r += id[i] != i;
+        if (!set_reset(s, r)) return EP_ERR_NOMEM;
+        for (size_t i = 0; i < m; i++) {
+            uint32_t p = id[i];
+            if (p == i) continue;
+            uint64_t w = wh[i + n - 1];
+            if (w != wh[p + n - 1]) id[i] = set_get(s, w, p, (uint32_t)i + 1)->val - 1;
+        }
         if (n <= 4) {
-            /* Most frequent n-gram (ties: the one seen first). */
+            /* Most frequent n-gram; ties: the one seen first, i.e. the smallest id. */
+            uint32_t *cnt = s->cnt;
+            memset(cnt, 0, m * sizeof *cnt);
+            for (size_t i = 0; i < m; i++) cnt[id[i]]++;
             size_t best = 0;
-            uint32_t best_count = 0, best_first = 0;
-            for (size_t i = 0; i < m; i++) {
-                rep_slot *sl = set_add(s, gk[i]);
-                if (sl->count > best_count || (sl->count == best_count && sl->first < best_first)) {
-                    best_count = sl->count;
-                    best_first = sl->first;
-                    best = i;
-                }
-            }
+            for (size_t i = 1; i < m; i++)
+                if (cnt[i] > cnt[best]) best = i;
             /* characters of the n-gram joined by single spaces */
             uint64_t gram_chars = (uint64_t)n - 1;
             for (size_t t = 0; t < n; t++) gram_chars += wc[best + t];
-            c->top_ngram_chars[n - 2] = gram_chars * best_count;
+            c->top_ngram_chars[n - 2] = gram_chars * cnt[best];
         } else {
-            /* Repeated n-grams (greedy scan). */
+            /* Repeated n-grams (greedy scan): an n-gram repeats when its id was met at an
+             * earlier visited position. */
+            uint8_t *seen = s->seen;
+            memset(seen, 0, m);
             uint64_t rep = 0;
             for (size_t i = 0; i < m;) {
-                rep_slot *sl = set_add(s, gk[i]);
-                if (sl->count > 1) {
+                if (seen[id[i]]) {
                     for (size_t t = 0; t < n; t++) rep += wc[i + t];
                     i += n;
                 } else {
+                    seen[id[i]] = 1;
                     i++;
                 }
             }
