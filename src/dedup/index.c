@@ -36,6 +36,8 @@ struct ep_dedup_index_s {
     uint8_t *kind;       /* (cap) ep_dup_kind */
     uint8_t *empty;      /* (cap) 1 = no shingle */
     ep_dedup_stats stats;
+    ep_dedup_sig_fn sig_fn; /* borrowed signatures (NULL: sigs above) */
+    void *sig_ctx;
 };
 
 typedef struct {
@@ -78,6 +80,17 @@ void ep_dedup_index_free(ep_dedup_index *ix)
     free(ix);
 }
 
+void ep_dedup_index_borrow_sigs(ep_dedup_index *ix, ep_dedup_sig_fn fn, void *ctx)
+{
+    ix->sig_fn = fn;
+    ix->sig_ctx = ctx;
+}
+
+static const uint32_t *ix_sig(const ep_dedup_index *ix, size_t g, uint32_t *buf)
+{
+    return ix->sig_fn ? ix->sig_fn(ix->sig_ctx, g, buf) : ep_sigstore_get(&ix->sigs, g, buf);
+}
+
 static int grow(void **p, size_t cap, size_t elem)
 {
     void *q = realloc(*p, cap * elem);
@@ -105,8 +118,10 @@ ep_status ep_dedup_index_add(ep_dedup_index *ix, const uint32_t *sig, size_t n_s
             return ep_error_set(err, EP_ERR_NOMEM, "dedup: out of memory for %zu documents", cap);
         ix->cap = cap;
     }
-    ep_status st = ep_sigstore_append(&ix->sigs, sig, err);
-    if (st != EP_OK) return st;
+    if (!ix->sig_fn) {
+        ep_status st = ep_sigstore_append(&ix->sigs, sig, err);
+        if (st != EP_OK) return st;
+    }
     size_t g = ix->n++;
     ix->hlo[g] = hash_lo;
     ix->hhi[g] = hash_hi;
@@ -144,20 +159,72 @@ static int cmp_exact(const void *pa, const void *pb, void *ctx)
     return a < b ? -1 : a > b;
 }
 
-static int cmp_item(const void *pa, const void *pb)
+/* Stable LSD radix sort of t[0..m) by h, 8 bits per pass (passes whose digit is the same for
+ * every item are skipped). Items that enter in ascending gid leave in (h, gid) order, the order
+ * the former qsort by (h, gid) gave. tmp holds m items (glibc's qsort allocated as much). */
+static void radix_sort_h(band_item *t, size_t m, band_item *tmp)
 {
-    const band_item *a = pa, *b = pb;
-    if (a->h != b->h) return a->h < b->h ? -1 : 1;
-    return a->gid < b->gid ? -1 : a->gid > b->gid;
+    size_t cnt[8][256];
+    memset(cnt, 0, sizeof cnt);
+    for (size_t i = 0; i < m; i++) {
+        uint64_t h = t[i].h;
+        for (int d = 0; d < 8; d++) cnt[d][(h >> (8 * d)) & 0xFF]++;
+    }
+    band_item *src = t, *dst = tmp;
+    for (int d = 0; d < 8; d++) {
+        size_t *c = cnt[d], sum = 0;
+        if (m == 0 || c[(t[0].h >> (8 * d)) & 0xFF] == m) continue;
+        for (int v = 0; v < 256; v++) {
+            size_t x = c[v];
+            c[v] = sum;
+            sum += x;
+        }
+        for (size_t i = 0; i < m; i++) dst[c[(src[i].h >> (8 * d)) & 0xFF]++] = src[i];
+        band_item *x = src;
+        src = dst;
+        dst = x;
+    }
+    if (src != t) memcpy(t, src, m * sizeof *t);
+}
+
+/* t[0..nq) sorted by (h, gid) and t[nq..m) in ascending gid, all below the gids of the first run:
+ * sorts the second run by h, then merges (on equal h the second run's smaller gids go first). */
+static void sort_merge(band_item *t, size_t nq, size_t m, band_item *tmp)
+{
+    radix_sort_h(t + nq, m - nq, tmp);
+    if (nq == 0 || nq == m) return;
+    memcpy(tmp, t, m * sizeof *t);
+    const band_item *a = tmp, *ae = tmp + nq, *b = tmp + nq, *be = tmp + m;
+    band_item *o = t;
+    while (a < ae && b < be) *o++ = b->h <= a->h ? *b++ : *a++;
+    while (a < ae) *o++ = *a++;
+    while (b < be) *o++ = *b++;
 }
 
 static ep_status exact_stage(ep_dedup_index *ix, uint32_t q, ep_error *err)
 {
     size_t n = ix->n;
+    /* Order by (hash_lo, hash_hi, gid): a stable radix sort by hash_lo of items entered in gid
+     * order, then the rare runs of equal hash_lo sorted by (hash_hi, gid). */
+    band_item *it = malloc((n ? n : 1) * sizeof *it), *tmp = malloc((n ? n : 1) * sizeof *tmp);
     uint32_t *order = malloc((n ? n : 1) * sizeof *order);
-    if (!order) return ep_error_set(err, EP_ERR_NOMEM, "dedup: out of memory (exact stage)");
-    for (size_t i = 0; i < n; i++) order[i] = (uint32_t)i;
-    qsort_r(order, n, sizeof *order, cmp_exact, ix);
+    if (!it || !tmp || !order) {
+        free(it);
+        free(tmp);
+        free(order);
+        return ep_error_set(err, EP_ERR_NOMEM, "dedup: out of memory (exact stage)");
+    }
+    for (size_t i = 0; i < n; i++) it[i] = (band_item){ix->hlo[i], (uint32_t)i, 0};
+    radix_sort_h(it, n, tmp);
+    free(tmp);
+    for (size_t i = 0; i < n; i++) order[i] = it[i].gid;
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && it[j].h == it[i].h) j++;
+        if (j - i > 1) qsort_r(order + i, j - i, sizeof *order, cmp_exact, ix);
+        i = j;
+    }
+    free(it);
     for (size_t i = 0; i < n;) {
         size_t j = i + 1;
         while (j < n && ix->hlo[order[j]] == ix->hlo[order[i]] && ix->hhi[order[j]] == ix->hhi[order[i]]) j++;
@@ -183,21 +250,57 @@ static uint64_t band_hash(const ep_dedup_index *ix, const uint32_t *sig, int b)
 
 static uint32_t partition_of(uint64_t h, uint64_t nparts) { return (uint32_t)(((h >> 32) * nparts) >> 32); }
 
-static int has_hash(const band_item *t, size_t n, uint64_t h)
+/* Set of the query band hashes of one (band, partition) pass, asked once per reference: open
+ * addressing on the low bits of h (already a hash), 0 kept aside as the empty mark. Same answers
+ * as a binary search of the sorted queries, without its cache misses. */
+typedef struct {
+    uint64_t *slot;
+    size_t alloc, mask;
+    int has_zero;
+} hash_set;
+
+static int hset_build(hash_set *hs, const band_item *t, size_t n)
 {
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (t[mid].h < h) lo = mid + 1;
-        else hi = mid;
+    size_t cap = 16;
+    while (cap < 2 * n + 2) cap *= 2;
+    if (cap > hs->alloc) {
+        free(hs->slot);
+        if (!(hs->slot = malloc(cap * sizeof *hs->slot))) {
+            hs->alloc = 0;
+            return 0;
+        }
+        hs->alloc = cap;
     }
-    return lo < n && t[lo].h == h;
+    hs->mask = cap - 1;
+    hs->has_zero = 0;
+    memset(hs->slot, 0, cap * sizeof *hs->slot);
+    for (size_t i = 0; i < n; i++) {
+        uint64_t h = t[i].h;
+        if (i && h == t[i - 1].h) continue; /* sorted: equal hashes are adjacent */
+        if (!h) {
+            hs->has_zero = 1;
+            continue;
+        }
+        size_t j = (size_t)h & hs->mask;
+        while (hs->slot[j]) j = (j + 1) & hs->mask;
+        hs->slot[j] = h;
+    }
+    return 1;
+}
+
+static int hset_has(const hash_set *hs, uint64_t h)
+{
+    if (!h) return hs->has_zero;
+    for (size_t j = (size_t)h & hs->mask;; j = (j + 1) & hs->mask) {
+        if (hs->slot[j] == h) return 1;
+        if (!hs->slot[j]) return 0;
+    }
 }
 
 static ep_status verify(ep_dedup_index *ix, uint32_t i, uint32_t j, uint32_t *bi, uint32_t *bj, ep_error *err)
 {
-    const uint32_t *sj = ep_sigstore_get(&ix->sigs, j, bj);
-    const uint32_t *si = ep_sigstore_get(&ix->sigs, i, bi);
+    const uint32_t *sj = ix_sig(ix, j, bj);
+    const uint32_t *si = ix_sig(ix, i, bi);
     if (!sj || !si) return ep_error_set(err, EP_ERR_IO, "dedup: cannot read spilled signature");
     ix->stats.candidate_pairs++;
     int a = ep_sig_agree(si, sj, ix->k);
@@ -237,15 +340,17 @@ ep_status ep_dedup_index_run(ep_dedup_index *ix, uint32_t q, ep_error *err)
     uint64_t nparts = need / avail + 1;
     ix->stats.partitions_per_band = nparts;
     size_t tcap = (size_t)((uint64_t)eligible / nparts * 5 / 4 + 64);
-    band_item *t = malloc(tcap * sizeof *t);
+    band_item *t = malloc(tcap * sizeof *t), *tmp = malloc(tcap * sizeof *tmp);
     uint32_t *bi = malloc((size_t)k * sizeof *bi), *bj = malloc((size_t)k * sizeof *bj);
-    if (!t || !bi || !bj) {
+    if (!t || !tmp || !bi || !bj) {
         free(t);
+        free(tmp);
         free(bi);
         free(bj);
         return ep_error_set(err, EP_ERR_NOMEM, "dedup: out of memory for a band table of %zu entries", tcap);
     }
     st = EP_OK;
+    hash_set hs = {NULL, 0, 0, 0};
     int cap = ix->cfg.bucket_cap;
     for (int b = 0; b < ix->cfg.bands && st == EP_OK; b++) {
         for (uint64_t p = 0; p < nparts && st == EP_OK; p++) {
@@ -256,22 +361,24 @@ ep_status ep_dedup_index_run(ep_dedup_index *ix, uint32_t q, ep_error *err)
                 size_t g0 = pass == 0 ? q : 0, g1 = pass == 0 ? n : q;
                 for (size_t g = g0; g < g1; g++) {
                     if (ix->kind[g] != EP_DUP_NONE || ix->empty[g]) continue;
-                    const uint32_t *sg = ep_sigstore_get(&ix->sigs, g, bi);
+                    const uint32_t *sg = ix_sig(ix, g, bi);
                     if (!sg) {
                         st = ep_error_set(err, EP_ERR_IO, "dedup: cannot read spilled signature");
                         break;
                     }
                     uint64_t h = band_hash(ix, sg, b);
                     if (partition_of(h, nparts) != p) continue;
-                    if (pass == 1 && !has_hash(t, nq, h)) continue;
+                    if (pass == 1 && !hset_has(&hs, h)) continue;
                     if (m == tcap) {
                         size_t nc = tcap * 2;
                         band_item *t2 = realloc(t, nc * sizeof *t2);
-                        if (!t2) {
+                        if (t2) t = t2;
+                        band_item *tmp2 = t2 ? realloc(tmp, nc * sizeof *tmp2) : NULL;
+                        if (tmp2) tmp = tmp2;
+                        if (!t2 || !tmp2) {
                             st = ep_error_set(err, EP_ERR_NOMEM, "dedup: out of memory for a band table");
                             break;
                         }
-                        t = t2;
                         tcap = nc;
                     }
                     t[m].h = h;
@@ -280,12 +387,16 @@ ep_status ep_dedup_index_run(ep_dedup_index *ix, uint32_t q, ep_error *err)
                     m++;
                 }
                 if (pass == 0) {
-                    qsort(t, m, sizeof *t, cmp_item);
+                    radix_sort_h(t, m, tmp);
                     nq = m;
+                    if (q > 0 && !hset_build(&hs, t, nq)) {
+                        st = ep_error_set(err, EP_ERR_NOMEM, "dedup: out of memory for a band hash set");
+                        break;
+                    }
                 }
             }
             if (st != EP_OK) break;
-            if (q > 0) qsort(t, m, sizeof *t, cmp_item);
+            if (q > 0) sort_merge(t, nq, m, tmp);
             if ((uint64_t)tcap * sizeof *t > ix->stats.peak_table_bytes)
                 ix->stats.peak_table_bytes = (uint64_t)tcap * sizeof *t;
             for (size_t s = 0; s < m && st == EP_OK;) {
@@ -302,6 +413,8 @@ ep_status ep_dedup_index_run(ep_dedup_index *ix, uint32_t q, ep_error *err)
         }
     }
     free(t);
+    free(tmp);
+    free(hs.slot);
     free(bi);
     free(bj);
     return st;
@@ -326,8 +439,8 @@ void ep_dedup_index_result(const ep_dedup_index *ix, uint32_t gid, ep_dedup_resu
             res->jaccard_kept = res->jaccard_match;
         } else {
             uint32_t *b1 = malloc((size_t)ix->k * 4), *b2 = malloc((size_t)ix->k * 4);
-            const uint32_t *s1 = b1 ? ep_sigstore_get(&ix->sigs, gid, b1) : NULL;
-            const uint32_t *s2 = b2 ? ep_sigstore_get(&ix->sigs, r, b2) : NULL;
+            const uint32_t *s1 = b1 ? ix_sig(ix, gid, b1) : NULL;
+            const uint32_t *s2 = b2 ? ix_sig(ix, r, b2) : NULL;
             res->jaccard_kept = s1 && s2 ? ep_minhash_jaccard(s1, s2, ix->k) : NAN;
             free(b1);
             free(b2);

@@ -168,6 +168,22 @@ static double repeat_discounted(double unique, double total)
     return unique + unique * rstar * (1.0 - exp(-r / rstar));
 }
 
+/* Signatures of the finish index, read in place: gids below q are the earlier shards' records
+ * (before), the rest this state's records in order o (identity when o is NULL). */
+typedef struct {
+    const nd_state *before, *s;
+    const size_t *o;
+    size_t q;
+} nd_sig_view;
+
+static const uint32_t *nd_sig(void *ctx, size_t g, uint32_t *buf)
+{
+    const nd_sig_view *v = ctx;
+    if (g < v->q) return ep_sigstore_get(&v->before->sigs, g, buf);
+    g -= v->q;
+    return ep_sigstore_get(&v->s->sigs, v->o ? v->o[g] : g, buf);
+}
+
 static ep_status nd_finish(void *st, const void *before_p, ep_jv *out, const ep_probe_env *env)
 {
     (void)env;
@@ -183,24 +199,18 @@ static ep_status nd_finish(void *st, const void *before_p, ep_jv *out, const ep_
     ep_error_clear(&err);
     ep_status rc = ep_dedup_index_create(&ix, &s->dcfg, &err);
     size_t *o = NULL;
-    uint32_t q = 0;
-    if (rc == EP_OK && before) {
-        for (size_t i = 0; i < before->n && rc == EP_OK; i++) {
-            const uint32_t *sig = ep_sigstore_get(&before->sigs, i, s->sig);
-            const nd_rec *r = &before->recs[i];
-            rc = sig ? ep_dedup_index_add(ix, sig, r->nsh, r->hlo, r->hhi, NULL, &err)
-                     : ep_error_set(&err, EP_ERR_IO, "cannot read spilled signature");
-        }
-        q = (uint32_t)before->n;
-    }
+    uint32_t q = before ? (uint32_t)before->n : 0;
     /* A shard state holds its records in arrival order; the corpus state is already canonical. */
     if (rc == EP_OK && !s->is_corpus && !(o = sorted_order(s))) rc = EP_ERR_NOMEM;
+    nd_sig_view view = {before, s, o, q};
+    if (rc == EP_OK) ep_dedup_index_borrow_sigs(ix, nd_sig, &view);
+    for (size_t i = 0; before && i < before->n && rc == EP_OK; i++) {
+        const nd_rec *r = &before->recs[i];
+        rc = ep_dedup_index_add(ix, NULL, r->nsh, r->hlo, r->hhi, NULL, &err);
+    }
     for (size_t t = 0; t < s->n && rc == EP_OK; t++) {
-        size_t i = o ? o[t] : t;
-        const uint32_t *sig = ep_sigstore_get(&s->sigs, i, s->sig);
-        const nd_rec *r = &s->recs[i];
-        rc = sig ? ep_dedup_index_add(ix, sig, r->nsh, r->hlo, r->hhi, NULL, &err)
-                 : ep_error_set(&err, EP_ERR_IO, "cannot read spilled signature");
+        const nd_rec *r = &s->recs[o ? o[t] : t];
+        rc = ep_dedup_index_add(ix, NULL, r->nsh, r->hlo, r->hhi, NULL, &err);
     }
     if (rc == EP_OK) rc = ep_dedup_index_run(ix, q, &err);
     if (rc != EP_OK) {

@@ -548,6 +548,128 @@ static void repetition_counts_follow_gopher_definitions(void **state)
     vt->free(b);
 }
 
+/* ---- naive reference of the Gopher counts (string compares, quadratic), for the fast path -- */
+
+typedef struct {
+    const char *p;
+    size_t len;
+    uint64_t cps;
+} ref_span;
+
+static uint64_t ref_cps(const char *t, size_t n)
+{
+    uint64_t c = 0;
+    for (size_t i = 0; i < n; i++) c += ((unsigned char)t[i] & 0xC0) != 0x80;
+    return c;
+}
+
+static int ref_space(char ch) { return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\v' || ch == '\f'; }
+
+static int ref_gram_eq(const ref_span *w, size_t a, size_t b, size_t n)
+{
+    for (size_t t = 0; t < n; t++)
+        if (w[a + t].len != w[b + t].len || memcmp(w[a + t].p, w[b + t].p, w[a + t].len)) return 0;
+    return 1;
+}
+
+static void ref_repetition(const char *text, size_t len, ep_repetition_counts *c)
+{
+    memset(c, 0, sizeof *c);
+    c->chars = ref_cps(text, len);
+    ref_span *ln = calloc(len + 1, sizeof *ln), *w = calloc(len + 1, sizeof *w);
+    size_t nl = 0, nw = 0;
+    for (size_t i = 0; i <= len;) {
+        size_t j = i;
+        while (j < len && text[j] != '\n') j++;
+        if (j > i) {
+            int dup = 0;
+            for (size_t k = 0; k < nl && !dup; k++) dup = ln[k].len == j - i && !memcmp(ln[k].p, text + i, j - i);
+            ln[nl++] = (ref_span){text + i, j - i, ref_cps(text + i, j - i)};
+            c->lines++;
+            if (dup) c->dup_lines++, c->dup_line_chars += ln[nl - 1].cps;
+        }
+        i = j + 1;
+    }
+    for (size_t i = 0; i < len;) {
+        while (i < len && ref_space(text[i])) i++;
+        if (i >= len) break;
+        size_t j = i;
+        while (j < len && !ref_space(text[j])) j++;
+        w[nw++] = (ref_span){text + i, j - i, ref_cps(text + i, j - i)};
+        i = j;
+    }
+    for (size_t n = 2; n <= 4 && n <= nw; n++) {
+        size_t best = 0, best_count = 0;
+        for (size_t i = 0; i + n <= nw; i++) {
+            size_t first = i, count = 0;
+            for (size_t j = 0; j + n <= nw; j++)
+                if (ref_gram_eq(w, i, j, n)) {
+                    if (j < first) first = j;
+                    count++;
+                }
+            if (first == i && count > best_count) best = i, best_count = count;
+        }
+        uint64_t ch = n - 1;
+        for (size_t t = 0; t < n; t++) ch += w[best + t].cps;
+        c->top_ngram_chars[n - 2] = ch * best_count;
+    }
+    for (size_t n = 5; n <= 10 && n <= nw; n++) {
+        char *visited = calloc(nw, 1);
+        uint64_t rep = 0;
+        for (size_t i = 0; i + n <= nw;) {
+            int dup = 0;
+            for (size_t j = 0; j < i && !dup; j++) dup = visited[j] && ref_gram_eq(w, i, j, n);
+            visited[i] = 1;
+            if (dup) {
+                for (size_t t = 0; t < n; t++) rep += w[i + t].cps;
+                i += n;
+            } else {
+                i++;
+            }
+        }
+        c->dup_ngram_chars[n - 5] = rep;
+        free(visited);
+    }
+    free(ln);
+    free(w);
+}
+
+/* Random documents over a tiny vocabulary (many repeated n-grams, lines and ties), with mixed
+ * whitespace and multi-byte words: the fast counts equal the naive ones exactly. */
+static void repetition_counts_match_naive_reference(void **state)
+{
+    (void)state;
+    static const char *const vocab[] = {"a", "bb", "a", "caf\xC3\xA9", "\xE6\x97\xA5", "x1", "bb", "zz"};
+    static const char *const gaps[] = {" ", " ", " ", "  ", "\n", "\t", " \r\n", "\n\n", "\f", "\v"};
+    ep_repetition_scratch *s = ep_repetition_scratch_create();
+    assert_non_null(s);
+    uint64_t rng = 99;
+    char buf[2048];
+    int checked_dups = 0;
+    for (int doc = 0; doc < 400; doc++) {
+        size_t n = 0, words = (size_t)(rng_next(&rng) % 120);
+        int vsz = 2 + (int)(rng_next(&rng) % 7);
+        if (rng_next(&rng) % 3 == 0) buf[n++] = ' ';
+        for (size_t i = 0; i < words; i++) {
+            const char *v = vocab[rng_next(&rng) % (uint64_t)vsz];
+            memcpy(buf + n, v, strlen(v));
+            n += strlen(v);
+            const char *g = gaps[rng_next(&rng) % 10];
+            if (i + 1 < words || rng_next(&rng) % 2) {
+                memcpy(buf + n, g, strlen(g));
+                n += strlen(g);
+            }
+        }
+        ep_repetition_counts got, want;
+        assert_int_equal(ep_repetition_doc(s, buf, n, &got), EP_OK);
+        ref_repetition(buf, n, &want);
+        assert_memory_equal(&got, &want, sizeof got);
+        checked_dups += want.dup_ngram_chars[5] > 0;
+    }
+    assert_true(checked_dups > 50); /* the generator does exercise the greedy scan */
+    ep_repetition_scratch_free(s);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -560,6 +682,7 @@ int main(void)
         cmocka_unit_test(dedup_run_is_identical_for_1_and_2_threads),
         cmocka_unit_test(near_dedup_probe_is_deterministic_and_cross_shard),
         cmocka_unit_test(repetition_counts_follow_gopher_definitions),
+        cmocka_unit_test(repetition_counts_match_naive_reference),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
