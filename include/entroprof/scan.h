@@ -32,7 +32,7 @@ typedef struct {
     ep_reader_config reader;
     const char *tokenizer;      /**< name or path; see tokenizer.h */
     int threads;                /**< worker threads; 0 = OpenMP default */
-    uint64_t mem_bytes;         /**< memory budget for probe state; 0 = 1/4 of physical RAM */
+    uint64_t mem_bytes;         /**< memory budget for probe state; 0 = min(1/4 of physical RAM, 2 GiB) */
     size_t batch_bytes;         /**< text bytes per work batch; default 4 MiB; no effect on results */
     int zstd_level;             /**< compression probe level, 1..22; default 3 */
     int zstd_strong_level;      /**< strong compression bound level, 0 = off; default 19 */

@@ -45,7 +45,8 @@ static const char *USAGE =
     "resources and output:\n"
     "  -o, --output FILE          write the profile here (atomically: temp file + rename)\n"
     "  --threads N                worker threads (default: all cores); results do not depend on it\n"
-    "  --mem SIZE                 memory budget for estimator state (default 1/4 of RAM)\n"
+    "  --mem SIZE                 memory budget for estimator state (default: 1/4 of RAM, at most\n"
+    "                             2G); past it n-gram tables sample keys and report p and stderr\n"
     "  --batch-bytes SIZE         text per work batch (default 4M); results do not depend on it\n"
     "  --compact                  compact JSON instead of indented\n"
     "  -q, --quiet                no progress, no table\n"
@@ -242,7 +243,7 @@ int cmd_scan(int argc, char **argv)
                 secs, dec / 1e6, secs > 0 ? dec / 1e6 / secs : 0, raw / 1e6, secs > 0 ? raw / 1e6 / secs : 0,
                 cfg.threads ? (snprintf(tbuf, sizeof tbuf, "%d", cfg.threads), tbuf) : "all cores");
         if (cfg.mem_bytes) fprintf(stderr, "entroprof scan: memory budget %.0f MiB\n", (double)cfg.mem_bytes / 1048576);
-        else fprintf(stderr, "entroprof scan: memory budget: default (1/4 of physical RAM)\n");
+        else fprintf(stderr, "entroprof scan: memory budget: default (1/4 of physical RAM, at most 2 GiB)\n");
     }
     ep_jv_free(profile);
     return failed ? EP_EXIT_SHARD_FAILED : EP_EXIT_OK;

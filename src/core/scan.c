@@ -182,11 +182,16 @@ static int probe_selected(const ep_scan_config *cfg, const char *name)
     return !strcmp(name, "counts"); /* counts always runs: every profile has its sizes */
 }
 
+/* Default budget: a quarter of physical RAM, at most 2 GiB. Past that, exact n-gram tables cost more
+ * time in cache misses than they buy in precision: tables switch to consistent key sampling and
+ * report p and a standard error. --mem raises it. */
 static uint64_t default_mem(void)
 {
+    const uint64_t cap = (uint64_t)2 << 30;
     long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGE_SIZE);
     if (pages <= 0 || size <= 0) return (uint64_t)1 << 30;
-    return (uint64_t)pages * (uint64_t)size / 4;
+    uint64_t quarter = (uint64_t)pages * (uint64_t)size / 4;
+    return quarter < cap ? quarter : cap;
 }
 
 static void report_progress(scan_ctx *c, ep_reader *r, int final)

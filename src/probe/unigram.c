@@ -5,13 +5,20 @@
  * vocabularies, so it bounds nothing: it is labelled point (an estimate of H_1) and stays out of
  * the headline bracket. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/u64map.h"
 #include "entroprof/entropy.h"
 #include "probe/probes_internal.h"
 
+/* Dense tokenizers with at most this many ids count into an array (byte: 256, cl100k: 100277,
+ * o200k: 200019), 8 bytes per id; larger or open vocabularies (char, word) use a hash map. */
+#define DENSE_MAX (1u << 18)
+
 typedef struct {
-    ep_u64map counts; /* token id -> count */
+    uint64_t *dense;  /* (dense_n) counts by id, or NULL */
+    size_t dense_n;
+    ep_u64map counts; /* token id -> count, when not dense */
     uint64_t tokens, bytes;
     int oom;
 } unigram_state;
@@ -20,9 +27,15 @@ static int unigram_enabled(const ep_scan_config *cfg) { (void)cfg; return 1; }
 
 static void *unigram_create(const ep_probe_env *env)
 {
-    (void)env;
     unigram_state *s = calloc(1, sizeof *s);
-    if (s) ep_u64map_init(&s->counts);
+    if (!s) return NULL;
+    ep_u64map_init(&s->counts);
+    uint64_t v = env->tok ? ep_tokenizer_vocab_size(env->tok) : 0;
+    if (v > 0 && v <= DENSE_MAX) {
+        s->dense = calloc((size_t)v, sizeof *s->dense);
+        if (!s->dense) { free(s); return NULL; }
+        s->dense_n = (size_t)v;
+    }
     return s;
 }
 
@@ -31,6 +44,13 @@ static void unigram_observe(void *st, const ep_doc *doc, const ep_token *ids, si
     unigram_state *s = st;
     s->bytes += doc->len;
     s->tokens += n;
+    if (s->dense) {
+        for (size_t i = 0; i < n; i++) {
+            if (ids[i] < s->dense_n) s->dense[ids[i]]++;
+            else if (ep_u64map_add(&s->counts, ids[i], 1) != EP_OK) s->oom = 1; /* never for valid ids */
+        }
+        return;
+    }
     for (size_t i = 0; i < n; i++)
         if (ep_u64map_add(&s->counts, ids[i], 1) != EP_OK) s->oom = 1;
 }
@@ -42,6 +62,7 @@ static ep_status unigram_merge(void *into, const void *from)
     a->tokens += b->tokens;
     a->bytes += b->bytes;
     a->oom |= b->oom;
+    for (size_t i = 0; a->dense && i < a->dense_n; i++) a->dense[i] += b->dense[i];
     return ep_u64map_merge(&a->counts, &b->counts);
 }
 
@@ -51,11 +72,13 @@ static ep_status unigram_finish(void *st, const void *before, ep_jv *out, const 
     unigram_state *s = st;
     if (s->oom) return EP_ERR_NOMEM;
     if (s->tokens == 0) return EP_OK; /* nothing to estimate: no estimate is written */
-    uint64_t *vals = malloc((s->counts.size ? s->counts.size : 1) * sizeof *vals);
+    size_t nvals = s->counts.size + s->dense_n;
+    uint64_t *vals = malloc((nvals ? nvals : 1) * sizeof *vals);
     if (!vals) return EP_ERR_NOMEM;
     ep_u64map_values(&s->counts, vals);
+    if (s->dense) memcpy(vals + s->counts.size, s->dense, s->dense_n * sizeof *vals); /* zeros are ignored */
     ep_coc c = {0};
-    ep_status st2 = ep_coc_from_counts(&c, vals, s->counts.size);
+    ep_status st2 = ep_coc_from_counts(&c, vals, nvals);
     free(vals);
     if (st2 != EP_OK) return st2;
     double tokens_per_byte = s->bytes ? (double)s->tokens / (double)s->bytes : 0.0;
@@ -82,6 +105,7 @@ static void unigram_free(void *st)
     unigram_state *s = st;
     if (!s) return;
     ep_u64map_free(&s->counts);
+    free(s->dense);
     free(s);
 }
 
