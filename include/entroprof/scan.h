@@ -45,6 +45,9 @@ typedef struct {
     uint64_t lm_tokens;         /**< token budget of the tiny-model sample per shard */
     uint64_t seed;              /**< seed of every hash-based sampling decision; default 0 */
     const char *probes;         /**< comma list to enable only these (NULL = defaults) */
+    uint64_t ngram_sample_tokens; /**< n-gram ladder: at most about this many tokens per shard (and for
+                                       the corpus), a content-hashed document sample; 0 = only the
+                                       memory budget limits it; default 4M */
     int dedup_estimators;       /**< 1: estimator probes skip documents whose bytes equal an earlier
                                      document's (canonical order); counts and dedup probes see all */
     ep_progress_fn progress;    /**< NULL = none */

@@ -34,6 +34,8 @@ static const char *USAGE =
     "                             (default 0.03125 = 1/32)\n"
     "  --long[=WLOG]              zstd long-distance matching, window 2^WLOG (default 27)\n"
     "  --ngram-order K            n-gram ladder order (default 8 for byte/char, 5 otherwise)\n"
+    "  --ngram-sample-tokens N    n-gram ladder on a content-hashed document sample of about N\n"
+    "                             tokens per shard (default 4M; 0 = as many as --mem allows)\n"
     "  --heldout-fraction F       documents held out by content hash (default 0.1)\n"
     "  --lm                       run the tiny-model pass on a sample of each shard\n"
     "  --lm-tokens N              tiny-model sample size in tokens (default 65536)\n"
@@ -123,7 +125,7 @@ static void print_table(FILE *f, const ep_jv *profile)
 int cmd_scan(int argc, char **argv)
 {
     enum { O_FORMAT = 256, O_SPLIT, O_FIELD, O_IDFIELD, O_MAXDOC, O_TOK, O_ZL, O_ZSL, O_ZSF, O_LONG, O_NGRAM,
-           O_HELDOUT, O_LM, O_LMTOK, O_PROBES, O_SEED, O_THREADS, O_MEM, O_BATCH, O_COMPACT, O_HELP, O_LIST, O_DEDUPEST };
+           O_HELDOUT, O_LM, O_LMTOK, O_PROBES, O_SEED, O_THREADS, O_MEM, O_BATCH, O_COMPACT, O_HELP, O_LIST, O_DEDUPEST, O_NGSAMPLE };
     static const struct option opts[] = {
         {"format", required_argument, 0, O_FORMAT}, {"split", required_argument, 0, O_SPLIT},
         {"field", required_argument, 0, O_FIELD}, {"id-field", required_argument, 0, O_IDFIELD},
@@ -137,7 +139,8 @@ int cmd_scan(int argc, char **argv)
         {"mem", required_argument, 0, O_MEM}, {"batch-bytes", required_argument, 0, O_BATCH},
         {"compact", no_argument, 0, O_COMPACT}, {"quiet", no_argument, 0, 'q'}, {"verbose", no_argument, 0, 'v'},
         {"help", no_argument, 0, O_HELP}, {"list-probes", no_argument, 0, O_LIST},
-        {"dedup-estimators", no_argument, 0, O_DEDUPEST}, {0, 0, 0, 0}};
+        {"dedup-estimators", no_argument, 0, O_DEDUPEST},
+        {"ngram-sample-tokens", required_argument, 0, O_NGSAMPLE}, {0, 0, 0, 0}};
     ep_scan_config cfg;
     ep_scan_config_default(&cfg);
     const char *out = NULL;
@@ -190,6 +193,7 @@ int cmd_scan(int argc, char **argv)
         case O_HELDOUT: if (ep_cli_parse_double(optarg, 0.001, 0.9, &d)) goto bad; cfg.heldout_fraction = d; break;
         case O_LM: cfg.lm_enable = 1; break;
         case O_DEDUPEST: cfg.dedup_estimators = 1; break;
+        case O_NGSAMPLE: if (ep_cli_parse_size(optarg, &sz)) goto bad; cfg.ngram_sample_tokens = sz; break;
         case O_LMTOK: if (ep_cli_parse_size(optarg, &sz) || sz < 256) goto bad; cfg.lm_tokens = sz; break;
         case O_PROBES: cfg.probes = optarg; break;
         case O_SEED: if (ep_cli_parse_size(optarg, &sz)) goto bad; cfg.seed = sz; break;

@@ -30,6 +30,7 @@ void ep_scan_config_default(ep_scan_config *cfg)
     cfg->zstd_strong_fraction = 1.0 / 32;
     cfg->heldout_fraction = 0.1;
     cfg->lm_tokens = 1u << 16;
+    cfg->ngram_sample_tokens = (uint64_t)4 << 20;
     cfg->verbose = 1;
 }
 
@@ -442,6 +443,7 @@ static ep_jv *config_json(const ep_scan_config *cfg, const char *tokname)
     ep_jv_set(o, "zstd_strong_fraction", ep_jv_num(cfg->zstd_strong_fraction));
     ep_jv_set(o, "zstd_long", ep_jv_int(cfg->zstd_long));
     ep_jv_set(o, "ngram_order", ep_jv_int(cfg->ngram_order));
+    ep_jv_set(o, "ngram_sample_tokens", ep_jv_int((int64_t)cfg->ngram_sample_tokens));
     ep_jv_set(o, "heldout_fraction", ep_jv_num(cfg->heldout_fraction));
     ep_jv_set(o, "seed", ep_jv_int((int64_t)cfg->seed));
     ep_jv_set(o, "dedup_estimators", ep_jv_bool(cfg->dedup_estimators));

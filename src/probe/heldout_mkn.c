@@ -50,8 +50,14 @@ static void *mkn_create(const ep_probe_env *env)
     s->budget = ep_ngram_state_budget(env);
     s->dense_vocab = env->tok ? ep_tokenizer_vocab_size(env->tok) : 0;
     ep_ngram_tokens_init(&s->toks, env->tok);
-    ep_mkn_pool_init(&s->test, s->budget / 8 / TOKEN_BYTES);
-    ep_mkn_pool_init(&s->train, s->budget * 3 / 8 / TOKEN_BYTES);
+    /* Pools: by memory, and by --ngram-sample-tokens (train at most N tokens, held-out N/4): the
+     * cost of the model per shard stays bounded and shards are compared on equal-size samples. */
+    uint64_t test_cost = s->budget / 8 / TOKEN_BYTES, train_cost = s->budget * 3 / 8 / TOKEN_BYTES;
+    uint64_t cap = env->cfg ? env->cfg->ngram_sample_tokens : 0;
+    if (cap && cap < train_cost) train_cost = cap;
+    if (cap && cap / 4 < test_cost) test_cost = cap / 4;
+    ep_mkn_pool_init(&s->test, test_cost);
+    ep_mkn_pool_init(&s->train, train_cost);
     return s;
 }
 

@@ -4,9 +4,15 @@
  *
  * Documents: n-grams never cross a document boundary; a document of L tokens gives L - n + 1
  * n-grams of order n (none if L < n). No padding symbols.
- * Memory: order n gets mem_bytes / K; over that, consistent key sampling (ngram_table.h). The
- * exact number N_n of n-grams is always known; sums over sampled keys are divided by p
- * (Horvitz-Thompson), so block entropies stay unbiased in expectation and get a standard error. */
+ * Documents are pooled (mkn_pool.h: a consistent, content-hashed document sample under a token
+ * budget, a quarter of the state's memory) and counted in finish, every order on its own thread.
+ * So observe is cheap (the ordered lane never holds up the scan), the work per shard is bounded by
+ * the pool, and shards larger than the pool are compared on equal-size samples. The kept set depends
+ * only on the documents offered, never on threads or order.
+ * Memory of the tables: order n gets 3/4 of mem_bytes / K; over that, consistent key sampling
+ * (ngram_table.h). The exact number N_n of n-grams in the pool is always known; sums over sampled keys
+ * are divided by p (Horvitz-Thompson), so block entropies stay unbiased in expectation and get a
+ * standard error. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,17 +20,26 @@
 #include "core/xxh.h"
 #include "entroprof/entropy.h"
 #include "probe/ngram_internal.h"
+#include "probe/mkn_pool.h"
 #include "probe/ngram_table.h"
 #include "probe/probes_internal.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#define POOL_SALT 0x6e6772616d706f6full /* "ngrampoo": independent of the MKN split and pools */
 
 typedef struct {
     int K;
     uint64_t seed;
     ep_ngtab tab[EP_NGRAM_MAX_ORDER];    /* (K) table of order n at [n-1] */
     uint64_t total[EP_NGRAM_MAX_ORDER];  /* (K) exact number of n-grams observed */
-    uint64_t tokens, bytes, docs;
+    uint64_t tokens, bytes, docs;        /* of the pooled (sampled) documents, set in finish */
+    uint64_t table_budget;
+    ep_mkn_pool pool;                    /* the documents counted in finish */
     ep_status status;                    /* first allocation failure, reported in finish */
-    ep_ngram_tokens toks;                /* encoder for the ordered lane */
+    ep_ngram_tokens toks;                /* encoder when the scan passes no ids */
 } ngram_state;
 
 int ep_ngram_default_order(const ep_scan_config *cfg, const ep_tokenizer *tok)
@@ -82,7 +97,11 @@ static void *ngram_create(const ep_probe_env *env)
     s->seed = env->cfg ? env->cfg->seed : 0;
     ep_ngram_tokens_init(&s->toks, env->tok);
     uint64_t budget = ep_ngram_state_budget(env);
-    for (int n = 0; n < s->K; n++) ep_ngtab_init(&s->tab[n], budget / (uint64_t)s->K);
+    s->table_budget = budget - budget / 4;
+    uint64_t pool_cost = budget / 4 / sizeof(ep_token);
+    uint64_t cap = env->cfg ? env->cfg->ngram_sample_tokens : 0;
+    if (cap && cap < pool_cost) pool_cost = cap; /* equal-size samples across shards */
+    ep_mkn_pool_init(&s->pool, pool_cost);
     return s;
 }
 
@@ -94,20 +113,41 @@ static void ngram_observe(void *st, const ep_doc *doc, const ep_token *ids, size
         if (s->status == EP_OK) s->status = te;
         return;
     }
-    s->docs++;
-    s->bytes += doc->len;
-    s->tokens += n_ids;
-    for (int n = 1; n <= s->K; n++) {
-        if (n_ids < (size_t)n) break;
-        uint64_t seed = ep_ngram_order_seed(s->seed, n);
-        ep_ngtab *t = &s->tab[n - 1];
-        s->total[n - 1] += n_ids - (size_t)n + 1;
-        for (size_t i = 0; i + (size_t)n <= n_ids; i++) {
+    if (n_ids == 0) return;
+    if (n_ids > UINT32_MAX) {
+        if (s->status == EP_OK) s->status = EP_ERR_LIMIT;
+        return;
+    }
+    ep_mkn_doc d = {0};
+    uint64_t hh[2] = {doc->hash_lo, doc->hash_hi};
+    d.h = XXH3_64bits_withSeed(hh, sizeof hh, s->seed ^ POOL_SALT);
+    d.lo = doc->hash_lo;
+    d.hi = doc->hash_hi;
+    d.bytes = doc->len;
+    d.len = (uint32_t)n_ids;
+    ep_status r = ep_mkn_pool_add(&s->pool, &d, ids);
+    if (r != EP_OK && s->status == EP_OK) s->status = r;
+}
+
+/* Counts the n-grams of order n of every pooled document into tab[n-1]. */
+static ep_status count_order(ngram_state *s, int n)
+{
+    ep_ngtab *t = &s->tab[n - 1];
+    ep_ngtab_init(t, s->table_budget / (uint64_t)s->K);
+    uint64_t seed = ep_ngram_order_seed(s->seed, n), total = 0;
+    for (size_t k = 0; k < s->pool.ndocs; k++) {
+        const ep_mkn_doc *d = &s->pool.docs[k];
+        const ep_token *ids = s->pool.tok + d->off;
+        if (d->len < (uint32_t)n) continue;
+        total += d->len - (uint32_t)n + 1;
+        for (size_t i = 0; i + (size_t)n <= d->len; i++) {
             uint64_t key = ep_ngtab_key(XXH3_64bits_withSeed(ids + i, (size_t)n * sizeof *ids, seed));
             ep_status r = ep_ngtab_add(t, key, 1);
-            if (r != EP_OK && s->status == EP_OK) s->status = r;
+            if (r != EP_OK) return r;
         }
     }
+    s->total[n - 1] = total;
+    return EP_OK;
 }
 
 static ep_status ngram_merge(void *into, const void *from)
@@ -115,16 +155,8 @@ static ep_status ngram_merge(void *into, const void *from)
     ngram_state *a = into;
     const ngram_state *b = from;
     if (a->K != b->K) return EP_ERR_INTERNAL;
-    for (int n = 0; n < a->K; n++) {
-        ep_status r = ep_ngtab_merge(&a->tab[n], &b->tab[n]);
-        if (r != EP_OK) return r;
-        a->total[n] += b->total[n];
-    }
-    a->tokens += b->tokens;
-    a->bytes += b->bytes;
-    a->docs += b->docs;
     if (a->status == EP_OK) a->status = b->status;
-    return EP_OK;
+    return ep_mkn_pool_merge(&a->pool, &b->pool);
 }
 
 ep_status ep_ngram_block_stats(const ep_ngtab *t, uint64_t total, ep_ngram_block *out)
@@ -189,11 +221,24 @@ static ep_status ngram_finish(void *st, const void *before, ep_jv *out, const ep
     (void)env;
     ngram_state *s = st;
     if (s->status != EP_OK) return s->status;
-    ep_ngram_block blk[EP_NGRAM_MAX_ORDER];
-    for (int n = 0; n < s->K; n++) {
-        ep_status r = ep_ngram_block_stats(&s->tab[n], s->total[n], &blk[n]);
-        if (r != EP_OK) return r;
+    s->docs = s->pool.ndocs;
+    s->tokens = s->bytes = 0;
+    for (size_t k = 0; k < s->pool.ndocs; k++) {
+        s->tokens += s->pool.docs[k].len;
+        s->bytes += s->pool.docs[k].bytes;
     }
+    /* Orders are independent tables: one per thread, results independent of the thread count. */
+    ep_status rs[EP_NGRAM_MAX_ORDER];
+    ep_ngram_block blk[EP_NGRAM_MAX_ORDER];
+    int K = s->K;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(env && env->nthreads > 0 ? env->nthreads : 1)
+    for (int n = 0; n < K; n++) {
+        rs[n] = count_order(s, n + 1);
+        if (rs[n] == EP_OK) rs[n] = ep_ngram_block_stats(&s->tab[n], s->total[n], &blk[n]);
+        ep_ngtab_free(&s->tab[n]); /* only the statistics are needed from here on */
+    }
+    for (int n = 0; n < K; n++)
+        if (rs[n] != EP_OK) return rs[n];
     double bpt = s->tokens ? (double)s->bytes / (double)s->tokens : 0;
     for (int n = 0; n < s->K; n++) {
         const ep_ngram_block *hi = &blk[n];
@@ -209,6 +254,18 @@ static ep_status ngram_finish(void *st, const void *before, ep_jv *out, const ep
         add_estimate(out, "grassberger", n, hg, sg, hi, bpt, "point",
                      "n-gram ladder, Grassberger 2003 H_{n+1} - H_n");
     }
+    /* The document sample behind every order (p = 1: all documents). */
+    for (int n = 0; n < s->K && blk[n].n; n++) {
+        const char *kinds[2] = {"plugin", "grassberger"};
+        for (int k = 0; k < 2; k++) {
+            char key[48];
+            snprintf(key, sizeof key, "estimates.ngram_%s_h%d", kinds[k], n);
+            ep_jv *e = (ep_jv *)ep_jv_path(out, key);
+            if (!e) continue;
+            ep_jv_set(e, "doc_sampling_p", ep_jv_num(ep_mkn_pool_p(&s->pool)));
+            ep_jv_set(e, "offered_tokens", ep_jv_int((int64_t)s->pool.offered_tokens));
+        }
+    }
     return EP_OK;
 }
 
@@ -217,6 +274,7 @@ static void ngram_free(void *st)
     ngram_state *s = st;
     if (!s) return;
     for (int n = 0; n < s->K; n++) ep_ngtab_free(&s->tab[n]);
+    ep_mkn_pool_free(&s->pool);
     ep_ngram_tokens_free(&s->toks);
     free(s);
 }

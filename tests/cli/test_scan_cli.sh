@@ -53,6 +53,14 @@ assert p['shards'][0]['estimates'] == q['shards'][0]['estimates']
 # determinism across threads and batch sizes, byte for byte
 for t in 1 2 8; do "$EP" scan "$SRC/corpora" --tokenizer word -q --threads $t --batch-bytes 64K -o "$T/t$t.json"; done
 check "identical profiles for 1, 2, 8 threads" 'cmp -s "$T/t1.json" "$T/t2.json" && cmp -s "$T/t1.json" "$T/t8.json"'
+# ... also when the n-gram ladder samples documents and the tables sample keys
+for t in 1 2 8; do "$EP" scan "$SRC/corpora/books" "$SRC/corpora/web" --tokenizer byte -q --threads $t --batch-bytes 32K \
+  --ngram-sample-tokens 50000 --mem 24M -o "$T/s$t.json"; done
+check "identical sampled profiles for 1, 2, 8 threads" 'cmp -s "$T/s1.json" "$T/s2.json" && cmp -s "$T/s1.json" "$T/s8.json"'
+check "the ladder really sampled" "jq_py $T/s1.json \"
+e = p['shards'][1]['estimates']['ngram_grassberger_h2']
+assert e['doc_sampling_p'] < 1 and e['sample_tokens'] < 60000, e
+\""
 
 # --dedup-estimators: a shard whose paragraphs each appear 3 times gives the unique shard's estimates
 python3 - "$T" <<'PY'
