@@ -71,7 +71,8 @@ read -r cs cm < <(measure "$EP scan '$W/plain' --threads $T -q --tokenizer byte 
 row "counts only (read+tokenize+count)" "$cs" "$cm" "$zs"
 for pr in $("$EP" scan --list-probes 2>/dev/null || echo unigram compress compress_strong exact_dedup near_dedup repetition); do
   [ "$pr" = counts ] && continue
-  read -r s m < <(measure "$EP scan '$W/plain' --threads $T -q --tokenizer byte --probes counts,$pr -o '$W/p.json'")
+  extra=""; [ "$pr" = lm ] && extra="--lm"   # the tiny-model pass is off unless asked for
+  read -r s m < <(measure "$EP scan '$W/plain' --threads $T -q --tokenizer byte --probes counts,$pr $extra -o '$W/p.json'")
   row "counts + $pr" "$s" "$m" "$zs"
 done
 for tok in word char cl100k_base; do
