@@ -14,17 +14,15 @@
 /** An order with distinct / N above this is undersampled (REFERENCES.md: stop near 0.1). */
 #define EP_NGRAM_UNDERSAMPLED 0.1
 
-/** Budget of one state of the ngram / heldout_mkn probes. Both are EP_PROBE_ORDERED, so only two
- *  states exist at a time (the shard's and the corpus'); the scan divides a probe's share by
- *  nthreads + 2 for every probe (src/core/scan.c), so one state may use
- *  mem_bytes * (nthreads + 2) / 2. This makes every sampling decision independent of the thread
- *  count (a sampling cap that depended on it would change results). EP_NGRAM_DEFAULT_MEM when the
- *  environment gives no budget. */
+/** Budget of one state of the ngram / heldout_mkn probes: env->mem_bytes (half of the probe's share,
+ *  independent of the thread count, src/core/scan.c). Both probes are EP_PROBE_ORDERED, so only the
+ *  shard's and the corpus' states exist and no sampling decision depends on --threads.
+ *  EP_NGRAM_DEFAULT_MEM when the environment gives no budget. */
 uint64_t ep_ngram_state_budget(const ep_probe_env *env);
 
-/** Token ids for an ORDERED probe: the scan passes ids only to unordered probes, so an ordered
- *  one encodes the text itself with env->tok (one scratch per state; ordered states are used by
- *  one thread at a time). When the caller did pass ids, they are used as they are. */
+/** Token ids for an ORDERED probe: the scan passes the ids it tokenized in its parallel stage, and
+ *  they are used as they are; a caller that passes none (unit tests, tools) gets the text encoded
+ *  with env->tok (one scratch per state; ordered states are used by one thread at a time). */
 typedef struct {
     const ep_tokenizer *tok;
     ep_tok_scratch *scratch;

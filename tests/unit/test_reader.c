@@ -18,16 +18,13 @@ static char dir[256];
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/ep_test_reader_XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
+    return ep_test_mkdtemp(dir, sizeof dir, "ep_test_reader");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return ep_test_rmtree(dir);
 }
 
 static const char *write_file(const char *name, const void *data, size_t n)

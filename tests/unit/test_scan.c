@@ -13,16 +13,13 @@ static char dir[256];
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/ep_test_scan_XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
+    return ep_test_mkdtemp(dir, sizeof dir, "ep_test_scan");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return ep_test_rmtree(dir);
 }
 
 static char *path_of(const char *name)
