@@ -16,37 +16,64 @@ static int cmp_u64(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
+/* Small counts (the bulk: most types of a large sample are rare) go to a dense histogram, the
+ * few large ones are sorted; the result, m ascending, does not depend on the order of counts. */
+#define COC_DENSE 4096
+
+static ep_status coc_reserve(ep_coc *c, size_t n)
+{
+    if (n <= c->cap) return EP_OK;
+    uint64_t *nm = realloc(c->m, n * sizeof *nm);
+    if (!nm) return EP_ERR_NOMEM;
+    c->m = nm;
+    uint64_t *nf = realloc(c->f, n * sizeof *nf);
+    if (!nf) return EP_ERR_NOMEM;
+    c->f = nf;
+    c->cap = n;
+    return EP_OK;
+}
+
 ep_status ep_coc_from_counts(ep_coc *c, const uint64_t *counts, size_t n_counts)
 {
-    uint64_t *tmp = malloc((n_counts ? n_counts : 1) * sizeof *tmp);
-    if (!tmp) return EP_ERR_NOMEM;
+    uint64_t *hist = calloc(COC_DENSE, sizeof *hist);
+    if (!hist) return EP_ERR_NOMEM;
     size_t k = 0;
+    for (size_t i = 0; i < n_counts; i++) {
+        if (counts[i] < COC_DENSE) hist[counts[i]]++;
+        else k++;
+    }
+    uint64_t *big = malloc((k ? k : 1) * sizeof *big);
+    if (!big) {
+        free(hist);
+        return EP_ERR_NOMEM;
+    }
+    k = 0;
     for (size_t i = 0; i < n_counts; i++)
-        if (counts[i]) tmp[k++] = counts[i];
-    qsort(tmp, k, sizeof *tmp, cmp_u64);
+        if (counts[i] >= COC_DENSE) big[k++] = counts[i];
+    qsort(big, k, sizeof *big, cmp_u64);
     size_t distinct = 0;
+    for (size_t m = 1; m < COC_DENSE; m++) distinct += hist[m] != 0;
     for (size_t i = 0; i < k; i++)
-        if (i == 0 || tmp[i] != tmp[i - 1]) distinct++;
-    if (distinct > c->cap) {
-        uint64_t *nm = realloc(c->m, distinct * sizeof *nm);
-        if (!nm) { free(tmp); return EP_ERR_NOMEM; }
-        c->m = nm;
-        uint64_t *nf = realloc(c->f, distinct * sizeof *nf);
-        if (!nf) { free(tmp); return EP_ERR_NOMEM; }
-        c->f = nf;
-        c->cap = distinct;
-    }
-    c->n = 0;
-    for (size_t i = 0; i < k; i++) {
-        if (i == 0 || tmp[i] != tmp[i - 1]) {
-            c->m[c->n] = tmp[i];
-            c->f[c->n] = 0;
-            c->n++;
+        if (i == 0 || big[i] != big[i - 1]) distinct++;
+    ep_status st = coc_reserve(c, distinct);
+    if (st == EP_OK) {
+        c->n = 0;
+        for (size_t m = 1; m < COC_DENSE; m++) {
+            if (!hist[m]) continue;
+            c->m[c->n] = m;
+            c->f[c->n++] = hist[m];
         }
-        c->f[c->n - 1]++;
+        for (size_t i = 0; i < k; i++) {
+            if (i == 0 || big[i] != big[i - 1]) {
+                c->m[c->n] = big[i];
+                c->f[c->n++] = 0;
+            }
+            c->f[c->n - 1]++;
+        }
     }
-    free(tmp);
-    return EP_OK;
+    free(big);
+    free(hist);
+    return st;
 }
 
 void ep_coc_free(ep_coc *c)

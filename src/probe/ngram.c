@@ -33,8 +33,6 @@
 typedef struct {
     int K;
     uint64_t seed;
-    ep_ngtab tab[EP_NGRAM_MAX_ORDER];    /* (K) table of order n at [n-1] */
-    uint64_t total[EP_NGRAM_MAX_ORDER];  /* (K) exact number of n-grams observed */
     uint64_t tokens, bytes, docs;        /* of the pooled (sampled) documents, set in finish */
     uint64_t table_budget;
     ep_mkn_pool pool;                    /* the documents counted in finish */
@@ -129,25 +127,88 @@ static void ngram_observe(void *st, const ep_doc *doc, const ep_token *ids, size
     if (r != EP_OK && s->status == EP_OK) s->status = r;
 }
 
-/* Counts the n-grams of order n of every pooled document into tab[n-1]. */
-static ep_status count_order(ngram_state *s, int n)
+/* Hash path: counts the n-grams of order n of every pooled document into tab[n-1], a table that
+ * samples keys when they outgrow its budget (ngram_table.h). Used when the sort path's array does
+ * not fit the order's budget. */
+static ep_status count_order_hashed(const ep_mkn_pool *pool, int n, uint64_t seed, uint64_t total,
+                                    uint64_t budget, ep_ngram_block *out)
 {
-    ep_ngtab *t = &s->tab[n - 1];
-    ep_ngtab_init(t, s->table_budget / (uint64_t)s->K);
-    uint64_t seed = ep_ngram_order_seed(s->seed, n), total = 0;
-    for (size_t k = 0; k < s->pool.ndocs; k++) {
-        const ep_mkn_doc *d = &s->pool.docs[k];
-        const ep_token *ids = s->pool.tok + d->off;
-        if (d->len < (uint32_t)n) continue;
-        total += d->len - (uint32_t)n + 1;
+    ep_ngtab tab, *t = &tab;
+    ep_ngtab_init(t, budget);
+    for (size_t k = 0; k < pool->ndocs; k++) {
+        const ep_mkn_doc *d = &pool->docs[k];
+        const ep_token *ids = pool->tok + d->off;
         for (size_t i = 0; i + (size_t)n <= d->len; i++) {
             uint64_t key = ep_ngtab_key(XXH3_64bits_withSeed(ids + i, (size_t)n * sizeof *ids, seed));
             ep_status r = ep_ngtab_add(t, key, 1);
-            if (r != EP_OK) return r;
+            if (r != EP_OK) {
+                ep_ngtab_free(t);
+                return r;
+            }
         }
     }
-    s->total[n - 1] = total;
-    return EP_OK;
+    ep_status r = ep_ngram_block_stats(t, total, out);
+    ep_ngtab_free(t);
+    return r;
+}
+
+/* Sort path: every key of order n in one array (8 bytes per n-gram), sorted in place, equal keys
+ * counted as runs. Random inserts into a table far larger than the caches cost a miss each; the
+ * radix sort streams. The kept set is the one the hash path's table would hold: the smallest shift
+ * s at which the distinct keys below 2^(64-s) fit max_keys (ngram_table.h), so both paths give
+ * identical statistics. */
+static ep_status count_order_sorted(const ep_mkn_pool *pool, int n, uint64_t seed, uint64_t total,
+                                    uint64_t budget, ep_ngram_block *out)
+{
+    uint64_t *keys = malloc((total ? total : 1) * sizeof *keys);
+    if (!keys) return EP_ERR_NOMEM;
+    size_t m = 0;
+    for (size_t k = 0; k < pool->ndocs; k++) {
+        const ep_mkn_doc *d = &pool->docs[k];
+        const ep_token *ids = pool->tok + d->off;
+        for (size_t i = 0; i + (size_t)n <= d->len; i++)
+            keys[m++] = ep_ngtab_key(XXH3_64bits_withSeed(ids + i, (size_t)n * sizeof *ids, seed));
+    }
+    ep_ngram_sort_u64(keys, m);
+    /* Distinct keys by leading zeros: a key is kept at shift s iff clz(key) >= s. */
+    uint64_t by_clz[65] = {0};
+    size_t distinct = 0;
+    for (size_t i = 0; i < m; i++) {
+        if (i && keys[i] == keys[i - 1]) continue;
+        by_clz[__builtin_clzll(keys[i])]++;
+        distinct++;
+    }
+    ep_ngtab probe_budget;
+    ep_ngtab_init(&probe_budget, budget);
+    unsigned shift = 0;
+    uint64_t kept = distinct;
+    while (kept > probe_budget.max_keys && shift < 64) kept -= by_clz[shift++];
+    /* The kept keys are a prefix of the sorted array; their run lengths are the counts. */
+    size_t c = 0;
+    for (size_t i = 0; i < m;) {
+        size_t j = i + 1;
+        while (j < m && keys[j] == keys[i]) j++;
+        if (shift && (shift >= 64 || (keys[i] >> (64 - shift)) != 0)) break;
+        keys[c++] = j - i; /* c <= i: overwrites only consumed keys */
+        i = j;
+    }
+    double p = 1.0;
+    for (unsigned i = 0; i < shift; i++) p *= 0.5;
+    ep_status r = ep_ngram_block_stats_counts(keys, c, p, total, out);
+    free(keys);
+    return r;
+}
+
+ep_status ep_ngram_count_order(const ep_mkn_pool *pool, int n, uint64_t seed, uint64_t budget, int path,
+                               ep_ngram_block *out)
+{
+    uint64_t total = 0;
+    for (size_t k = 0; k < pool->ndocs; k++)
+        if (pool->docs[k].len >= (uint32_t)n) total += pool->docs[k].len - (uint32_t)n + 1;
+    uint64_t os = ep_ngram_order_seed(seed, n);
+    if (path == EP_NGRAM_PATH_SORT || (path == EP_NGRAM_PATH_AUTO && total * sizeof(uint64_t) <= budget))
+        return count_order_sorted(pool, n, os, total, budget, out);
+    return count_order_hashed(pool, n, os, total, budget, out);
 }
 
 static ep_status ngram_merge(void *into, const void *from)
@@ -168,9 +229,20 @@ ep_status ep_ngram_block_stats(const ep_ngtab *t, uint64_t total, ep_ngram_block
     uint64_t *counts = malloc((t->size ? t->size : 1) * sizeof *counts);
     if (!counts) return EP_ERR_NOMEM;
     ep_ngtab_counts(t, counts);
-    ep_coc c = {0};
-    ep_status st = ep_coc_from_counts(&c, counts, t->size);
+    ep_status st = ep_ngram_block_stats_counts(counts, t->size, out->p, total, out);
     free(counts);
+    return st;
+}
+
+ep_status ep_ngram_block_stats_counts(const uint64_t *counts, size_t n_counts, double p, uint64_t total,
+                                      ep_ngram_block *out)
+{
+    memset(out, 0, sizeof *out);
+    out->n = total;
+    out->p = p;
+    if (total == 0) return EP_OK;
+    ep_coc c = {0};
+    ep_status st = ep_coc_from_counts(&c, counts, n_counts);
     if (st != EP_OK) return st;
     /* Sums over the sampled types, in the fixed order of the count-of-counts (m ascending). */
     double s_plug = 0, s_gr = 0, v_plug = 0, v_gr = 0;
@@ -182,7 +254,7 @@ ep_status ep_ngram_block_stats(const ep_ngtab *t, uint64_t total, ep_ngram_block
         v_plug += f * gp * gp;
         v_gr += f * gg * gg;
     }
-    double N = (double)total, p = out->p;
+    double N = (double)total;
     /* Plug-in: H = log2 N - (1/N) sum_i n_i log2 n_i; Grassberger 2003 eq. 35:
      * H = (ln N - (1/N) sum_i n_i G(n_i)) / ln 2. Sampled: sum_i -> (1/p) sum_{i sampled}. */
     out->plugin_bits = log2(N) - s_plug / (p * N);
@@ -233,9 +305,8 @@ static ep_status ngram_finish(void *st, const void *before, ep_jv *out, const ep
     int K = s->K;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(env && env->nthreads > 0 ? env->nthreads : 1)
     for (int n = 0; n < K; n++) {
-        rs[n] = count_order(s, n + 1);
-        if (rs[n] == EP_OK) rs[n] = ep_ngram_block_stats(&s->tab[n], s->total[n], &blk[n]);
-        ep_ngtab_free(&s->tab[n]); /* only the statistics are needed from here on */
+        rs[n] = ep_ngram_count_order(&s->pool, n + 1, s->seed, s->table_budget / (uint64_t)K,
+                                     EP_NGRAM_PATH_AUTO, &blk[n]);
     }
     for (int n = 0; n < K; n++)
         if (rs[n] != EP_OK) return rs[n];
@@ -273,7 +344,6 @@ static void ngram_free(void *st)
 {
     ngram_state *s = st;
     if (!s) return;
-    for (int n = 0; n < s->K; n++) ep_ngtab_free(&s->tab[n]);
     ep_mkn_pool_free(&s->pool);
     ep_ngram_tokens_free(&s->toks);
     free(s);

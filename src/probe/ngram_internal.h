@@ -6,6 +6,7 @@
 #include "entroprof/probe.h"
 #include "entroprof/scan.h"
 #include "entroprof/tokenizer.h"
+#include "probe/mkn_pool.h"
 #include "probe/ngram_table.h"
 
 #define EP_NGRAM_MAX_ORDER 16
@@ -52,5 +53,18 @@ typedef struct {
 } ep_ngram_block;
 
 ep_status ep_ngram_block_stats(const ep_ngtab *t, uint64_t total, ep_ngram_block *out);
+/** The same from the counts of the kept keys (any order) and the sampling rate p. */
+ep_status ep_ngram_block_stats_counts(const uint64_t *counts, size_t n_counts, double p, uint64_t total,
+                                      ep_ngram_block *out);
+
+/** How ep_ngram_count_order counts: AUTO takes the sort path when the key array (8 bytes per n-gram)
+ *  fits the budget, else the hash path (a sampling table within the budget). Identical results. */
+enum { EP_NGRAM_PATH_AUTO, EP_NGRAM_PATH_SORT, EP_NGRAM_PATH_HASH };
+/** Block statistics of order n over every pooled document (n-grams inside documents only). */
+ep_status ep_ngram_count_order(const ep_mkn_pool *pool, int n, uint64_t seed, uint64_t budget, int path,
+                               ep_ngram_block *out);
+
+/** Sorts a[0..n) ascending in place (MSD radix on bytes: no extra memory beyond a small stack). */
+void ep_ngram_sort_u64(uint64_t *a, size_t n);
 
 #endif

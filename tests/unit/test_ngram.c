@@ -237,6 +237,79 @@ static void default_order_follows_tokenizer(void **state)
     assert_int_equal(ep_ngram_default_order(&cfg, NULL), 3);
 }
 
+static int cmp_u64_test(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The in-place radix sort equals qsort on random keys, many duplicates, shared high bytes
+ * (sampled keys), and tiny sizes. */
+static void radix_sort_equals_qsort(void **state)
+{
+    (void)state;
+    const size_t sizes[] = {0, 1, 2, 47, 48, 49, 1000, 200000};
+    uint64_t x = 7;
+    for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++) {
+        for (int kind = 0; kind < 3; kind++) {
+            size_t n = sizes[si];
+            uint64_t *a = malloc((n ? n : 1) * sizeof *a), *b = malloc((n ? n : 1) * sizeof *b);
+            for (size_t i = 0; i < n; i++) {
+                x = x * 6364136223846793005ull + 1442695040888963407ull;
+                uint64_t v = x ^ (x >> 29);
+                if (kind == 1) v %= 37;         /* heavy duplicates */
+                if (kind == 2) v >>= 20;        /* twenty high zero bits, like sampled keys */
+                a[i] = b[i] = v;
+            }
+            ep_ngram_sort_u64(a, n);
+            qsort(b, n, sizeof *b, cmp_u64_test);
+            assert_memory_equal(a, b, n * sizeof *a);
+            free(a);
+            free(b);
+        }
+    }
+}
+
+/* The sort path and the hash path give identical block statistics, also when the budget forces
+ * key sampling (the same smallest shift at which the kept keys fit). */
+static void sort_and_hash_paths_agree(void **state)
+{
+    (void)state;
+    ep_synth_config sc;
+    ep_synth_config_default(&sc);
+    sc.order = 2;
+    sc.alphabet = 32;
+    harness_corpus c = harness_make(&sc, 300, 700, 11);
+    ep_mkn_pool pool;
+    ep_mkn_pool_init(&pool, UINT64_MAX);
+    for (size_t d = 0; d < c.n_docs; d++) {
+        ep_mkn_doc md = {0};
+        md.h = md.lo = d;
+        md.len = (uint32_t)c.doc_len;
+        md.bytes = c.doc_len;
+        assert_int_equal(ep_mkn_pool_add(&pool, &md, c.ids + d * c.doc_len), EP_OK);
+    }
+    const uint64_t budgets[2] = {64ull << 20, 200ull * 1024};
+    for (int b = 0; b < 2; b++) {
+        for (int n = 1; n <= 6; n++) {
+            ep_ngram_block hs, so;
+            assert_int_equal(ep_ngram_count_order(&pool, n, 5, budgets[b], EP_NGRAM_PATH_HASH, &hs), EP_OK);
+            assert_int_equal(ep_ngram_count_order(&pool, n, 5, budgets[b], EP_NGRAM_PATH_SORT, &so), EP_OK);
+            assert_int_equal(hs.n, so.n);
+            assert_true(hs.p == so.p);
+            assert_true(hs.plugin_bits == so.plugin_bits);
+            assert_true(hs.grassberger_bits == so.grassberger_bits);
+            assert_true(hs.grassberger_se == so.grassberger_se);
+            assert_true(hs.distinct == so.distinct);
+            assert_memory_equal(hs.f, so.f, sizeof hs.f);
+            if (b == 1 && n >= 4) assert_true(so.p < 1.0); /* sampling engaged in both paths */
+            if (b == 0) assert_true(so.p == 1.0);
+        }
+    }
+    ep_mkn_pool_free(&pool);
+    harness_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -247,6 +320,8 @@ int main(void)
         cmocka_unit_test(merge_is_exact_with_and_without_sampling),
         cmocka_unit_test(sampling_keeps_estimates_within_stderr),
         cmocka_unit_test(default_order_follows_tokenizer),
+        cmocka_unit_test(radix_sort_equals_qsort),
+        cmocka_unit_test(sort_and_hash_paths_agree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
