@@ -74,8 +74,32 @@ for pr in $("$EP" scan --list-probes 2>/dev/null || echo unigram compress compre
   extra=""; [ "$pr" = lm ] && extra="--lm"   # the tiny-model pass is off unless asked for
   read -r s m < <(measure "$EP scan '$W/plain' --threads $T -q --tokenizer byte --probes counts,$pr $extra -o '$W/p.json'")
   row "counts + $pr" "$s" "$m" "$zs"
+  case "$pr" in ngram|heldout_mkn) # counting throughput: tokens counted / time over counts alone
+    python3 - "$W/p.json" "$pr" "$s" "$cs" <<'PY'
+import json, sys
+prof, probe, t, t0 = json.load(open(sys.argv[1])), sys.argv[2], float(sys.argv[3]), float(sys.argv[4])
+n = 0
+for part in prof["shards"] + [prof["corpus"]]:
+    e = part.get("estimates", {})
+    if probe == "ngram" and "ngram_plugin_h0" in e: n += e["ngram_plugin_h0"]["sample_tokens"]
+    if probe == "heldout_mkn" and "heldout_mkn" in e: n += e["heldout_mkn"]["train_tokens"] + e["heldout_mkn"]["heldout_tokens"]
+dt = max(t - t0, 1e-3)
+print(f"  {probe}: {n} tokens counted (shards + corpus) in {dt:.2f} s over counts alone: {n/dt/1e6:.2f} M tokens/s")
+PY
+  esac
 done
 for tok in word char cl100k_base; do
   read -r s m < <(measure "$EP scan '$W/plain' --threads $T -q --tokenizer $tok --probes counts -o '$W/p.json'")
   row "counts only, --tokenizer $tok" "$s" "$m" "$zs"
+done
+
+echo
+echo "does counting dominate? (default probe set; the same scan without the two n-gram probes)"
+others=$("$EP" scan --list-probes | grep -vx -e ngram -e heldout_mkn -e lm | paste -sd, -)
+for tok in byte cl100k_base; do
+  read -r a am < <(measure "$EP scan '$W/plain' --threads $T -q --tokenizer $tok -o '$W/p.json'")
+  read -r b bm < <(measure "$EP scan '$W/plain' --threads $T -q --tokenizer $tok --probes $others -o '$W/p.json'")
+  row "default, $tok" "$a" "$am" "$zs"
+  row "default without ngram+heldout_mkn, $tok" "$b" "$bm" "$zs"
+  awk -v a="$a" -v b="$b" -v t="$tok" 'BEGIN{ printf "  %s: n-gram counting (ladder + held-out MKN) = %.0f%% of the default scan time\n", t, 100*(a-b)/a }'
 done
