@@ -103,28 +103,48 @@ static ep_status mkn_merge(void *into, const void *from)
 static ep_status mkn_finish(void *st, const void *before, ep_jv *out, const ep_probe_env *env)
 {
     (void)before;
-    (void)env;
     mkn_state *s = st;
+    int T = env && env->nthreads > 0 ? env->nthreads : 1;
     if (s->status != EP_OK) return s->status;
     if (s->train.ndocs == 0 || s->test.ndocs == 0) return EP_OK; /* nothing to estimate: absent */
     ep_mkn_model m;
     ep_status r;
     for (;;) {
-        r = ep_mkn_build(&m, &s->train, s->K, s->seed, s->budget / 2, s->dense_vocab);
+        r = ep_mkn_build(&m, &s->train, s->K, s->seed, s->budget / 2, s->dense_vocab, T);
         if (r != EP_ERR_LIMIT) break;
         ep_mkn_pool_raise_shift(&s->train, s->train.shift + 1);
         if (s->train.ndocs == 0) return EP_OK; /* budget too small for a single document */
     }
     if (r != EP_OK) return r;
     ep_mkn_pool_sort(&s->test);
+    /* Documents scored in parallel into per-document slots, summed in document order: the
+     * value does not depend on the thread count. */
+    size_t nd = s->test.ndocs;
+    double *dbits = malloc(nd * sizeof *dbits);
+    uint64_t *doov = malloc(nd * sizeof *doov);
+    if (!dbits || !doov) {
+        free(dbits);
+        free(doov);
+        ep_mkn_free(&m);
+        return EP_ERR_NOMEM;
+    }
+#pragma omp parallel for schedule(dynamic, 8) num_threads(T)
+    for (long d = 0; d < (long)nd; d++) {
+        const ep_mkn_doc *doc = &s->test.docs[d];
+        doov[d] = 0;
+        dbits[d] = ep_mkn_doc_bits(&m, s->test.tok + doc->off, doc->len, &doov[d]);
+    }
     double bits = 0;
     uint64_t oov = 0, tokens = 0, bytes = 0;
-    for (size_t d = 0; d < s->test.ndocs; d++) {
+    for (size_t d = 0; d < nd; d++) {
         const ep_mkn_doc *doc = &s->test.docs[d];
-        bits += ep_mkn_doc_bits(&m, s->test.tok + doc->off, doc->len, &oov);
+        bits += dbits[d];
+        oov += doov[d];
         tokens += doc->len;
         bytes += doc->bytes;
     }
+    free(dbits);
+    free(doov);
     uint64_t predicted = tokens + s->test.ndocs; /* + one </s> per document */
     double v = bits / (double)predicted;
     ep_jv *e = ep_estimate_add(out, "heldout_mkn", v, "bits_per_token", "upper_bound",
