@@ -6,8 +6,12 @@
  * document sampling, mkn_pool.h), model tables B/2 at finish. If the tables do not fit, finish
  * halves the training sample (again consistently, by document hash) and rebuilds. Every sampling
  * rate is reported (train_sampling_p, heldout_sampling_p): nothing is truncated silently.
- * Value: -(1/T) sum log2 p over held-out tokens and one </s> per document (T counts both), as
- * KenLM query's perplexity "including OOVs": perplexity = 2^value. */
+ * Cross-entropy of one order k: -(1/T) sum log2 p over held-out tokens and one </s> per document
+ * (T counts both), as KenLM query's perplexity "including OOVs" of an order-k model; one order-K
+ * build gives every k = 1..K exactly (mkn_model.h), reported as by_order. Value: the order is
+ * chosen by cross-fitting (docs/estimators.md): the held-out documents are split in two halves by
+ * content hash, each half is scored at the order that is best on the other half, value = total
+ * bits / T; perplexity = 2^value. `order` is the best order on the whole held-out set (display). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +25,7 @@
 
 #define SPLIT_SALT 0x6D6B6E2D73706C74ull  /* "mkn-splt" */
 #define SAMPLE_SALT 0x6D6B6E2D73616D70ull /* "mkn-samp" */
+#define HALF_SALT 0x6D6B6E2D68616C66ull  /* "mkn-half" */
 #define TOKEN_BYTES (sizeof(ep_token) * 3 / 2) /* a pooled token, realloc growth included */
 
 typedef struct {
@@ -100,6 +105,15 @@ static ep_status mkn_merge(void *into, const void *from)
     return r;
 }
 
+/* 1-based order with the fewest bits (the lowest such order on ties). */
+static int best_order(const double *bits, int K)
+{
+    int b = 0;
+    for (int k = 1; k < K; k++)
+        if (bits[k] < bits[b]) b = k;
+    return b + 1;
+}
+
 static ep_status mkn_finish(void *st, const void *before, ep_jv *out, const ep_probe_env *env)
 {
     (void)before;
@@ -117,10 +131,10 @@ static ep_status mkn_finish(void *st, const void *before, ep_jv *out, const ep_p
     }
     if (r != EP_OK) return r;
     ep_mkn_pool_sort(&s->test);
-    /* Documents scored in parallel into per-document slots, summed in document order: the
-     * value does not depend on the thread count. */
-    size_t nd = s->test.ndocs;
-    double *dbits = malloc(nd * sizeof *dbits);
+    /* Documents scored under every order k = 1..K in parallel into per-document slots, summed in
+     * document order: the values do not depend on the thread count. */
+    size_t nd = s->test.ndocs, K = (size_t)s->K;
+    double *dbits = malloc(nd * K * sizeof *dbits);
     uint64_t *doov = malloc(nd * sizeof *doov);
     if (!dbits || !doov) {
         free(dbits);
@@ -132,13 +146,21 @@ static ep_status mkn_finish(void *st, const void *before, ep_jv *out, const ep_p
     for (long d = 0; d < (long)nd; d++) {
         const ep_mkn_doc *doc = &s->test.docs[d];
         doov[d] = 0;
-        dbits[d] = ep_mkn_doc_bits(&m, s->test.tok + doc->off, doc->len, &doov[d]);
+        ep_mkn_doc_bits_orders(&m, s->test.tok + doc->off, doc->len, &doov[d], dbits + (size_t)d * K);
     }
-    double bits = 0;
-    uint64_t oov = 0, tokens = 0, bytes = 0;
+    /* Cross-fitted order selection: half h of a held-out document = a bit of its content hash;
+     * the order picked on one half (lowest bits per token, the lower order on a tie) scores the
+     * other half, so the selected value carries no selection bias. */
+    double bits_all[EP_NGRAM_MAX_ORDER] = {0}, bits_h[2][EP_NGRAM_MAX_ORDER] = {{0}};
+    uint64_t oov = 0, tokens = 0, bytes = 0, pred_h[2] = {0, 0};
     for (size_t d = 0; d < nd; d++) {
         const ep_mkn_doc *doc = &s->test.docs[d];
-        bits += dbits[d];
+        int h = (int)(XXH3_64bits_withSeed(&doc->lo, sizeof doc->lo, s->seed ^ HALF_SALT) >> 63);
+        for (size_t k = 0; k < K; k++) {
+            bits_all[k] += dbits[d * K + k];
+            bits_h[h][k] += dbits[d * K + k];
+        }
+        pred_h[h] += (uint64_t)doc->len + 1;
         oov += doov[d];
         tokens += doc->len;
         bytes += doc->bytes;
@@ -146,13 +168,23 @@ static ep_status mkn_finish(void *st, const void *before, ep_jv *out, const ep_p
     free(dbits);
     free(doov);
     uint64_t predicted = tokens + s->test.ndocs; /* + one </s> per document */
+    int pick[2], best = best_order(bits_all, (int)K);
+    for (int h = 0; h < 2; h++) pick[h] = pred_h[h] ? best_order(bits_h[h], (int)K) : (int)K;
+    double bits = bits_h[0][pick[1] - 1] + bits_h[1][pick[0] - 1];
     double v = bits / (double)predicted;
     ep_jv *e = ep_estimate_add(out, "heldout_mkn", v, "bits_per_token", "upper_bound",
                                "held-out cross-entropy, interpolated modified Kneser-Ney (KenLM-exact)",
                                predicted);
     if (e) {
         if (bytes) ep_jv_set(e, "bits_per_byte", ep_jv_num(bits / (double)bytes));
-        ep_jv_set(e, "order", ep_jv_int(s->K));
+        ep_jv_set(e, "order", ep_jv_int(best));
+        ep_jv_set(e, "max_order", ep_jv_int(s->K));
+        ep_jv *oc = ep_jv_set(e, "orders_crossfit", ep_jv_arr());
+        ep_jv_push(oc, ep_jv_int(pick[0]));
+        ep_jv_push(oc, ep_jv_int(pick[1]));
+        ep_jv *bo = ep_jv_set(e, "by_order", ep_jv_arr());
+        for (size_t k = 0; k < K; k++) ep_jv_push(bo, ep_jv_num(bits_all[k] / (double)predicted));
+        ep_jv_set(e, "order_selection", ep_jv_str("cross-fit over two halves of the held-out documents"));
         ep_jv_set(e, "perplexity", ep_jv_num(exp2(v)));
         ep_jv_set(e, "heldout_docs", ep_jv_int((int64_t)s->test.ndocs));
         ep_jv_set(e, "heldout_tokens", ep_jv_int((int64_t)tokens));

@@ -77,6 +77,7 @@ static size_t slot_bytes(int n, int K)
     size_t b = sizeof(uint64_t) + sizeof(uint32_t);  /* key, count */
     if (n > 1) b += 2 * sizeof(uint32_t);             /* suf, pre */
     if (n < K) b += 5 * sizeof(uint32_t);             /* adj, csum, cn[3] */
+    if (n + 1 < K) b += 3 * sizeof(uint32_t);         /* cnr[3] (order n+1 as a top order) */
     return b;
 }
 
@@ -118,7 +119,9 @@ static ep_status table_alloc(ep_mkn_table *t, size_t cap, int n, int K)
         t->csum = (uint32_t *)p;
         p += cap * sizeof(uint32_t);
         t->cn = (uint32_t *)p;
+        p += cap * 3 * sizeof(uint32_t);
     }
+    if (n + 1 < K) t->cnr = (uint32_t *)p;
     return EP_OK;
 }
 
@@ -238,7 +241,7 @@ static void fp_range(const posctx *c, size_t a, size_t b, int n0, int n1, uint8_
     }
 }
 
-#define PREFETCH 24          /* keys ahead */
+#define PREFETCH 32          /* keys ahead */
 #define FP_BLOCK 4096        /* positions per parallel HyperLogLog task */
 #define NO_SLOT UINT32_MAX
 
@@ -441,10 +444,11 @@ ep_status ep_mkn_build(ep_mkn_model *m, const ep_mkn_pool *train, int K, uint64_
 #pragma omp parallel for schedule(dynamic, 1) num_threads(T)
     for (int n = K; n >= 1; n--) {
         ep_mkn_table *t = &m->t[n - 1];
-        uint64_t *ns = m->nstat[n - 1];
+        uint64_t *ns = m->nstat[n - 1], *nr = m->nstat_raw[n - 1];
         for (size_t i = 0; i < t->cap; i++) {
             if (!t->key[i]) continue;
-            uint32_t a;
+            uint32_t a, r = t->count[i] & C_MASK;
+            if (r >= 1 && r <= 4) nr[r]++;
             if (n == K) a = t->count[i] & C_MASK;
             else {
                 if (t->count[i] & F_BOS) t->adj[i] = t->count[i] & C_MASK;
@@ -453,16 +457,27 @@ ep_status ep_mkn_build(ep_mkn_model *m, const ep_mkn_pool *train, int K, uint64_
             if (a >= 1 && a <= 4) ns[a]++;
         }
         discounts(ns, m->D[n - 1], &m->fallback[n - 1]);
+        discounts(nr, m->Dr[n - 1], &m->fallback_raw[n - 1]);
     }
     /* Context sums: every distinct n-gram adds its adjusted count to its prefix (order n writes
-     * only table n-1, order 1 the root). */
+     * only table n-1, order 1 the root). For order n < K as a top order, also N1/N2/N3+ of its raw
+     * counts (cnr); the raw context sum is not stored: sum_v c(hv) = c(h), every occurrence of a
+     * context being followed by a token (a context never ends with </s>), except for <s>, whose
+     * raw count is 0 and whose extensions sum to the number of documents. */
 #pragma omp parallel for schedule(dynamic, 1) num_threads(T)
     for (int n = K; n >= 1; n--) {
         const ep_mkn_table *t = &m->t[n - 1];
         ep_mkn_table *lo = n > 1 ? &m->t[n - 2] : NULL;
         for (size_t i = 0; i < t->cap; i++) {
             if (!t->key[i]) continue;
-            uint32_t a = n == K ? t->count[i] & C_MASK : t->adj[i];
+            uint32_t a = n == K ? t->count[i] & C_MASK : t->adj[i], r = t->count[i] & C_MASK;
+            unsigned kr = r ? (r < 3 ? r : 3) - 1 : 0;
+            if (n < K && r) {
+                if (!lo) {
+                    m->root_csum_raw += r;
+                    m->root_cnr_u32[kr]++;
+                } else lo->cnr[(size_t)t->pre[i] * 3 + kr]++;
+            }
             if (a == 0) continue;
             unsigned k = (a < 3 ? a : 3) - 1;
             if (!lo) {
@@ -486,7 +501,8 @@ ep_status ep_mkn_build(ep_mkn_model *m, const ep_mkn_pool *train, int K, uint64_
  * extensions), the longer n-grams at j-1 contain that context and are absent too. The
  * fingerprints of a position are computed first and their slots prefetched, so that the probes of
  * the orders overlap. */
-double ep_mkn_doc_bits(const ep_mkn_model *m, const ep_token *ids, size_t L, uint64_t *oov)
+/* bits_k: NULL for the order-K sum only (returned), else the sums of every order. */
+static double score(const ep_mkn_model *m, const ep_token *ids, size_t L, uint64_t *oov, double *bits_k)
 {
     double bits = 0;
     int K = m->K;
@@ -547,13 +563,47 @@ double ep_mkn_doc_bits(const ep_mkn_model *m, const ep_token *ids, size_t L, uin
             if (ei != SIZE_MAX) a = n == K ? t->count[ei] & C_MASK : t->adj[ei];
             if (n == 1 && ei == SIZE_MAX) (*oov)++;
             double num = a ? (double)a - D[a < 3 ? a : 3] : 0.0;
+            if (bits_k && n < K) {
+                /* order n as the top order: raw counts, raw discounts, raw context sums */
+                uint64_t cr;
+                const uint32_t *cnr;
+                if (n == 1) {
+                    cr = m->root_csum_raw;
+                    cnr = m->root_cnr_u32;
+                } else {
+                    size_t ci = prev[n - 2];
+                    cr = n == 2 && ci == m->bos_slot ? m->ndocs : m->t[n - 2].count[ci] & C_MASK;
+                    cnr = m->t[n - 2].cnr + ci * 3;
+                }
+                const double *Dr = m->Dr[n - 1];
+                uint32_t r = ei != SIZE_MAX ? t->count[ei] & C_MASK : 0;
+                double gr = Dr[1] * (double)cnr[0] + Dr[2] * (double)cnr[1] + Dr[3] * (double)cnr[2];
+                double numr = r ? (double)r - Dr[r < 3 ? r : 3] : 0.0;
+                bits_k[n - 1] -= log2(numr / (double)cr + gr / (double)cr * p);
+            }
             p = num / (double)csum + g / (double)csum * p;
         }
+        int stop = n; /* first order not reached */
         for (n = n - 1; n < K; n++) cur[n] = SIZE_MAX; /* not reached: absent */
-        bits -= log2(p);
+        double lp = log2(p);
+        bits -= lp;
+        if (bits_k) /* orders >= stop back off to the chain below, as an order-k model does; order
+                       K (reached or not) is the chain itself */
+            for (int k = stop <= K ? stop : K; k <= K; k++) bits_k[k - 1] -= lp;
         size_t *sw = prev;
         prev = cur;
         cur = sw;
     }
     return bits;
+}
+
+double ep_mkn_doc_bits(const ep_mkn_model *m, const ep_token *ids, size_t L, uint64_t *oov)
+{
+    return score(m, ids, L, oov, NULL);
+}
+
+void ep_mkn_doc_bits_orders(const ep_mkn_model *m, const ep_token *ids, size_t L, uint64_t *oov, double *bits)
+{
+    for (int k = 0; k < m->K; k++) bits[k] = 0;
+    score(m, ids, L, oov, bits);
 }
