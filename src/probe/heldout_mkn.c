@@ -26,6 +26,7 @@
 #define SPLIT_SALT 0x6D6B6E2D73706C74ull  /* "mkn-splt" */
 #define SAMPLE_SALT 0x6D6B6E2D73616D70ull /* "mkn-samp" */
 #define HALF_SALT 0x6D6B6E2D68616C66ull  /* "mkn-half" */
+#define SCORE_BLOCK ((size_t)4096) /* held-out documents scored per parallel block */
 #define TOKEN_BYTES (sizeof(ep_token) * 3 / 2) /* a pooled token, realloc growth included */
 
 typedef struct {
@@ -131,39 +132,42 @@ static ep_status mkn_finish(void *st, const void *before, ep_jv *out, const ep_p
     }
     if (r != EP_OK) return r;
     ep_mkn_pool_sort(&s->test);
-    /* Documents scored under every order k = 1..K in parallel into per-document slots, summed in
-     * document order: the values do not depend on the thread count. */
+    /* Documents scored under every order k = 1..K, in blocks of SCORE_BLOCK documents: in parallel
+     * into per-document slots, then summed in document order, so the values do not depend on the
+     * thread count. Cross-fitted order selection: half h of a held-out document = the top bit of a
+     * hash of its content hash; the order picked on one half (fewest bits per token, the lower
+     * order on a tie) scores the other half, so the selected value carries no selection bias. */
     size_t nd = s->test.ndocs, K = (size_t)s->K;
-    double *dbits = malloc(nd * K * sizeof *dbits);
-    uint64_t *doov = malloc(nd * sizeof *doov);
+    double *dbits = malloc(SCORE_BLOCK * K * sizeof *dbits);
+    uint64_t *doov = malloc(SCORE_BLOCK * sizeof *doov);
     if (!dbits || !doov) {
         free(dbits);
         free(doov);
         ep_mkn_free(&m);
         return EP_ERR_NOMEM;
     }
-#pragma omp parallel for schedule(dynamic, 8) num_threads(T)
-    for (long d = 0; d < (long)nd; d++) {
-        const ep_mkn_doc *doc = &s->test.docs[d];
-        doov[d] = 0;
-        ep_mkn_doc_bits_orders(&m, s->test.tok + doc->off, doc->len, &doov[d], dbits + (size_t)d * K);
-    }
-    /* Cross-fitted order selection: half h of a held-out document = a bit of its content hash;
-     * the order picked on one half (lowest bits per token, the lower order on a tie) scores the
-     * other half, so the selected value carries no selection bias. */
     double bits_all[EP_NGRAM_MAX_ORDER] = {0}, bits_h[2][EP_NGRAM_MAX_ORDER] = {{0}};
     uint64_t oov = 0, tokens = 0, bytes = 0, pred_h[2] = {0, 0};
-    for (size_t d = 0; d < nd; d++) {
-        const ep_mkn_doc *doc = &s->test.docs[d];
-        int h = (int)(XXH3_64bits_withSeed(&doc->lo, sizeof doc->lo, s->seed ^ HALF_SALT) >> 63);
-        for (size_t k = 0; k < K; k++) {
-            bits_all[k] += dbits[d * K + k];
-            bits_h[h][k] += dbits[d * K + k];
+    for (size_t b0 = 0; b0 < nd; b0 += SCORE_BLOCK) {
+        long nb = (long)(nd - b0 < SCORE_BLOCK ? nd - b0 : SCORE_BLOCK);
+#pragma omp parallel for schedule(dynamic, 8) num_threads(T)
+        for (long i = 0; i < nb; i++) {
+            const ep_mkn_doc *doc = &s->test.docs[b0 + (size_t)i];
+            doov[i] = 0;
+            ep_mkn_doc_bits_orders(&m, s->test.tok + doc->off, doc->len, &doov[i], dbits + (size_t)i * K);
         }
-        pred_h[h] += (uint64_t)doc->len + 1;
-        oov += doov[d];
-        tokens += doc->len;
-        bytes += doc->bytes;
+        for (size_t i = 0; i < (size_t)nb; i++) {
+            const ep_mkn_doc *doc = &s->test.docs[b0 + i];
+            int h = (int)(XXH3_64bits_withSeed(&doc->lo, sizeof doc->lo, s->seed ^ HALF_SALT) >> 63);
+            for (size_t k = 0; k < K; k++) {
+                bits_all[k] += dbits[i * K + k];
+                bits_h[h][k] += dbits[i * K + k];
+            }
+            pred_h[h] += (uint64_t)doc->len + 1;
+            oov += doov[i];
+            tokens += doc->len;
+            bytes += doc->bytes;
+        }
     }
     free(dbits);
     free(doov);

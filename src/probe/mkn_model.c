@@ -299,7 +299,6 @@ typedef struct {
     uint8_t *fresh; /* (2, K, W) */
     uint8_t *jj;    /* (2, K, W) min(j, 255) per position */
 } scratch;
-#define SCRATCH_PER_POS(K) ((size_t)(K) * (8 + 2 * (4 + 1 + 1)))
 
 /* Raw counts and links, window by window, with one barrier per window: in phase w the thread of
  * order n fingerprints and inserts window w into table n, and links the n-grams first seen in

@@ -10,8 +10,10 @@
  * and context sums run in parallel over orders (order n writes only table n-1 or n).
  * Memory: the tables may use at most table_budget bytes, growth included; over that,
  * ep_mkn_build returns EP_ERR_LIMIT (having freed everything) and the caller retries on fewer
- * documents. Scratch outside the tables: a window of EP_MKN_WINDOW positions, 13 K + 1 bytes per
- * position (at most 13.7 MiB at K = 16), plus K * 4 KiB of HyperLogLog registers per thread.
+ * documents. Scratch outside the tables: a window of EP_MKN_WINDOW positions, 20 K bytes per
+ * position (10 MiB at K = 8, 20 MiB at K = 16; it replaces the copy of the longest padded
+ * document the build used to make), 8 bytes per training document (position offsets), and
+ * K * 4 KiB of HyperLogLog registers per thread.
  *
  * One order-K build also scores every order k = 1..K exactly as a separately built order-k model
  * would: the order-k model differs from the order-K one only at its top order k, where it uses raw
