@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Held-out modified Kneser-Ney: entroprof (tools/ep_mkn, the heldout_mkn probe) against KenLM
 # (lmplz -o 5 + query) on the same whitespace-tokenized train/test split; perplexity, time, RSS.
+# entroprof's side is its order-ORDER value (by_order[ORDER-1] of a build of order ORDER; the
+# reported heldout_mkn value is that of the cross-fitted order, also printed).
 #
 # usage: bench/kenlm_compare.sh KENLM_SOURCE_DIR [TEXT_FILE] [BUILD_DIR]
 #   KENLM_SOURCE_DIR  a checkout of https://github.com/kpu/kenlm; built (cmake, lmplz and query
@@ -57,10 +59,14 @@ def tm(name):
     s, kb = open(w + "/" + name + ".time").read().split()[-2:]
     return float(s), int(kb) / 1024.0
 es, em = tm("ep"); ls, lm = tm("lmplz"); qs, qm = tm("query")
-rel = abs(ep["perplexity"] - kppl) / kppl
+order = len(ep["by_order"])
+eppl = 2 ** ep["by_order"][order - 1]
+rel = abs(eppl - kppl) / kppl
 print("train tokens %d, held-out tokens+</s> %d (KenLM %d), OOV %d (KenLM %d), train sampling p %g"
       % (ep["train_tokens"], ep["sample_tokens"], ktok, ep["oov_tokens"], koov, ep["train_sampling_p"]))
-print("perplexity  entroprof %.10g  KenLM %.10g  relative difference %.2e" % (ep["perplexity"], kppl, rel))
+print("perplexity  entroprof %.10g  KenLM %.10g  relative difference %.2e  (order %d)" % (eppl, kppl, rel, order))
+print("entroprof cross-fitted orders %s: perplexity %.10g; by order: %s"
+      % (ep["orders_crossfit"], ep["perplexity"], " ".join("%.4f" % (2 ** v) for v in ep["by_order"])))
 print("time        entroprof %.2f s   lmplz %.2f s + query %.2f s = %.2f s   speedup x%.1f"
       % (es, ls, qs, ls + qs, (ls + qs) / es))
 print("peak RSS    entroprof %.0f MiB   lmplz (-S %s) %.0f MiB, query %.0f MiB   ratio %.2f"

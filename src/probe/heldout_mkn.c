@@ -6,8 +6,12 @@
  * document sampling, mkn_pool.h), model tables B/2 at finish. If the tables do not fit, finish
  * halves the training sample (again consistently, by document hash) and rebuilds. Every sampling
  * rate is reported (train_sampling_p, heldout_sampling_p): nothing is truncated silently.
- * Value: -(1/T) sum log2 p over held-out tokens and one </s> per document (T counts both), as
- * KenLM query's perplexity "including OOVs": perplexity = 2^value. */
+ * Cross-entropy of one order k: -(1/T) sum log2 p over held-out tokens and one </s> per document
+ * (T counts both), as KenLM query's perplexity "including OOVs" of an order-k model; one order-K
+ * build gives every k = 1..K exactly (mkn_model.h), reported as by_order. Value: the order is
+ * chosen by cross-fitting (docs/estimators.md): the held-out documents are split in two halves by
+ * content hash, each half is scored at the order that is best on the other half, value = total
+ * bits / T; perplexity = 2^value. `order` is the best order on the whole held-out set (display). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +25,8 @@
 
 #define SPLIT_SALT 0x6D6B6E2D73706C74ull  /* "mkn-splt" */
 #define SAMPLE_SALT 0x6D6B6E2D73616D70ull /* "mkn-samp" */
+#define HALF_SALT 0x6D6B6E2D68616C66ull  /* "mkn-half" */
+#define SCORE_BLOCK ((size_t)4096) /* held-out documents scored per parallel block */
 #define TOKEN_BYTES (sizeof(ep_token) * 3 / 2) /* a pooled token, realloc growth included */
 
 typedef struct {
@@ -100,39 +106,89 @@ static ep_status mkn_merge(void *into, const void *from)
     return r;
 }
 
+/* 1-based order with the fewest bits (the lowest such order on ties). */
+static int best_order(const double *bits, int K)
+{
+    int b = 0;
+    for (int k = 1; k < K; k++)
+        if (bits[k] < bits[b]) b = k;
+    return b + 1;
+}
+
 static ep_status mkn_finish(void *st, const void *before, ep_jv *out, const ep_probe_env *env)
 {
     (void)before;
-    (void)env;
     mkn_state *s = st;
+    int T = env && env->nthreads > 0 ? env->nthreads : 1;
     if (s->status != EP_OK) return s->status;
     if (s->train.ndocs == 0 || s->test.ndocs == 0) return EP_OK; /* nothing to estimate: absent */
     ep_mkn_model m;
     ep_status r;
     for (;;) {
-        r = ep_mkn_build(&m, &s->train, s->K, s->seed, s->budget / 2, s->dense_vocab);
+        r = ep_mkn_build(&m, &s->train, s->K, s->seed, s->budget / 2, s->dense_vocab, T);
         if (r != EP_ERR_LIMIT) break;
         ep_mkn_pool_raise_shift(&s->train, s->train.shift + 1);
         if (s->train.ndocs == 0) return EP_OK; /* budget too small for a single document */
     }
     if (r != EP_OK) return r;
     ep_mkn_pool_sort(&s->test);
-    double bits = 0;
-    uint64_t oov = 0, tokens = 0, bytes = 0;
-    for (size_t d = 0; d < s->test.ndocs; d++) {
-        const ep_mkn_doc *doc = &s->test.docs[d];
-        bits += ep_mkn_doc_bits(&m, s->test.tok + doc->off, doc->len, &oov);
-        tokens += doc->len;
-        bytes += doc->bytes;
+    /* Documents scored under every order k = 1..K, in blocks of SCORE_BLOCK documents: in parallel
+     * into per-document slots, then summed in document order, so the values do not depend on the
+     * thread count. Cross-fitted order selection: half h of a held-out document = the top bit of a
+     * hash of its content hash; the order picked on one half (fewest bits per token, the lower
+     * order on a tie) scores the other half, so the selected value carries no selection bias. */
+    size_t nd = s->test.ndocs, K = (size_t)s->K;
+    double *dbits = malloc(SCORE_BLOCK * K * sizeof *dbits);
+    uint64_t *doov = malloc(SCORE_BLOCK * sizeof *doov);
+    if (!dbits || !doov) {
+        free(dbits);
+        free(doov);
+        ep_mkn_free(&m);
+        return EP_ERR_NOMEM;
     }
+    double bits_all[EP_NGRAM_MAX_ORDER] = {0}, bits_h[2][EP_NGRAM_MAX_ORDER] = {{0}};
+    uint64_t oov = 0, tokens = 0, bytes = 0, pred_h[2] = {0, 0};
+    for (size_t b0 = 0; b0 < nd; b0 += SCORE_BLOCK) {
+        long nb = (long)(nd - b0 < SCORE_BLOCK ? nd - b0 : SCORE_BLOCK);
+#pragma omp parallel for schedule(dynamic, 8) num_threads(T)
+        for (long i = 0; i < nb; i++) {
+            const ep_mkn_doc *doc = &s->test.docs[b0 + (size_t)i];
+            doov[i] = 0;
+            ep_mkn_doc_bits_orders(&m, s->test.tok + doc->off, doc->len, &doov[i], dbits + (size_t)i * K);
+        }
+        for (size_t i = 0; i < (size_t)nb; i++) {
+            const ep_mkn_doc *doc = &s->test.docs[b0 + i];
+            int h = (int)(XXH3_64bits_withSeed(&doc->lo, sizeof doc->lo, s->seed ^ HALF_SALT) >> 63);
+            for (size_t k = 0; k < K; k++) {
+                bits_all[k] += dbits[i * K + k];
+                bits_h[h][k] += dbits[i * K + k];
+            }
+            pred_h[h] += (uint64_t)doc->len + 1;
+            oov += doov[i];
+            tokens += doc->len;
+            bytes += doc->bytes;
+        }
+    }
+    free(dbits);
+    free(doov);
     uint64_t predicted = tokens + s->test.ndocs; /* + one </s> per document */
+    int pick[2], best = best_order(bits_all, (int)K);
+    for (int h = 0; h < 2; h++) pick[h] = pred_h[h] ? best_order(bits_h[h], (int)K) : (int)K;
+    double bits = bits_h[0][pick[1] - 1] + bits_h[1][pick[0] - 1];
     double v = bits / (double)predicted;
     ep_jv *e = ep_estimate_add(out, "heldout_mkn", v, "bits_per_token", "upper_bound",
                                "held-out cross-entropy, interpolated modified Kneser-Ney (KenLM-exact)",
                                predicted);
     if (e) {
         if (bytes) ep_jv_set(e, "bits_per_byte", ep_jv_num(bits / (double)bytes));
-        ep_jv_set(e, "order", ep_jv_int(s->K));
+        ep_jv_set(e, "order", ep_jv_int(best));
+        ep_jv_set(e, "max_order", ep_jv_int(s->K));
+        ep_jv *oc = ep_jv_set(e, "orders_crossfit", ep_jv_arr());
+        ep_jv_push(oc, ep_jv_int(pick[0]));
+        ep_jv_push(oc, ep_jv_int(pick[1]));
+        ep_jv *bo = ep_jv_set(e, "by_order", ep_jv_arr());
+        for (size_t k = 0; k < K; k++) ep_jv_push(bo, ep_jv_num(bits_all[k] / (double)predicted));
+        ep_jv_set(e, "order_selection", ep_jv_str("cross-fit over two halves of the held-out documents"));
         ep_jv_set(e, "perplexity", ep_jv_num(exp2(v)));
         ep_jv_set(e, "heldout_docs", ep_jv_int((int64_t)s->test.ndocs));
         ep_jv_set(e, "heldout_tokens", ep_jv_int((int64_t)tokens));

@@ -31,7 +31,8 @@ g1 = e["ngram_grassberger_h1"]["value"]
 m = e["heldout_mkn"]
 if abs(g1 - h) > 0.03: print("FAIL: grassberger h1 %.4f vs rate %.4f" % (g1, h)); ok = False
 if m["kind"] != "upper_bound" or m["value"] < h - 0.02: print("FAIL: heldout_mkn", m["value"], h); ok = False
-if m["order"] != 5 or m["unit"] != "bits_per_token": print("FAIL: heldout_mkn order/unit"); ok = False
+if m["max_order"] != 5 or len(m["by_order"]) != 5 or not 1 <= m["order"] <= 5 or m["unit"] != "bits_per_token":
+    print("FAIL: heldout_mkn order/unit"); ok = False
 print("rate %.4f grassberger_h1 %.4f heldout_mkn %.4f" % (h, g1, m["value"]))
 sys.exit(0 if ok else 1)
 PY

@@ -1,4 +1,5 @@
 /* heldout_mkn: held-out interpolated modified Kneser-Ney against KenLM and against known rates. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,6 +7,7 @@
 #include "ep_test.h"
 #include "entroprof/heldout.h"
 #include "entroprof/scan.h"
+#include "probe/mkn_model.h"
 #include "probe/probes_internal.h"
 #include "probe_harness.h"
 
@@ -63,8 +65,10 @@ static void reproduces_kenlm_perplexity(void **state)
     }
     ep_jv *out = ep_jv_obj();
     assert_int_equal(ep_probe_heldout_mkn.finish(ps, NULL, out, &env), EP_OK);
-    double ppl = harness_est(out, "heldout_mkn", "perplexity");
-    print_message("perplexity %.12g (KenLM 7.924694781561953)\n", ppl);
+    /* the order-5 value (by_order[4]); "perplexity" is that of the cross-fitted order */
+    double ppl = exp2(ep_jv_as_num(ep_jv_at(ep_jv_get(ep_jv_path(out, "estimates.heldout_mkn"), "by_order"), 4), -1));
+    print_message("order-5 perplexity %.12g (KenLM 7.924694781561953); cross-fitted %.12g\n", ppl,
+                  harness_est(out, "heldout_mkn", "perplexity"));
     assert_near(ppl, 7.924694781561953, 7.924694781561953 * 1e-6);
     assert_near(harness_est(out, "heldout_mkn", "sample_tokens"), 4536, 0);
     assert_near(harness_est(out, "heldout_mkn", "oov_tokens"), 2, 0);
@@ -157,6 +161,106 @@ static void split_fraction_is_respected(void **state)
     assert_int_equal(ep_heldout_is_test(12345, 7, 1.0), 1);
 }
 
+
+/* One order-K build scores every order k as a model built as order k on the same documents
+ * (raw counts, raw discounts and raw context sums at its top order): equal to 1e-9 relative, on
+ * bytes (an order-2 chain over 10 symbols) and on words (64-bit hashed ids of an order-1 chain
+ * over 300 words), with documents of 1..200 tokens; the order-K sum equals ep_mkn_doc_bits. */
+static void every_order_from_one_build(void **state)
+{
+    (void)state;
+    for (int kind = 0; kind < 2; kind++) {
+        ep_synth_config sc;
+        ep_synth_config_default(&sc);
+        if (kind == 0) {
+            sc.order = 2;
+            sc.alphabet = 10;
+        } else {
+            sc.kind = EP_SYNTH_WORDS;
+            sc.order = 1;
+            sc.vocab = 300;
+            sc.support = 8;
+        }
+        harness_corpus c = harness_make(&sc, 400, 200, 11);
+        ep_mkn_pool train, test;
+        ep_mkn_pool_init(&train, 1ull << 30);
+        ep_mkn_pool_init(&test, 1ull << 30);
+        for (size_t d = 0; d < c.n_docs; d++) {
+            ep_token *ids = c.ids + d * c.doc_len;
+            size_t len = 1 + (d * 37) % c.doc_len;
+            if (kind == 1)
+                for (size_t i = 0; i < len; i++) ids[i] = XXH3_64bits(&ids[i], sizeof ids[i]);
+            ep_mkn_doc doc = {.h = d, .lo = c.docs[d].hash_lo, .hi = c.docs[d].hash_hi, .bytes = len,
+                              .len = (uint32_t)len};
+            assert_int_equal(ep_mkn_pool_add(d % 8 == 0 ? &test : &train, &doc, ids), EP_OK);
+        }
+        const int K = 6;
+        ep_mkn_model big;
+        assert_int_equal(ep_mkn_build(&big, &train, K, 5, 1ull << 30, 0, 2), EP_OK);
+        double by[EP_NGRAM_MAX_ORDER] = {0}, bitsK = 0, b[EP_NGRAM_MAX_ORDER];
+        uint64_t oov_big = 0, oov_k = 0;
+        for (size_t d = 0; d < test.ndocs; d++) {
+            const ep_token *ids = test.tok + test.docs[d].off;
+            ep_mkn_doc_bits_orders(&big, ids, test.docs[d].len, &oov_big, b);
+            for (int k = 0; k < K; k++) by[k] += b[k];
+            bitsK += ep_mkn_doc_bits(&big, ids, test.docs[d].len, &oov_k);
+        }
+        assert_true(bitsK == by[K - 1]);
+        for (int k = 1; k <= K; k++) {
+            ep_mkn_model small;
+            assert_int_equal(ep_mkn_build(&small, &train, k, 5, 1ull << 30, 0, 1), EP_OK);
+            double bits = 0;
+            uint64_t oov = 0;
+            for (size_t d = 0; d < test.ndocs; d++)
+                bits += ep_mkn_doc_bits(&small, test.tok + test.docs[d].off, test.docs[d].len, &oov);
+            print_message("%s order %d: separate %.12f, from order %d %.12f\n", kind ? "words" : "bytes", k, bits, K,
+                          by[k - 1]);
+            assert_true(fabs(bits - by[k - 1]) <= 1e-9 * bits);
+            assert_true(oov * (uint64_t)(K + 1) == oov_big); /* oov_big summed over K+1 calls */
+            ep_mkn_free(&small);
+        }
+        ep_mkn_free(&big);
+        ep_mkn_pool_free(&train);
+        ep_mkn_pool_free(&test);
+        harness_free(&c);
+    }
+}
+
+/* Order-2 byte chain, K = 8: the cross-fitted order is low (2 or 3), the selected value is
+ * within 0.5% of the best order's value and below the order-8 value; the keys are present. */
+static void crossfit_selects_a_short_order(void **state)
+{
+    (void)state;
+    ep_synth_config sc;
+    ep_synth_config_default(&sc);
+    sc.order = 2;
+    sc.alphabet = 10;
+    harness_corpus c = harness_make(&sc, 400, 1000, 17);
+    ep_scan_config cfg;
+    ep_probe_env env = env_for(&cfg, 8, 256ull << 20);
+    ep_jv *out = harness_run(&ep_probe_heldout_mkn, &env, &c, 1);
+    assert_non_null(out);
+    const ep_jv *e = ep_jv_path(out, "estimates.heldout_mkn");
+    double v = harness_est(out, "heldout_mkn", "value");
+    const ep_jv *by = ep_jv_get(e, "by_order"), *oc = ep_jv_get(e, "orders_crossfit");
+    assert_int_equal(ep_jv_len(by), 8);
+    assert_int_equal(ep_jv_len(oc), 2);
+    assert_int_equal((int)harness_est(out, "heldout_mkn", "max_order"), 8);
+    int best = (int)harness_est(out, "heldout_mkn", "order");
+    double vbest = ep_jv_as_num(ep_jv_at(by, (size_t)best - 1), -1), v8 = ep_jv_as_num(ep_jv_at(by, 7), -1);
+    print_message("rate %.4f: cross-fit %.4f (orders %d,%d), best order %d %.4f, order 8 %.4f\n", c.rate, v,
+                  (int)ep_jv_as_num(ep_jv_at(oc, 0), -1), (int)ep_jv_as_num(ep_jv_at(oc, 1), -1), best, vbest, v8);
+    assert_true(best >= 2 && best <= 3);
+    for (int h = 0; h < 2; h++) {
+        int k = (int)ep_jv_as_num(ep_jv_at(oc, (size_t)h), -1);
+        assert_true(k >= 2 && k <= 3);
+    }
+    assert_true(v <= vbest * 1.005 && v < v8);
+    assert_near(harness_est(out, "heldout_mkn", "perplexity"), exp2(v), exp2(v) * 1e-12);
+    ep_jv_free(out);
+    harness_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -164,6 +268,8 @@ int main(void)
         cmocka_unit_test(upper_bound_on_markov_sources),
         cmocka_unit_test(merge_is_exact_and_sampling_is_consistent),
         cmocka_unit_test(split_fraction_is_respected),
+        cmocka_unit_test(every_order_from_one_build),
+        cmocka_unit_test(crossfit_selects_a_short_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
