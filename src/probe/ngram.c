@@ -199,6 +199,53 @@ static ep_status count_order_sorted(const ep_mkn_pool *pool, int n, uint64_t see
     return r;
 }
 
+/* Cache path: an order with few distinct n-grams (orders 1-2 of bytes, say) is counted in a small
+ * table that stays in the cache (SMALL_SLOTS x 16 bytes), a few ns per n-gram. It gives up
+ * (returns 0) as soon as the distinct keys exceed half its slots; the caller then sorts. Used only
+ * when the budget's max_keys exceeds that limit, so no sampling would have happened: p = 1 and the
+ * statistics are those of the other paths. */
+#define SMALL_SLOTS (1u << 16)
+static int count_order_small(const ep_mkn_pool *pool, int n, uint64_t seed, uint64_t total,
+                             ep_ngram_block *out, ep_status *st)
+{
+    ep_ngtab_slot *t = calloc(SMALL_SLOTS, sizeof *t);
+    if (!t) {
+        *st = EP_ERR_NOMEM;
+        return 1;
+    }
+    size_t size = 0;
+    for (size_t k = 0; k < pool->ndocs; k++) {
+        const ep_mkn_doc *d = &pool->docs[k];
+        const ep_token *ids = pool->tok + d->off;
+        for (size_t i = 0; i + (size_t)n <= d->len; i++) {
+            uint64_t key = ep_ngtab_key(XXH3_64bits_withSeed(ids + i, (size_t)n * sizeof *ids, seed));
+            size_t j = (size_t)((key * 0x9E3779B97F4A7C15ull) >> 48); /* 16 bits: SMALL_SLOTS */
+            while (t[j].key && t[j].key != key) j = (j + 1) & (SMALL_SLOTS - 1);
+            if (!t[j].key) {
+                if (++size > SMALL_SLOTS / 2) {
+                    free(t);
+                    return 0;
+                }
+                t[j].key = key;
+            }
+            t[j].count++;
+        }
+    }
+    uint64_t *counts = malloc((size ? size : 1) * sizeof *counts);
+    if (!counts) {
+        free(t);
+        *st = EP_ERR_NOMEM;
+        return 1;
+    }
+    size_t c = 0;
+    for (size_t j = 0; j < SMALL_SLOTS; j++)
+        if (t[j].key) counts[c++] = t[j].count;
+    free(t);
+    *st = ep_ngram_block_stats_counts(counts, c, 1.0, total, out);
+    free(counts);
+    return 1;
+}
+
 ep_status ep_ngram_count_order(const ep_mkn_pool *pool, int n, uint64_t seed, uint64_t budget, int path,
                                ep_ngram_block *out)
 {
@@ -206,6 +253,15 @@ ep_status ep_ngram_count_order(const ep_mkn_pool *pool, int n, uint64_t seed, ui
     for (size_t k = 0; k < pool->ndocs; k++)
         if (pool->docs[k].len >= (uint32_t)n) total += pool->docs[k].len - (uint32_t)n + 1;
     uint64_t os = ep_ngram_order_seed(seed, n);
+    if (path == EP_NGRAM_PATH_SMALL || path == EP_NGRAM_PATH_AUTO) {
+        ep_ngtab limits;
+        ep_ngtab_init(&limits, budget);
+        ep_status st = EP_OK;
+        if ((path == EP_NGRAM_PATH_SMALL || limits.max_keys >= SMALL_SLOTS / 2) &&
+            count_order_small(pool, n, os, total, out, &st))
+            return st;
+        if (path == EP_NGRAM_PATH_SMALL) return EP_ERR_LIMIT;
+    }
     if (path == EP_NGRAM_PATH_SORT || (path == EP_NGRAM_PATH_AUTO && total * sizeof(uint64_t) <= budget))
         return count_order_sorted(pool, n, os, total, budget, out);
     return count_order_hashed(pool, n, os, total, budget, out);

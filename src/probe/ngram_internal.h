@@ -57,9 +57,11 @@ ep_status ep_ngram_block_stats(const ep_ngtab *t, uint64_t total, ep_ngram_block
 ep_status ep_ngram_block_stats_counts(const uint64_t *counts, size_t n_counts, double p, uint64_t total,
                                       ep_ngram_block *out);
 
-/** How ep_ngram_count_order counts: AUTO takes the sort path when the key array (8 bytes per n-gram)
- *  fits the budget, else the hash path (a sampling table within the budget). Identical results. */
-enum { EP_NGRAM_PATH_AUTO, EP_NGRAM_PATH_SORT, EP_NGRAM_PATH_HASH };
+/** How ep_ngram_count_order counts: AUTO first tries a cache-sized table (SMALL: orders with at
+ *  most 32768 distinct n-grams; EP_ERR_LIMIT when forced on more), then takes the sort path when the
+ *  key array (8 bytes per n-gram) fits the budget, else the hash path (a sampling table within the
+ *  budget). Identical results. */
+enum { EP_NGRAM_PATH_AUTO, EP_NGRAM_PATH_SORT, EP_NGRAM_PATH_HASH, EP_NGRAM_PATH_SMALL };
 /** Block statistics of order n over every pooled document (n-grams inside documents only). */
 ep_status ep_ngram_count_order(const ep_mkn_pool *pool, int n, uint64_t seed, uint64_t budget, int path,
                                ep_ngram_block *out);
