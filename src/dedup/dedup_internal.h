@@ -72,19 +72,29 @@ ep_status ep_dedup_check_doc_count(const ep_dedup_config *cfg, size_t n_docs, ep
 /* ---- Incremental index (incr.c): documents arrive in batches (shards) ---------------------
  *
  * Persistent state over the committed documents (gids 0..n): (hash_lo, hash_hi) -> first gid,
- * and per band the (band hash, gid) of each eligible document (no exact duplicate, at least one
- * shingle) in sorted runs. ep_dedup_incr_query classifies the next batch (gids n..n+m) exactly
- * as ep_dedup_index_run(first_query = n) over all n+m documents would (same kinds, same matches,
- * same candidate and verified pair counts), reading the runs only at the batch's band hashes;
- * ep_dedup_incr_commit then adds the batch. */
+ * and per band the (band hash, gid) keys of the eligible documents (no exact duplicate, at least
+ * one shingle) in sorted runs, twice: every key ("all": the references of a run with
+ * first_query = n) and the keys still in the band table under the whole-corpus run ("active":
+ * in a run with first_query = 0 a document marked near in band b leaves the tables of the
+ * bands after b). ep_dedup_incr_query classifies the next batch (gids n..n+m) exactly as
+ * ep_dedup_index_run over all n+m documents would with first_query = n (EP_INCR_SHARD) or 0
+ * (EP_INCR_CORPUS): same kinds, same matches, same candidate and verified pair counts, reading
+ * the runs only at the batch's band hashes; ep_dedup_incr_commit then adds the batch. */
 typedef struct ep_dedup_incr_s ep_dedup_incr;
+
+typedef enum {
+    EP_INCR_SHARD = 0,  /* committed documents are references (all in every band) */
+    EP_INCR_CORPUS = 1  /* committed documents as queries of one whole-corpus run */
+} ep_incr_rule;
 
 typedef struct {
     size_t base;            /* gid of the batch's first document (committed count at query time) */
     size_t n;               /* documents */
+    int rule;               /* ep_incr_rule */
     uint8_t *kind;          /* (n) ep_dup_kind */
     uint32_t *match;        /* (n) exact: first gid with the same bytes; near: best verified
                                earlier gid (highest agreement, then smallest gid); none: own gid */
+    uint16_t *near_band;    /* (n) band in which the document was first marked near, else 0xFFFF */
     size_t n_eligible;      /* documents in the band tables */
     uint64_t *h;            /* (bands, n_eligible) band hashes, each band sorted by (h, gid) */
     uint32_t *gid;          /* (bands, n_eligible) */
@@ -96,13 +106,14 @@ void ep_dedup_incr_free(ep_dedup_incr *ix); /* NULL-safe */
 size_t ep_dedup_incr_count(const ep_dedup_incr *ix);     /* documents committed */
 size_t ep_dedup_incr_eligible(const ep_dedup_incr *ix);  /* of which in the band tables */
 /** Classifies m documents (XXH3-128 halves hlo/hhi, empty[i] = no shingle) following the
- *  committed ones. sig(ctx, gid, buf) gives any signature, committed (gid < base) or of the batch
- *  (gid - base); it is called from up to nthreads threads at once. Fills *b (free it with
- *  ep_dedup_batch_free). Cost: O(m (bands log n + verifications)), independent of n otherwise. */
-ep_status ep_dedup_incr_query(const ep_dedup_incr *ix, size_t m, const uint64_t *hlo, const uint64_t *hhi,
-                              const uint8_t *empty, ep_dedup_sig_fn sig, void *ctx, int nthreads,
-                              ep_dedup_batch *b, ep_error *err);
-/** Adds a batch returned by ep_dedup_incr_query on ix in its current state (same hlo/hhi). */
+ *  committed ones under rule (ep_incr_rule). sig(ctx, gid, buf) gives any signature, committed
+ *  (gid < base) or of the batch (gid - base); it is called from up to nthreads threads at once.
+ *  Fills *b (free it with ep_dedup_batch_free). Cost: O(m (bands log n + verifications)). */
+ep_status ep_dedup_incr_query(const ep_dedup_incr *ix, int rule, size_t m, const uint64_t *hlo,
+                              const uint64_t *hhi, const uint8_t *empty, ep_dedup_sig_fn sig, void *ctx,
+                              int nthreads, ep_dedup_batch *b, ep_error *err);
+/** Adds a batch returned by ep_dedup_incr_query(EP_INCR_CORPUS) on ix in its current state
+ *  (same hlo/hhi). */
 ep_status ep_dedup_incr_commit(ep_dedup_incr *ix, const ep_dedup_batch *b, const uint64_t *hlo,
                                const uint64_t *hhi, ep_error *err);
 void ep_dedup_batch_free(ep_dedup_batch *b); /* frees the arrays and zeroes *b */

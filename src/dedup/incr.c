@@ -4,21 +4,26 @@
  *
  * Persistent state over the committed documents, gids 0..n:
  *   - exact table: open addressing on (hash_lo, hash_hi) -> first gid with those bytes;
- *   - band runs: per band, the (band hash, gid) of every eligible document (not an exact
- *     duplicate, at least one shingle), held as a few runs each sorted by (h, gid). Run r covers
- *     gids below those of run r+1 and holds more than twice as many keys (commit merges the
- *     newest runs until that holds), so there are at most log2(n) + 1 runs and every key is
- *     re-merged O(log n) times over the whole corpus (a binary counter / LSM tree).
+ *   - band runs: per band, (band hash, gid) keys held as a few runs each sorted by (h, gid).
+ *     Run r covers gids below those of run r+1 and holds more than twice as many keys (commit
+ *     merges the newest runs until that holds), so there are at most log2(n) + 1 runs and every
+ *     key is re-merged O(log n) times over the whole corpus (a binary counter / LSM tree).
+ *     Two run lists: "all" has every eligible document (not an exact duplicate, at least one
+ *     shingle) in every band; "active" has, in band b, those not marked near in a band before b
+ *     by the whole-corpus rule.
  *
- * Query (same rule as ep_dedup_index_run with first_query = n over the n + m documents, see
- * index.c): a batch document is an exact duplicate when an earlier document (committed or of the
- * batch) has the same 128-bit hash; match = the first one. Otherwise, if eligible, in band b its
- * bucket is the eligible documents with its band hash in gid order: the committed ones (one
- * binary-searched range per run, oldest run first) followed by the batch's; with pos its place
- * in that bucket, it is verified against the bucket's first member and the members at
- * max(1, pos - bucket_cap) .. pos - 1. Verification (estimated Jaccard >= threshold) keeps the
- * highest agreement, ties to the smaller gid, an order-free rule: bands run in parallel, each
- * collecting its accepted pairs, applied afterwards in band order. */
+ * ep_dedup_index_run (index.c) processes bands in order and a query marked near in band b leaves
+ * the tables of the later bands; references (gid < first_query) are never marked. Query here
+ * follows it exactly. A batch document is an exact duplicate when an earlier document (committed
+ * or of the batch) has the same 128-bit hash; match = the first one. Otherwise, if eligible, in
+ * band b (in order) while not yet near, its bucket is the table members with its band hash in
+ * gid order: the committed ones ("all" for the shard rule, first_query = n; "active" for the
+ * corpus rule, first_query = 0; one binary-searched range per run, oldest run first) followed by
+ * the batch's documents not near before b; with pos its place in that bucket, it is verified
+ * against the bucket's first member and the members at max(1, pos - bucket_cap) .. pos - 1.
+ * Verification (estimated Jaccard >= threshold) keeps the highest agreement, ties to the smaller
+ * gid. Within a band each document belongs to one bucket and only its own state changes, so the
+ * buckets of a band are verified in parallel; bands stay in order. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,10 +34,15 @@
 #include "dedup/dedup_internal.h"
 
 typedef struct {
-    size_t n;      /* keys per band */
-    uint64_t *h;   /* (bands, n) each band sorted by (h, gid) */
-    uint32_t *gid; /* (bands, n) */
+    size_t *off;   /* (bands + 1): band b's keys are [off[b], off[b + 1]) */
+    uint64_t *h;   /* (off[bands]) sorted by (h, gid) within each band */
+    uint32_t *gid; /* (off[bands]) */
 } incr_run;
+
+typedef struct {
+    incr_run *r;   /* (cap) oldest first */
+    size_t n, cap;
+} run_list;
 
 typedef struct {
     uint64_t lo, hi;
@@ -44,11 +54,10 @@ struct ep_dedup_incr_s {
     ep_dedup_config cfg;
     int k, min_agree;
     size_t n;            /* documents committed */
-    size_t n_eligible;   /* keys per band over all runs */
+    size_t n_eligible;   /* of which eligible */
     exact_slot *ex;      /* (ex_cap) first occurrences, load <= 1/2 */
     size_t ex_cap, ex_size;
-    incr_run *runs;      /* (runs_cap) oldest first */
-    size_t nruns, runs_cap;
+    run_list all, act;
 };
 
 ep_status ep_dedup_incr_create(ep_dedup_incr **out, const ep_dedup_config *cfg, ep_error *err)
@@ -66,14 +75,24 @@ ep_status ep_dedup_incr_create(ep_dedup_incr **out, const ep_dedup_config *cfg, 
     return EP_OK;
 }
 
+static void run_free(incr_run *r)
+{
+    free(r->off);
+    free(r->h);
+    free(r->gid);
+}
+
+static void runs_free(run_list *l)
+{
+    for (size_t r = 0; r < l->n; r++) run_free(&l->r[r]);
+    free(l->r);
+}
+
 void ep_dedup_incr_free(ep_dedup_incr *ix)
 {
     if (!ix) return;
-    for (size_t r = 0; r < ix->nruns; r++) {
-        free(ix->runs[r].h);
-        free(ix->runs[r].gid);
-    }
-    free(ix->runs);
+    runs_free(&ix->all);
+    runs_free(&ix->act);
     free(ix->ex);
     free(ix);
 }
@@ -85,6 +104,7 @@ void ep_dedup_batch_free(ep_dedup_batch *b)
 {
     free(b->kind);
     free(b->match);
+    free(b->near_band);
     free(b->h);
     free(b->gid);
     memset(b, 0, sizeof *b);
@@ -126,19 +146,6 @@ static int ex_reserve(ep_dedup_incr *ix, size_t more)
 
 /* ---- query ------------------------------------------------------------------------------- */
 
-typedef struct {
-    uint32_t j;     /* batch-local index of the later document */
-    uint32_t i;     /* gid of the earlier one */
-    uint32_t agree; /* equal slots */
-} accepted;
-
-typedef struct {
-    accepted *a;
-    size_t n, cap;
-    uint64_t candidates, verified;
-    int failed;     /* 1 = out of memory, 2 = signature read error */
-} band_out;
-
 /* First index in h[0..n) with h[i] >= key (or > key when upper). */
 static size_t bound(const uint64_t *h, size_t n, uint64_t key, int upper)
 {
@@ -153,103 +160,106 @@ static size_t bound(const uint64_t *h, size_t n, uint64_t key, int upper)
 
 typedef struct {
     const ep_dedup_incr *ix;
+    const run_list *runs;
     ep_dedup_sig_fn sig;
     void *ctx;
     size_t base;
+    ep_dedup_batch *b;
+    uint16_t *agree;  /* (m) */
 } query_ctx;
 
-static void verify(const query_ctx *q, band_out *o, uint32_t i, uint32_t jg, uint32_t *bi, uint32_t *bj)
+/* Per-thread buffers and counters. */
+typedef struct {
+    uint32_t *bi, *bj;  /* (k) */
+    size_t *rlo, *rcnt; /* (runs) */
+    uint32_t *act;      /* (n_eligible) batch members of the current bucket still in the tables */
+    uint64_t candidates, verified;
+    int read_failed;
+} worker;
+
+/* As verify() in index.c: j (a batch gid) against the earlier i. */
+static void verify(const query_ctx *q, worker *w, uint32_t i, uint32_t jg, int band)
 {
-    const uint32_t *si = q->sig(q->ctx, i, bi), *sj = q->sig(q->ctx, jg, bj);
+    const uint32_t *si = q->sig(q->ctx, i, w->bi), *sj = q->sig(q->ctx, jg, w->bj);
     if (!si || !sj) {
-        o->failed = 2;
+        w->read_failed = 1;
         return;
     }
-    o->candidates++;
+    w->candidates++;
     int a = ep_sig_agree(si, sj, q->ix->k);
     if (a < q->ix->min_agree) return;
-    o->verified++;
-    if (o->n == o->cap) {
-        size_t cap = o->cap ? 2 * o->cap : 256;
-        accepted *p = realloc(o->a, cap * sizeof *p);
-        if (!p) {
-            o->failed = 1;
-            return;
-        }
-        o->a = p;
-        o->cap = cap;
+    w->verified++;
+    size_t j = jg - q->base;
+    ep_dedup_batch *b = q->b;
+    if (b->kind[j] != EP_DUP_NEAR || a > q->agree[j] || (a == q->agree[j] && i < b->match[j])) {
+        if (b->kind[j] != EP_DUP_NEAR) b->near_band[j] = (uint16_t)band;
+        b->kind[j] = EP_DUP_NEAR;
+        b->match[j] = i;
+        q->agree[j] = (uint16_t)a;
     }
-    o->a[o->n++] = (accepted){jg - (uint32_t)q->base, i, (uint32_t)a};
 }
 
-/* Band b: sorts the batch's keys (h[0..ne), gid[0..ne) in gid order on entry, (h, gid) order on
- * return) and verifies each eligible batch document against its bucket. */
-static void query_band(const query_ctx *q, int b, uint64_t *h, uint32_t *gid, size_t ne, ep_band_item *t,
-                       ep_band_item *tmp, size_t *rlo, size_t *rcnt, uint32_t *bi, uint32_t *bj, band_out *o)
+/* The bucket of band `band` whose batch keys are h[s..e) (sorted, equal h): verifies each batch
+ * member still in the tables against its predecessors. */
+static void query_bucket(const query_ctx *q, worker *w, int band, const uint64_t *h, const uint32_t *gid, size_t s,
+                         size_t e)
 {
-    const ep_dedup_incr *ix = q->ix;
-    for (size_t e = 0; e < ne; e++) t[e] = (ep_band_item){h[e], gid[e], 0};
-    ep_dedup_radix_sort_h(t, ne, tmp);
-    for (size_t e = 0; e < ne; e++) {
-        h[e] = t[e].h;
-        gid[e] = t[e].gid;
+    const ep_dedup_batch *b = q->b;
+    size_t na = 0;
+    for (size_t x = s; x < e; x++)
+        if (b->near_band[gid[x] - q->base] >= band) w->act[na++] = gid[x];
+    if (!na) return;
+    const run_list *L = q->runs;
+    size_t R = 0, cap = (size_t)q->ix->cfg.bucket_cap;
+    uint32_t first = w->act[0];
+    for (size_t r = L->n; r-- > 0;) {
+        const incr_run *run = &L->r[r];
+        const uint64_t *rh = run->h + run->off[band];
+        size_t nk = run->off[band + 1] - run->off[band];
+        size_t lo = bound(rh, nk, h[s], 0);
+        size_t hi = lo < nk && rh[lo] == h[s] ? bound(rh, nk, h[s], 1) : lo;
+        w->rlo[r] = run->off[band] + lo;
+        w->rcnt[r] = hi - lo;
+        R += hi - lo;
+        if (hi > lo) first = run->gid[run->off[band] + lo];
     }
-    size_t cap = (size_t)ix->cfg.bucket_cap, nr = ix->nruns;
-    for (size_t s = 0; s < ne && !o->failed;) {
-        size_t e = s + 1;
-        while (e < ne && h[e] == h[s]) e++;
-        /* Committed members of the bucket: one range per run, oldest (smallest gids) first. */
-        size_t R = 0;
-        uint32_t first = gid[s];
-        for (size_t r = nr; r-- > 0;) {
-            const incr_run *run = &ix->runs[r];
-            const uint64_t *rh = run->h + (size_t)b * run->n;
-            size_t lo = bound(rh, run->n, h[s], 0);
-            size_t hi = lo < run->n && rh[lo] == h[s] ? bound(rh, run->n, h[s], 1) : lo;
-            rlo[r] = lo;
-            rcnt[r] = hi - lo;
-            R += hi - lo;
-            if (hi > lo) first = run->gid[(size_t)b * run->n + lo];
+    for (size_t l = 0; l < na && !w->read_failed; l++) {
+        size_t pos = R + l;
+        if (pos == 0) continue;
+        uint32_t jg = w->act[l];
+        verify(q, w, first, jg, band);
+        /* members lo..pos-1: committed ones through the runs (oldest first), then the batch's */
+        size_t idx = pos > cap ? pos - cap : 1, r = 0, skip = 0;
+        for (; idx < R && !w->read_failed; idx++) {
+            while (idx - skip >= w->rcnt[r]) skip += w->rcnt[r++];
+            verify(q, w, L->r[r].gid[w->rlo[r] + (idx - skip)], jg, band);
         }
-        for (size_t l = 0; l < e - s && !o->failed; l++) {
-            size_t pos = R + l;
-            if (pos == 0) continue;
-            uint32_t jg = gid[s + l];
-            verify(q, o, first, jg, bi, bj);
-            size_t lo = pos > cap ? pos - cap : 1;
-            /* members lo..pos-1: committed ones through the runs (oldest first), then the batch's */
-            size_t idx = lo, r = 0, skip = 0;
-            while (idx < R && !o->failed) {
-                while (idx - skip >= rcnt[r]) skip += rcnt[r++];
-                const incr_run *run = &ix->runs[r];
-                verify(q, o, run->gid[(size_t)b * run->n + rlo[r] + (idx - skip)], jg, bi, bj);
-                idx++;
-            }
-            for (; idx < pos && !o->failed; idx++) verify(q, o, gid[s + (idx - R)], jg, bi, bj);
-        }
-        s = e;
+        for (; idx < pos && !w->read_failed; idx++) verify(q, w, w->act[idx - R], jg, band);
     }
 }
 
-ep_status ep_dedup_incr_query(const ep_dedup_incr *ix, size_t m, const uint64_t *hlo, const uint64_t *hhi,
-                              const uint8_t *empty, ep_dedup_sig_fn sig, void *ctx, int nthreads,
-                              ep_dedup_batch *b, ep_error *err)
+ep_status ep_dedup_incr_query(const ep_dedup_incr *ix, int rule, size_t m, const uint64_t *hlo,
+                              const uint64_t *hhi, const uint8_t *empty, ep_dedup_sig_fn sig, void *ctx,
+                              int nthreads, ep_dedup_batch *b, ep_error *err)
 {
     memset(b, 0, sizeof *b);
     b->base = ix->n;
     b->n = m;
+    b->rule = rule;
     ep_status st = ep_dedup_check_doc_count(&ix->cfg, ix->n + m, err);
     if (st != EP_OK) return st;
     int bands = ix->cfg.bands, k = ix->k;
     size_t m1 = m ? m : 1;
     uint16_t *agree = malloc(m1 * sizeof *agree);
     uint32_t *elig = malloc(m1 * sizeof *elig);
+    size_t *grp = NULL;
     size_t lcap = 16;
     while (lcap < 2 * m + 2) lcap *= 2;
     exact_slot *local = calloc(lcap, sizeof *local);
     b->kind = malloc(m1);
     b->match = malloc(m1 * sizeof *b->match);
-    if (!agree || !elig || !local || !b->kind || !b->match) {
+    b->near_band = malloc(m1 * sizeof *b->near_band);
+    if (!agree || !elig || !local || !b->kind || !b->match || !b->near_band) {
         st = ep_error_set(err, EP_ERR_NOMEM, "dedup: out of memory for %zu documents", m);
         goto done;
     }
@@ -259,6 +269,7 @@ ep_status ep_dedup_incr_query(const ep_dedup_incr *ix, size_t m, const uint64_t 
         const exact_slot *f = ex_find(ix->ex, ix->ex_cap, hlo[t], hhi[t]);
         if (!f) f = ex_find(local, lcap, hlo[t], hhi[t]);
         agree[t] = (uint16_t)k;
+        b->near_band[t] = 0xFFFF;
         if (f) {
             b->kind[t] = EP_DUP_EXACT;
             b->match[t] = f->gid;
@@ -275,178 +286,200 @@ ep_status ep_dedup_incr_query(const ep_dedup_incr *ix, size_t m, const uint64_t 
     size_t ne1 = ne ? ne : 1;
     b->h = malloc((size_t)bands * ne1 * sizeof *b->h);
     b->gid = malloc((size_t)bands * ne1 * sizeof *b->gid);
-    band_out *outs = calloc((size_t)bands, sizeof *outs);
-    if (!b->h || !b->gid || !outs) {
-        free(outs);
+    grp = malloc((ne + 1) * sizeof *grp);
+    if (!b->h || !b->gid || !grp) {
         st = ep_error_set(err, EP_ERR_NOMEM, "dedup: out of memory for %zu band keys", ne);
         goto done;
     }
-    query_ctx q = {ix, sig, ctx, ix->n};
+    query_ctx q = {ix, rule == EP_INCR_CORPUS ? &ix->act : &ix->all, sig, ctx, ix->n, b, agree};
     int nt = nthreads > 0 ? nthreads : 1, read_failed = 0, oom = 0;
-    /* Band hashes, document by document (one signature read each). */
+    /* Band hashes, document by document (one signature read each), then each band sorted by
+     * (h, gid): the keys enter in gid order and the radix sort is stable. */
 #ifdef _OPENMP
 #pragma omp parallel num_threads(nt) reduction(| : read_failed, oom)
 #endif
     {
         uint32_t *buf = malloc((size_t)k * sizeof *buf);
-        if (!buf) oom = 1;
+        ep_band_item *t = malloc(ne1 * sizeof *t), *tmp = malloc(ne1 * sizeof *tmp);
+        int ok = buf && t && tmp;
+        if (!ok) oom = 1;
 #ifdef _OPENMP
 #pragma omp for schedule(static)
 #endif
         for (size_t e = 0; e < ne; e++) {
-            if (!buf) continue;
+            if (!ok) continue;
             uint32_t g = (uint32_t)(ix->n + elig[e]);
-            const uint32_t *s = sig(ctx, g, buf);
-            if (!s) {
+            const uint32_t *sg = sig(ctx, g, buf);
+            if (!sg) {
                 read_failed = 1;
                 continue;
             }
             for (int bd = 0; bd < bands; bd++) {
-                b->h[(size_t)bd * ne + e] = ep_dedup_band_hash(s, bd, ix->cfg.rows, ix->cfg.seed);
+                b->h[(size_t)bd * ne + e] = ep_dedup_band_hash(sg, bd, ix->cfg.rows, ix->cfg.seed);
                 b->gid[(size_t)bd * ne + e] = g;
             }
         }
-        free(buf);
-    }
-    if (!read_failed && !oom) {
-#ifdef _OPENMP
-#pragma omp parallel num_threads(nt) reduction(| : oom)
-#endif
-        {
-            size_t nr = ix->nruns ? ix->nruns : 1;
-            ep_band_item *t = malloc(ne1 * sizeof *t), *tmp = malloc(ne1 * sizeof *tmp);
-            size_t *rlo = malloc(nr * sizeof *rlo), *rcnt = malloc(nr * sizeof *rcnt);
-            uint32_t *bi = malloc((size_t)k * sizeof *bi), *bj = malloc((size_t)k * sizeof *bj);
-            int ok = t && tmp && rlo && rcnt && bi && bj;
-            if (!ok) oom = 1;
 #ifdef _OPENMP
 #pragma omp for schedule(dynamic, 1)
 #endif
-            for (int bd = 0; bd < bands; bd++)
-                if (ok)
-                    query_band(&q, bd, b->h + (size_t)bd * ne, b->gid + (size_t)bd * ne, ne, t, tmp, rlo, rcnt, bi, bj,
-                               &outs[bd]);
-            free(t);
-            free(tmp);
-            free(rlo);
-            free(rcnt);
-            free(bi);
-            free(bj);
-        }
-    }
-    /* Accepted pairs in band order; the kept match does not depend on that order. */
-    for (int bd = 0; bd < bands; bd++) {
-        band_out *o = &outs[bd];
-        if (o->failed == 1) oom = 1;
-        if (o->failed == 2) read_failed = 1;
-        b->candidate_pairs += o->candidates;
-        b->verified_pairs += o->verified;
-        for (size_t x = 0; x < o->n; x++) {
-            const accepted *p = &o->a[x];
-            if (b->kind[p->j] != EP_DUP_NEAR || p->agree > agree[p->j] ||
-                (p->agree == agree[p->j] && p->i < b->match[p->j])) {
-                b->kind[p->j] = EP_DUP_NEAR;
-                b->match[p->j] = p->i;
-                agree[p->j] = (uint16_t)p->agree;
+        for (int bd = 0; bd < bands; bd++) {
+            if (!ok) continue;
+            uint64_t *h = b->h + (size_t)bd * ne;
+            uint32_t *gid = b->gid + (size_t)bd * ne;
+            for (size_t e = 0; e < ne; e++) t[e] = (ep_band_item){h[e], gid[e], 0};
+            ep_dedup_radix_sort_h(t, ne, tmp);
+            for (size_t e = 0; e < ne; e++) {
+                h[e] = t[e].h;
+                gid[e] = t[e].gid;
             }
         }
-        free(o->a);
+        free(buf);
+        free(t);
+        free(tmp);
     }
-    free(outs);
+    for (int bd = 0; bd < bands && !read_failed && !oom; bd++) {
+        const uint64_t *h = b->h + (size_t)bd * ne;
+        const uint32_t *gid = b->gid + (size_t)bd * ne;
+        size_t ng = 0;
+        for (size_t e = 0; e < ne; e++)
+            if (e == 0 || h[e] != h[e - 1]) grp[ng++] = e;
+        grp[ng] = ne;
+        uint64_t cand = 0, verif = 0;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nt) reduction(| : read_failed, oom) reduction(+ : cand, verif)
+#endif
+        {
+            size_t nr = q.runs->n ? q.runs->n : 1;
+            worker w = {malloc((size_t)k * sizeof(uint32_t)), malloc((size_t)k * sizeof(uint32_t)),
+                        malloc(nr * sizeof(size_t)), malloc(nr * sizeof(size_t)), malloc(ne1 * sizeof(uint32_t)),
+                        0, 0, 0};
+            int ok = w.bi && w.bj && w.rlo && w.rcnt && w.act;
+            if (!ok) oom = 1;
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic, 64)
+#endif
+            for (size_t gi = 0; gi < ng; gi++)
+                if (ok && !w.read_failed) query_bucket(&q, &w, bd, h, gid, grp[gi], grp[gi + 1]);
+            cand += w.candidates;
+            verif += w.verified;
+            read_failed |= w.read_failed;
+            free(w.bi);
+            free(w.bj);
+            free(w.rlo);
+            free(w.rcnt);
+            free(w.act);
+        }
+        b->candidate_pairs += cand;
+        b->verified_pairs += verif;
+    }
     if (read_failed) st = ep_error_set(err, EP_ERR_IO, "dedup: cannot read spilled signature");
     else if (oom) st = ep_error_set(err, EP_ERR_NOMEM, "dedup: out of memory for a band table");
 done:
     free(agree);
     free(elig);
     free(local);
+    free(grp);
     if (st != EP_OK) ep_dedup_batch_free(b);
     return st;
 }
 
 /* ---- commit -------------------------------------------------------------------------------- */
 
-/* Merges run r+1 into run r (all of r's gids are smaller: on equal h, r's key goes first). */
-static int merge_runs(ep_dedup_incr *ix, size_t r)
+static size_t run_keys(const incr_run *r, int bands) { return r->off[bands]; }
+
+/* Merges run r+1 into run r of l (all of r's gids are smaller: on equal h, r's key goes first). */
+static int merge_runs(run_list *l, size_t r, int bands)
 {
-    incr_run *a = &ix->runs[r], *c = &ix->runs[r + 1];
-    size_t n = a->n + c->n, bands = (size_t)ix->cfg.bands;
-    uint64_t *h = malloc(bands * n * sizeof *h);
-    uint32_t *g = malloc(bands * n * sizeof *g);
-    if (!h || !g) {
-        free(h);
-        free(g);
+    incr_run *a = &l->r[r], *c = &l->r[r + 1];
+    size_t n = run_keys(a, bands) + run_keys(c, bands);
+    incr_run o = {malloc(((size_t)bands + 1) * sizeof(size_t)), malloc((n ? n : 1) * sizeof(uint64_t)),
+                  malloc((n ? n : 1) * sizeof(uint32_t))};
+    if (!o.off || !o.h || !o.gid) {
+        run_free(&o);
         return 0;
     }
-    for (size_t b = 0; b < bands; b++) {
-        const uint64_t *ah = a->h + b * a->n, *ch = c->h + b * c->n;
-        const uint32_t *ag = a->gid + b * a->n, *cg = c->gid + b * c->n;
-        uint64_t *oh = h + b * n;
-        uint32_t *og = g + b * n;
-        size_t i = 0, j = 0, o = 0;
-        while (i < a->n && j < c->n) {
-            if (ch[j] < ah[i]) {
-                oh[o] = ch[j];
-                og[o++] = cg[j++];
+    size_t x = 0;
+    for (int b = 0; b < bands; b++) {
+        o.off[b] = x;
+        size_t i = a->off[b], ie = a->off[b + 1], j = c->off[b], je = c->off[b + 1];
+        while (i < ie && j < je) {
+            if (c->h[j] < a->h[i]) {
+                o.h[x] = c->h[j];
+                o.gid[x++] = c->gid[j++];
             } else {
-                oh[o] = ah[i];
-                og[o++] = ag[i++];
+                o.h[x] = a->h[i];
+                o.gid[x++] = a->gid[i++];
             }
         }
-        for (; i < a->n; i++, o++) {
-            oh[o] = ah[i];
-            og[o] = ag[i];
+        for (; i < ie; i++, x++) {
+            o.h[x] = a->h[i];
+            o.gid[x] = a->gid[i];
         }
-        for (; j < c->n; j++, o++) {
-            oh[o] = ch[j];
-            og[o] = cg[j];
+        for (; j < je; j++, x++) {
+            o.h[x] = c->h[j];
+            o.gid[x] = c->gid[j];
         }
     }
-    free(a->h);
-    free(a->gid);
-    free(c->h);
-    free(c->gid);
-    a->h = h;
-    a->gid = g;
-    a->n = n;
-    ix->nruns--;
+    o.off[bands] = x;
+    run_free(a);
+    run_free(c);
+    *a = o;
+    l->n--;
+    return 1;
+}
+
+/* Appends the batch's keys of each band (only those still in the band's table under the corpus
+ * rule when active_only) as the newest run, then merges runs to keep their sizes halving. */
+static int push_run(run_list *l, const ep_dedup_batch *b, int bands, int active_only)
+{
+    size_t ne = b->n_eligible, n = 0;
+    for (int bd = 0; bd < bands; bd++)
+        for (size_t e = 0; e < ne; e++)
+            n += !active_only || b->near_band[b->gid[(size_t)bd * ne + e] - b->base] >= bd;
+    if (!n) return 1;
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 8;
+        incr_run *p = realloc(l->r, cap * sizeof *p);
+        if (!p) return 0;
+        l->r = p;
+        l->cap = cap;
+    }
+    incr_run o = {malloc(((size_t)bands + 1) * sizeof(size_t)), malloc(n * sizeof(uint64_t)), malloc(n * sizeof(uint32_t))};
+    if (!o.off || !o.h || !o.gid) {
+        run_free(&o);
+        return 0;
+    }
+    size_t x = 0;
+    for (int bd = 0; bd < bands; bd++) {
+        o.off[bd] = x;
+        for (size_t e = 0; e < ne; e++) {
+            uint32_t g = b->gid[(size_t)bd * ne + e];
+            if (active_only && b->near_band[g - b->base] < bd) continue;
+            o.h[x] = b->h[(size_t)bd * ne + e];
+            o.gid[x++] = g;
+        }
+    }
+    o.off[bands] = x;
+    l->r[l->n++] = o;
+    /* Merging only bounds the number of runs: without memory for it, the runs stay apart. */
+    while (l->n >= 2 && run_keys(&l->r[l->n - 2], bands) <= 2 * run_keys(&l->r[l->n - 1], bands))
+        if (!merge_runs(l, l->n - 2, bands)) break;
     return 1;
 }
 
 ep_status ep_dedup_incr_commit(ep_dedup_incr *ix, const ep_dedup_batch *b, const uint64_t *hlo,
                                const uint64_t *hhi, ep_error *err)
 {
-    if (b->base != ix->n) return ep_error_set(err, EP_ERR_INTERNAL, "dedup: batch queried against another state");
+    if (b->base != ix->n || b->rule != EP_INCR_CORPUS)
+        return ep_error_set(err, EP_ERR_INTERNAL, "dedup: batch queried against another state or rule");
     if (!ex_reserve(ix, b->n)) return ep_error_set(err, EP_ERR_NOMEM, "dedup: out of memory for the exact table");
-    if (b->n_eligible && ix->nruns == ix->runs_cap) {
-        size_t cap = ix->runs_cap ? 2 * ix->runs_cap : 8;
-        incr_run *p = realloc(ix->runs, cap * sizeof *p);
-        if (!p) return ep_error_set(err, EP_ERR_NOMEM, "dedup: out of memory");
-        ix->runs = p;
-        ix->runs_cap = cap;
-    }
-    incr_run run = {b->n_eligible, NULL, NULL};
-    if (b->n_eligible) {
-        size_t keys = (size_t)ix->cfg.bands * b->n_eligible;
-        run.h = malloc(keys * sizeof *run.h);
-        run.gid = malloc(keys * sizeof *run.gid);
-        if (!run.h || !run.gid) {
-            free(run.h);
-            free(run.gid);
-            return ep_error_set(err, EP_ERR_NOMEM, "dedup: out of memory for %zu band keys", keys);
-        }
-        memcpy(run.h, b->h, keys * sizeof *run.h);
-        memcpy(run.gid, b->gid, keys * sizeof *run.gid);
-    }
+    /* On failure ix is inconsistent: the caller stops using it (the probe marks its state failed). */
+    if (!push_run(&ix->all, b, ix->cfg.bands, 0) || !push_run(&ix->act, b, ix->cfg.bands, 1))
+        return ep_error_set(err, EP_ERR_NOMEM, "dedup: out of memory for %zu band keys", b->n_eligible);
     for (size_t t = 0; t < b->n; t++) {
         if (b->kind[t] == EP_DUP_EXACT) continue; /* its bytes are in the table already */
         ex_put(ix->ex, ix->ex_cap, hlo[t], hhi[t], (uint32_t)(b->base + t));
         ix->ex_size++;
-    }
-    if (b->n_eligible) {
-        ix->runs[ix->nruns++] = run;
-        /* Merging only bounds the number of runs: without memory for it, the runs stay apart. */
-        while (ix->nruns >= 2 && ix->runs[ix->nruns - 2].n <= 2 * ix->runs[ix->nruns - 1].n)
-            if (!merge_runs(ix, ix->nruns - 2)) break;
     }
     ix->n += b->n;
     ix->n_eligible += b->n_eligible;
