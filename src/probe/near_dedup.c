@@ -46,8 +46,9 @@ typedef struct {
     int nthreads;      /* env->nthreads, for the query run at merge time */
     /* corpus: the incremental index of the committed shards and their documents' results */
     ep_dedup_incr *incr;
-    uint8_t *kind;     /* (cap) ep_dup_kind of recs[i] */
-    uint32_t *match;   /* (cap) its match (gid = position in recs) */
+    uint8_t *kind;     /* (kcap) ep_dup_kind of recs[i] */
+    uint32_t *match;   /* (kcap) its match (gid = position in recs) */
+    size_t kcap;
     uint64_t candidate_pairs, verified_pairs;
     int over_limit;    /* corpus: past the per-document limit, results are no longer kept */
 } nd_state;
@@ -249,16 +250,21 @@ static ep_status nd_merge(void *into, const void *from)
         ep_status rc = nd_query(a, b, o, EP_INCR_CORPUS, a->nthreads, &own, &err);
         if (rc == EP_OK) rc = nd_commit(a->incr, b, o, bt, &err);
         if (rc == EP_OK) {
-            size_t need = a->n + b->n;
-            uint8_t *kd = realloc(a->kind, (a->cap > need ? a->cap : need) + 1);
-            if (kd) a->kind = kd;
-            uint32_t *mt = kd ? realloc(a->match, ((a->cap > need ? a->cap : need) + 1) * sizeof *mt) : NULL;
-            if (mt) a->match = mt;
-            if (!kd || !mt) rc = EP_ERR_NOMEM;
+            size_t need = a->n + b->n, cap = 2 * a->kcap > need ? 2 * a->kcap : need + 1;
+            if (need > a->kcap) {
+                uint8_t *kd = realloc(a->kind, cap);
+                if (kd) a->kind = kd;
+                uint32_t *mt = kd ? realloc(a->match, cap * sizeof *mt) : NULL;
+                if (mt) a->match = mt;
+                if (kd && mt) a->kcap = cap;
+                else rc = EP_ERR_NOMEM;
+            }
         }
-        if (rc == EP_OK) {
+        if (rc == EP_OK && b->n) {
             memcpy(a->kind + a->n, bt->kind, b->n);
             memcpy(a->match + a->n, bt->match, b->n * sizeof *a->match);
+        }
+        if (rc == EP_OK) {
             a->candidate_pairs += bt->candidate_pairs;
             a->verified_pairs += bt->verified_pairs;
         } else if (rc == EP_ERR_LIMIT) {
