@@ -22,8 +22,7 @@
  * the batch's documents not near before b; with pos its place in that bucket, it is verified
  * against the bucket's first member and the members at max(1, pos - bucket_cap) .. pos - 1.
  * Verification (estimated Jaccard >= threshold) keeps the highest agreement, ties to the smaller
- * gid. Within a band each document belongs to one bucket and only its own state changes, so the
- * buckets of a band are verified in parallel; bands stay in order. */
+ * gid. Band hashes and the per-band sorts run in parallel; the bucket walk is sequential. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,10 +145,18 @@ static int ex_reserve(ep_dedup_incr *ix, size_t more)
 
 /* ---- query ------------------------------------------------------------------------------- */
 
-/* First index in h[0..n) with h[i] >= key (or > key when upper). */
-static size_t bound(const uint64_t *h, size_t n, uint64_t key, int upper)
+/* First index i >= from in h[0..n) with h[i] >= key (or > key when upper), given that every
+ * h[i] with i < from is below key: galloping (exponential then binary) search from `from`, so a
+ * sorted sequence of keys walks a run in O(m log(n / m)) steps, mostly in cache. */
+static size_t gallop(const uint64_t *h, size_t n, size_t from, uint64_t key, int upper)
 {
-    size_t lo = 0, hi = n;
+    size_t lo = from, step = 1, hi = from;
+    while (hi < n && (upper ? h[hi] <= key : h[hi] < key)) {
+        lo = hi + 1;
+        hi = from + step;
+        step *= 2;
+    }
+    if (hi > n) hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         if (upper ? h[mid] <= key : h[mid] < key) lo = mid + 1;
@@ -168,10 +175,11 @@ typedef struct {
     uint16_t *agree;  /* (m) */
 } query_ctx;
 
-/* Per-thread buffers and counters. */
+/* Buffers and counters of the bucket walk. */
 typedef struct {
     uint32_t *bi, *bj;  /* (k) */
     size_t *rlo, *rcnt; /* (runs) */
+    size_t *cur;        /* (runs) search start in each run's band (buckets come in ascending hash) */
     uint32_t *act;      /* (n_eligible) batch members of the current bucket still in the tables */
     uint64_t candidates, verified;
     int read_failed;
@@ -216,8 +224,9 @@ static void query_bucket(const query_ctx *q, worker *w, int band, const uint64_t
         const incr_run *run = &L->r[r];
         const uint64_t *rh = run->h + run->off[band];
         size_t nk = run->off[band + 1] - run->off[band];
-        size_t lo = bound(rh, nk, h[s], 0);
-        size_t hi = lo < nk && rh[lo] == h[s] ? bound(rh, nk, h[s], 1) : lo;
+        size_t lo = gallop(rh, nk, w->cur[r], h[s], 0);
+        size_t hi = lo < nk && rh[lo] == h[s] ? gallop(rh, nk, lo, h[s], 1) : lo;
+        w->cur[r] = hi;
         w->rlo[r] = run->off[band] + lo;
         w->rcnt[r] = hi - lo;
         R += hi - lo;
@@ -252,7 +261,6 @@ ep_status ep_dedup_incr_query(const ep_dedup_incr *ix, int rule, size_t m, const
     size_t m1 = m ? m : 1;
     uint16_t *agree = malloc(m1 * sizeof *agree);
     uint32_t *elig = malloc(m1 * sizeof *elig);
-    size_t *grp = NULL;
     size_t lcap = 16;
     while (lcap < 2 * m + 2) lcap *= 2;
     exact_slot *local = calloc(lcap, sizeof *local);
@@ -286,8 +294,7 @@ ep_status ep_dedup_incr_query(const ep_dedup_incr *ix, int rule, size_t m, const
     size_t ne1 = ne ? ne : 1;
     b->h = malloc((size_t)bands * ne1 * sizeof *b->h);
     b->gid = malloc((size_t)bands * ne1 * sizeof *b->gid);
-    grp = malloc((ne + 1) * sizeof *grp);
-    if (!b->h || !b->gid || !grp) {
+    if (!b->h || !b->gid) {
         st = ep_error_set(err, EP_ERR_NOMEM, "dedup: out of memory for %zu band keys", ne);
         goto done;
     }
@@ -337,48 +344,39 @@ ep_status ep_dedup_incr_query(const ep_dedup_incr *ix, int rule, size_t m, const
         free(t);
         free(tmp);
     }
-    for (int bd = 0; bd < bands && !read_failed && !oom; bd++) {
+    /* Bands in order, buckets in ascending hash order, on this thread: the lookups walk each run
+     * forward and there are few verifications, too little work per band to pay for a parallel
+     * region (whose idle threads spin). */
+    size_t nr = q.runs->n ? q.runs->n : 1;
+    worker w = {malloc((size_t)k * sizeof(uint32_t)), malloc((size_t)k * sizeof(uint32_t)), malloc(nr * sizeof(size_t)),
+                malloc(nr * sizeof(size_t)), malloc(nr * sizeof(size_t)), malloc(ne1 * sizeof(uint32_t)), 0, 0, 0};
+    if (!w.bi || !w.bj || !w.rlo || !w.rcnt || !w.cur || !w.act) oom = 1;
+    for (int bd = 0; bd < bands && !read_failed && !oom && !w.read_failed; bd++) {
         const uint64_t *h = b->h + (size_t)bd * ne;
         const uint32_t *gid = b->gid + (size_t)bd * ne;
-        size_t ng = 0;
-        for (size_t e = 0; e < ne; e++)
-            if (e == 0 || h[e] != h[e - 1]) grp[ng++] = e;
-        grp[ng] = ne;
-        uint64_t cand = 0, verif = 0;
-#ifdef _OPENMP
-#pragma omp parallel num_threads(nt) reduction(| : read_failed, oom) reduction(+ : cand, verif)
-#endif
-        {
-            size_t nr = q.runs->n ? q.runs->n : 1;
-            worker w = {malloc((size_t)k * sizeof(uint32_t)), malloc((size_t)k * sizeof(uint32_t)),
-                        malloc(nr * sizeof(size_t)), malloc(nr * sizeof(size_t)), malloc(ne1 * sizeof(uint32_t)),
-                        0, 0, 0};
-            int ok = w.bi && w.bj && w.rlo && w.rcnt && w.act;
-            if (!ok) oom = 1;
-#ifdef _OPENMP
-#pragma omp for schedule(dynamic, 64)
-#endif
-            for (size_t gi = 0; gi < ng; gi++)
-                if (ok && !w.read_failed) query_bucket(&q, &w, bd, h, gid, grp[gi], grp[gi + 1]);
-            cand += w.candidates;
-            verif += w.verified;
-            read_failed |= w.read_failed;
-            free(w.bi);
-            free(w.bj);
-            free(w.rlo);
-            free(w.rcnt);
-            free(w.act);
+        memset(w.cur, 0, nr * sizeof *w.cur);
+        for (size_t s0 = 0; s0 < ne && !w.read_failed;) {
+            size_t e = s0 + 1;
+            while (e < ne && h[e] == h[s0]) e++;
+            query_bucket(&q, &w, bd, h, gid, s0, e);
+            s0 = e;
         }
-        b->candidate_pairs += cand;
-        b->verified_pairs += verif;
     }
+    b->candidate_pairs = w.candidates;
+    b->verified_pairs = w.verified;
+    read_failed |= w.read_failed;
+    free(w.bi);
+    free(w.bj);
+    free(w.rlo);
+    free(w.rcnt);
+    free(w.cur);
+    free(w.act);
     if (read_failed) st = ep_error_set(err, EP_ERR_IO, "dedup: cannot read spilled signature");
     else if (oom) st = ep_error_set(err, EP_ERR_NOMEM, "dedup: out of memory for a band table");
 done:
     free(agree);
     free(elig);
     free(local);
-    free(grp);
     if (st != EP_OK) ep_dedup_batch_free(b);
     return st;
 }
