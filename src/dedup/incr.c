@@ -101,9 +101,11 @@ size_t ep_dedup_incr_eligible(const ep_dedup_incr *ix) { return ix->n_eligible; 
 
 void ep_dedup_batch_free(ep_dedup_batch *b)
 {
-    free(b->kind);
-    free(b->match);
-    free(b->near_band);
+    for (int r = 0; r < 2; r++) {
+        free(b->rule[r].kind);
+        free(b->rule[r].match);
+        free(b->rule[r].near_band);
+    }
     free(b->h);
     free(b->gid);
     memset(b, 0, sizeof *b);
@@ -171,7 +173,7 @@ typedef struct {
     ep_dedup_sig_fn sig;
     void *ctx;
     size_t base;
-    ep_dedup_batch *b;
+    ep_dedup_verdicts *v;
     uint16_t *agree;  /* (m) */
 } query_ctx;
 
@@ -198,7 +200,7 @@ static void verify(const query_ctx *q, worker *w, uint32_t i, uint32_t jg, int b
     if (a < q->ix->min_agree) return;
     w->verified++;
     size_t j = jg - q->base;
-    ep_dedup_batch *b = q->b;
+    ep_dedup_verdicts *b = q->v;
     if (b->kind[j] != EP_DUP_NEAR || a > q->agree[j] || (a == q->agree[j] && i < b->match[j])) {
         if (b->kind[j] != EP_DUP_NEAR) b->near_band[j] = (uint16_t)band;
         b->kind[j] = EP_DUP_NEAR;
@@ -212,7 +214,7 @@ static void verify(const query_ctx *q, worker *w, uint32_t i, uint32_t jg, int b
 static void query_bucket(const query_ctx *q, worker *w, int band, const uint64_t *h, const uint32_t *gid, size_t s,
                          size_t e)
 {
-    const ep_dedup_batch *b = q->b;
+    const ep_dedup_verdicts *b = q->v;
     size_t na = 0;
     for (size_t x = s; x < e; x++)
         if (b->near_band[gid[x] - q->base] >= band) w->act[na++] = gid[x];
@@ -247,47 +249,100 @@ static void query_bucket(const query_ctx *q, worker *w, int band, const uint64_t
     }
 }
 
-ep_status ep_dedup_incr_query(const ep_dedup_incr *ix, int rule, size_t m, const uint64_t *hlo,
-                              const uint64_t *hhi, const uint8_t *empty, ep_dedup_sig_fn sig, void *ctx,
-                              int nthreads, ep_dedup_batch *b, ep_error *err)
+/* The bucket walk of one rule over the sorted batch keys; v holds the exact stage's verdicts. */
+static int walk(const ep_dedup_incr *ix, const ep_dedup_batch *b, const run_list *runs, ep_dedup_verdicts *v,
+                ep_dedup_sig_fn sig, void *ctx)
+{
+    int k = ix->k, bands = ix->cfg.bands;
+    size_t ne = b->n_eligible, nr = runs->n ? runs->n : 1, m = b->n;
+    uint16_t *agree = malloc((m ? m : 1) * sizeof *agree);
+    query_ctx q = {ix, runs, sig, ctx, b->base, v, agree};
+    worker w = {malloc((size_t)k * sizeof(uint32_t)), malloc((size_t)k * sizeof(uint32_t)), malloc(nr * sizeof(size_t)),
+                malloc(nr * sizeof(size_t)), malloc(nr * sizeof(size_t)), malloc((ne ? ne : 1) * sizeof(uint32_t)), 0, 0, 0};
+    int rc = 0;
+    if (!agree || !w.bi || !w.bj || !w.rlo || !w.rcnt || !w.cur || !w.act) rc = 1;
+    for (size_t t = 0; agree && t < m; t++) agree[t] = (uint16_t)k;
+    /* Bands in order, buckets in ascending hash order, on this thread: the lookups walk each run
+     * forward and there are few verifications, too little work per band to pay for a parallel
+     * region (whose idle threads spin). */
+    for (int bd = 0; bd < bands && !rc && !w.read_failed; bd++) {
+        const uint64_t *h = b->h + (size_t)bd * ne;
+        const uint32_t *gid = b->gid + (size_t)bd * ne;
+        memset(w.cur, 0, nr * sizeof *w.cur);
+        for (size_t s0 = 0; s0 < ne && !w.read_failed;) {
+            size_t e = s0 + 1;
+            while (e < ne && h[e] == h[s0]) e++;
+            query_bucket(&q, &w, bd, h, gid, s0, e);
+            s0 = e;
+        }
+    }
+    v->candidate_pairs = w.candidates;
+    v->verified_pairs = w.verified;
+    if (!rc && w.read_failed) rc = 2;
+    free(agree);
+    free(w.bi);
+    free(w.bj);
+    free(w.rlo);
+    free(w.rcnt);
+    free(w.cur);
+    free(w.act);
+    return rc;
+}
+
+static int verdicts_alloc(ep_dedup_verdicts *v, size_t m1)
+{
+    v->kind = malloc(m1);
+    v->match = malloc(m1 * sizeof *v->match);
+    v->near_band = malloc(m1 * sizeof *v->near_band);
+    return v->kind && v->match && v->near_band;
+}
+
+static void verdicts_copy(ep_dedup_verdicts *to, const ep_dedup_verdicts *from, size_t m)
+{
+    memcpy(to->kind, from->kind, m);
+    memcpy(to->match, from->match, m * sizeof *to->match);
+    memcpy(to->near_band, from->near_band, m * sizeof *to->near_band);
+    to->candidate_pairs = from->candidate_pairs;
+    to->verified_pairs = from->verified_pairs;
+}
+
+ep_status ep_dedup_incr_query(const ep_dedup_incr *ix, size_t m, const uint64_t *hlo, const uint64_t *hhi,
+                              const uint8_t *empty, ep_dedup_sig_fn sig, void *ctx, int nthreads,
+                              ep_dedup_batch *b, ep_error *err)
 {
     memset(b, 0, sizeof *b);
     b->base = ix->n;
     b->n = m;
-    b->rule = rule;
     ep_status st = ep_dedup_check_doc_count(&ix->cfg, ix->n + m, err);
     if (st != EP_OK) return st;
     int bands = ix->cfg.bands, k = ix->k;
     size_t m1 = m ? m : 1;
-    uint16_t *agree = malloc(m1 * sizeof *agree);
     uint32_t *elig = malloc(m1 * sizeof *elig);
     size_t lcap = 16;
     while (lcap < 2 * m + 2) lcap *= 2;
     exact_slot *local = calloc(lcap, sizeof *local);
-    b->kind = malloc(m1);
-    b->match = malloc(m1 * sizeof *b->match);
-    b->near_band = malloc(m1 * sizeof *b->near_band);
-    if (!agree || !elig || !local || !b->kind || !b->match || !b->near_band) {
+    ep_dedup_verdicts *v = &b->rule[EP_INCR_SHARD];
+    if (!elig || !local || !verdicts_alloc(&b->rule[0], m1) || !verdicts_alloc(&b->rule[1], m1)) {
         st = ep_error_set(err, EP_ERR_NOMEM, "dedup: out of memory for %zu documents", m);
         goto done;
     }
-    /* Exact stage: first occurrence among committed documents, then among the batch's. */
+    /* Exact stage (both rules): first occurrence among committed documents, then the batch's. */
     size_t ne = 0;
     for (size_t t = 0; t < m; t++) {
         const exact_slot *f = ex_find(ix->ex, ix->ex_cap, hlo[t], hhi[t]);
         if (!f) f = ex_find(local, lcap, hlo[t], hhi[t]);
-        agree[t] = (uint16_t)k;
-        b->near_band[t] = 0xFFFF;
+        v->near_band[t] = 0xFFFF;
         if (f) {
-            b->kind[t] = EP_DUP_EXACT;
-            b->match[t] = f->gid;
+            v->kind[t] = EP_DUP_EXACT;
+            v->match[t] = f->gid;
             continue;
         }
         ex_put(local, lcap, hlo[t], hhi[t], (uint32_t)(ix->n + t));
-        b->kind[t] = EP_DUP_NONE;
-        b->match[t] = (uint32_t)(ix->n + t);
+        v->kind[t] = EP_DUP_NONE;
+        v->match[t] = (uint32_t)(ix->n + t);
         if (!empty[t]) elig[ne++] = (uint32_t)t;
     }
+    verdicts_copy(&b->rule[EP_INCR_CORPUS], v, m);
     free(local);
     local = NULL;
     b->n_eligible = ne;
@@ -298,7 +353,6 @@ ep_status ep_dedup_incr_query(const ep_dedup_incr *ix, int rule, size_t m, const
         st = ep_error_set(err, EP_ERR_NOMEM, "dedup: out of memory for %zu band keys", ne);
         goto done;
     }
-    query_ctx q = {ix, rule == EP_INCR_CORPUS ? &ix->act : &ix->all, sig, ctx, ix->n, b, agree};
     int nt = nthreads > 0 ? nthreads : 1, read_failed = 0, oom = 0;
     /* Band hashes, document by document (one signature read each), then each band sorted by
      * (h, gid): the keys enter in gid order and the radix sort is stable. */
@@ -344,37 +398,17 @@ ep_status ep_dedup_incr_query(const ep_dedup_incr *ix, int rule, size_t m, const
         free(t);
         free(tmp);
     }
-    /* Bands in order, buckets in ascending hash order, on this thread: the lookups walk each run
-     * forward and there are few verifications, too little work per band to pay for a parallel
-     * region (whose idle threads spin). */
-    size_t nr = q.runs->n ? q.runs->n : 1;
-    worker w = {malloc((size_t)k * sizeof(uint32_t)), malloc((size_t)k * sizeof(uint32_t)), malloc(nr * sizeof(size_t)),
-                malloc(nr * sizeof(size_t)), malloc(nr * sizeof(size_t)), malloc(ne1 * sizeof(uint32_t)), 0, 0, 0};
-    if (!w.bi || !w.bj || !w.rlo || !w.rcnt || !w.cur || !w.act) oom = 1;
-    for (int bd = 0; bd < bands && !read_failed && !oom && !w.read_failed; bd++) {
-        const uint64_t *h = b->h + (size_t)bd * ne;
-        const uint32_t *gid = b->gid + (size_t)bd * ne;
-        memset(w.cur, 0, nr * sizeof *w.cur);
-        for (size_t s0 = 0; s0 < ne && !w.read_failed;) {
-            size_t e = s0 + 1;
-            while (e < ne && h[e] == h[s0]) e++;
-            query_bucket(&q, &w, bd, h, gid, s0, e);
-            s0 = e;
-        }
+    if (!read_failed && !oom) {
+        /* With nothing committed the two rules coincide. */
+        int rc = walk(ix, b, &ix->all, &b->rule[EP_INCR_SHARD], sig, ctx);
+        if (!rc && ix->n == 0) verdicts_copy(&b->rule[EP_INCR_CORPUS], &b->rule[EP_INCR_SHARD], m);
+        else if (!rc) rc = walk(ix, b, &ix->act, &b->rule[EP_INCR_CORPUS], sig, ctx);
+        oom |= rc == 1;
+        read_failed |= rc == 2;
     }
-    b->candidate_pairs = w.candidates;
-    b->verified_pairs = w.verified;
-    read_failed |= w.read_failed;
-    free(w.bi);
-    free(w.bj);
-    free(w.rlo);
-    free(w.rcnt);
-    free(w.cur);
-    free(w.act);
     if (read_failed) st = ep_error_set(err, EP_ERR_IO, "dedup: cannot read spilled signature");
     else if (oom) st = ep_error_set(err, EP_ERR_NOMEM, "dedup: out of memory for a band table");
 done:
-    free(agree);
     free(elig);
     free(local);
     if (st != EP_OK) ep_dedup_batch_free(b);
@@ -433,7 +467,7 @@ static int push_run(run_list *l, const ep_dedup_batch *b, int bands, int active_
     size_t ne = b->n_eligible, n = 0;
     for (int bd = 0; bd < bands; bd++)
         for (size_t e = 0; e < ne; e++)
-            n += !active_only || b->near_band[b->gid[(size_t)bd * ne + e] - b->base] >= bd;
+            n += !active_only || b->rule[EP_INCR_CORPUS].near_band[b->gid[(size_t)bd * ne + e] - b->base] >= bd;
     if (!n) return 1;
     if (l->n == l->cap) {
         size_t cap = l->cap ? 2 * l->cap : 8;
@@ -452,7 +486,7 @@ static int push_run(run_list *l, const ep_dedup_batch *b, int bands, int active_
         o.off[bd] = x;
         for (size_t e = 0; e < ne; e++) {
             uint32_t g = b->gid[(size_t)bd * ne + e];
-            if (active_only && b->near_band[g - b->base] < bd) continue;
+            if (active_only && b->rule[EP_INCR_CORPUS].near_band[g - b->base] < bd) continue;
             o.h[x] = b->h[(size_t)bd * ne + e];
             o.gid[x++] = g;
         }
@@ -468,14 +502,13 @@ static int push_run(run_list *l, const ep_dedup_batch *b, int bands, int active_
 ep_status ep_dedup_incr_commit(ep_dedup_incr *ix, const ep_dedup_batch *b, const uint64_t *hlo,
                                const uint64_t *hhi, ep_error *err)
 {
-    if (b->base != ix->n || b->rule != EP_INCR_CORPUS)
-        return ep_error_set(err, EP_ERR_INTERNAL, "dedup: batch queried against another state or rule");
+    if (b->base != ix->n) return ep_error_set(err, EP_ERR_INTERNAL, "dedup: batch queried against another state");
     if (!ex_reserve(ix, b->n)) return ep_error_set(err, EP_ERR_NOMEM, "dedup: out of memory for the exact table");
     /* On failure ix is inconsistent: the caller stops using it (the probe marks its state failed). */
     if (!push_run(&ix->all, b, ix->cfg.bands, 0) || !push_run(&ix->act, b, ix->cfg.bands, 1))
         return ep_error_set(err, EP_ERR_NOMEM, "dedup: out of memory for %zu band keys", b->n_eligible);
     for (size_t t = 0; t < b->n; t++) {
-        if (b->kind[t] == EP_DUP_EXACT) continue; /* its bytes are in the table already */
+        if (b->rule[EP_INCR_CORPUS].kind[t] == EP_DUP_EXACT) continue; /* its bytes are in the table already */
         ex_put(ix->ex, ix->ex_cap, hlo[t], hhi[t], (uint32_t)(b->base + t));
         ix->ex_size++;
     }

@@ -4,16 +4,17 @@
  *          signatures go to a store that spills to a temp file past the memory share.
  * merge    appends records (exact); into the corpus state, each shard becomes one segment, its
  *          records sorted by document index, so the corpus state is in canonical order, and the
- *          shard's documents are classified by the whole-corpus rule and committed to the
- *          corpus's incremental index (src/dedup/incr.c).
+ *          shard's batch (from its finish, else queried here) is committed to the corpus's
+ *          incremental index (src/dedup/incr.c).
  * finish   shard: classifies this shard's documents in canonical order against the incremental
  *          index of the earlier shards (`before`, read only) and against each other; counts exact
  *          and near duplicates (docs/dedup.md: a document is a duplicate when an earlier document
  *          has the same bytes, or an estimated Jaccard >= threshold). The work is O(shard size)
- *          plus lookups, not O(corpus size) (docs/dedup.md, "Incremental index").
- *          corpus: the results collected at merge (where each shard is classified a second time
- *          by the whole-corpus rule, which differs from the shard rule in one point, see
- *          src/dedup/incr.c), plus the shard overlap table.
+ *          plus lookups, not O(corpus size) (docs/dedup.md, "Incremental index"). The same query
+ *          classifies the shard by the whole-corpus rule too (it differs from the shard rule in
+ *          one point, see src/dedup/incr.c); the batch stays in the shard state and the merge
+ *          into `before` commits it.
+ *          corpus: the whole-corpus verdicts collected at merge, plus the shard overlap table.
  * Writes dedup.{near_dup_docs, near_dup_bytes, unique_docs, unique_bytes, unique_tokens, D_eff,
  * D_eff_repeat_discounted, dup_fraction_docs, near_dedup{...}} and, for the corpus, dedup.overlap.
  * Shard sums equal the corpus totals because a document's status depends only on earlier ones. */
@@ -51,6 +52,10 @@ typedef struct {
     size_t kcap;
     uint64_t candidate_pairs, verified_pairs;
     int over_limit;    /* corpus: past the per-document limit, results are no longer kept */
+    /* shard: the batch of finish (both rules), kept for the merge into the state it was queried
+     * against, which then commits it without a second query */
+    ep_dedup_batch batch;
+    const void *batch_for;
 } nd_state;
 
 static void nd_free(void *p)
@@ -66,6 +71,7 @@ static void nd_free(void *p)
     ep_dedup_incr_free(s->incr);
     free(s->kind);
     free(s->match);
+    ep_dedup_batch_free(&s->batch);
     free(s);
 }
 
@@ -207,7 +213,7 @@ static ep_status nd_commit(ep_dedup_incr *ix, const nd_state *s, const size_t *o
 
 /* Classifies s's documents (order o) against the documents committed to before (a corpus state;
  * none when before is NULL) into *b. */
-static ep_status nd_query(const nd_state *before, const nd_state *s, const size_t *o, int rule, int nthreads,
+static ep_status nd_query(const nd_state *before, const nd_state *s, const size_t *o, int nthreads,
                           ep_dedup_batch *b, ep_error *err)
 {
     size_t q = before ? before->n : 0;
@@ -226,7 +232,7 @@ static ep_status nd_query(const nd_state *before, const nd_state *s, const size_
     uint8_t *empty = NULL;
     if (rc == EP_OK && !nd_keys(s, o, &hlo, &hhi, &empty)) rc = ep_error_set(err, EP_ERR_NOMEM, "dedup: out of memory");
     nd_sig_view view = {before, s, o, q};
-    if (rc == EP_OK) rc = ep_dedup_incr_query(ix, rule, s->n, hlo, hhi, empty, nd_sig, &view, nthreads, b, err);
+    if (rc == EP_OK) rc = ep_dedup_incr_query(ix, s->n, hlo, hhi, empty, nd_sig, &view, nthreads, b, err);
     free(hlo);
     free(hhi);
     free(empty);
@@ -242,12 +248,17 @@ static ep_status nd_merge(void *into, const void *from)
     size_t *o = a->is_corpus ? sorted_order(b) : NULL;
     if (a->is_corpus && !o) return EP_ERR_NOMEM;
     if (a->is_corpus && !a->failed && !a->over_limit) {
-        /* The whole-corpus rule (differs from the shard's finish: see src/dedup/incr.c). */
+        /* The shard's finish queried it against this very state: commit that batch. */
         ep_dedup_batch own;
-        const ep_dedup_batch *bt = &own;
+        memset(&own, 0, sizeof own);
+        const ep_dedup_batch *bt = &b->batch;
         ep_error err;
         ep_error_clear(&err);
-        ep_status rc = nd_query(a, b, o, EP_INCR_CORPUS, a->nthreads, &own, &err);
+        ep_status rc = EP_OK;
+        if (!(b->batch_for == a && b->batch.rule[0].kind && b->batch.base == a->n && b->batch.n == b->n)) {
+            rc = nd_query(a, b, o, a->nthreads, &own, &err);
+            bt = &own;
+        }
         if (rc == EP_OK) rc = nd_commit(a->incr, b, o, bt, &err);
         if (rc == EP_OK) {
             size_t need = a->n + b->n, cap = 2 * a->kcap > need ? 2 * a->kcap : need + 1;
@@ -261,12 +272,12 @@ static ep_status nd_merge(void *into, const void *from)
             }
         }
         if (rc == EP_OK && b->n) {
-            memcpy(a->kind + a->n, bt->kind, b->n);
-            memcpy(a->match + a->n, bt->match, b->n * sizeof *a->match);
+            memcpy(a->kind + a->n, bt->rule[EP_INCR_CORPUS].kind, b->n);
+            memcpy(a->match + a->n, bt->rule[EP_INCR_CORPUS].match, b->n * sizeof *a->match);
         }
         if (rc == EP_OK) {
-            a->candidate_pairs += bt->candidate_pairs;
-            a->verified_pairs += bt->verified_pairs;
+            a->candidate_pairs += bt->rule[EP_INCR_CORPUS].candidate_pairs;
+            a->verified_pairs += bt->rule[EP_INCR_CORPUS].verified_pairs;
         } else if (rc == EP_ERR_LIMIT) {
             a->over_limit = 1; /* every later finish reports the limit */
         } else {
@@ -310,8 +321,6 @@ static ep_status nd_finish(void *st, const void *before_p, ep_jv *out, const ep_
     const uint8_t *kind = NULL;
     const uint32_t *match = NULL;
     uint64_t cand = 0, verif = 0;
-    ep_dedup_batch b; /* shard: this shard's results */
-    memset(&b, 0, sizeof b);
     if (s->is_corpus) {
         /* Every document was classified when its shard was merged in. */
         rc = ep_dedup_check_doc_count(&s->dcfg, s->n, &err);
@@ -323,20 +332,23 @@ static ep_status nd_finish(void *st, const void *before_p, ep_jv *out, const ep_
         eligible = ep_dedup_incr_eligible(s->incr);
     } else {
         /* A shard state holds its records in arrival order: classify them in canonical order. */
+        ep_dedup_batch_free(&s->batch);
+        s->batch_for = NULL;
         if (!(o = sorted_order(s))) rc = ep_error_set(&err, EP_ERR_NOMEM, "dedup: out of memory");
-        if (rc == EP_OK) rc = nd_query(before, s, o, EP_INCR_SHARD, env->nthreads, &b, &err);
+        if (rc == EP_OK) rc = nd_query(before, s, o, env->nthreads, &s->batch, &err);
         if (rc == EP_OK) {
-            kind = b.kind;
-            match = b.match;
-            cand = b.candidate_pairs;
-            verif = b.verified_pairs;
-            eligible = (before ? ep_dedup_incr_eligible(before->incr) : 0) + b.n_eligible;
+            const ep_dedup_verdicts *v = &s->batch.rule[EP_INCR_SHARD];
+            s->batch_for = before;
+            kind = v->kind;
+            match = v->match;
+            cand = v->candidate_pairs;
+            verif = v->verified_pairs;
+            eligible = (before ? ep_dedup_incr_eligible(before->incr) : 0) + s->batch.n_eligible;
         }
     }
     if (rc != EP_OK) {
         ep_jv_set(ep_jv_child(dd, "near_dedup"), "error", ep_jv_str(err.msg[0] ? err.msg : ep_strerror(rc)));
         free(o);
-        ep_dedup_batch_free(&b);
         return EP_OK;
     }
     uint64_t exact = 0, near = 0, exact_b = 0, near_b = 0, docs = s->n, bytes = 0, tokens = 0;
@@ -364,7 +376,6 @@ static ep_status nd_finish(void *st, const void *before_p, ep_jv *out, const ep_
             pairs[npairs++] = ((uint64_t)seg_of(s, match[t]) << 32) | (uint64_t)seg_of(s, t);
     }
     free(o);
-    ep_dedup_batch_free(&b);
 
     if (!ep_jv_get(dd, "exact_dup_docs")) ep_jv_set(dd, "exact_dup_docs", ep_jv_int((int64_t)exact));
     ep_jv_set(dd, "near_dup_docs", ep_jv_int((int64_t)near));
