@@ -17,7 +17,8 @@
  *          corpus: the whole-corpus verdicts collected at merge, plus the shard overlap table.
  * Writes dedup.{near_dup_docs, near_dup_bytes, unique_docs, unique_bytes, unique_tokens, D_eff,
  * D_eff_repeat_discounted, dup_fraction_docs, near_dedup{...}} and, for the corpus, dedup.overlap.
- * Shard sums equal the corpus totals because a document's status depends only on earlier ones. */
+ * Exact counts of the shards sum to the corpus's; near counts may differ slightly (the corpus rule
+ * drops documents marked near from later bands' tables, docs/dedup.md). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
