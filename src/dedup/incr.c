@@ -57,6 +57,9 @@ struct ep_dedup_incr_s {
     exact_slot *ex;      /* (ex_cap) first occurrences, load <= 1/2 */
     size_t ex_cap, ex_size;
     run_list all, act;
+    uint64_t *filt;      /* (filt_mask + 1) blocked Bloom filter of the committed (band, hash) keys,
+                            16..32 bits per key; NULL = none (every lookup searches the runs) */
+    size_t filt_mask;
 };
 
 ep_status ep_dedup_incr_create(ep_dedup_incr **out, const ep_dedup_config *cfg, ep_error *err)
@@ -93,6 +96,7 @@ void ep_dedup_incr_free(ep_dedup_incr *ix)
     runs_free(&ix->all);
     runs_free(&ix->act);
     free(ix->ex);
+    free(ix->filt);
     free(ix);
 }
 
@@ -143,6 +147,53 @@ static int ex_reserve(ep_dedup_incr *ix, size_t more)
     ix->ex = t;
     ix->ex_cap = cap;
     return 1;
+}
+
+/* ---- key filter ------------------------------------------------------------------------------
+ * Most of a batch's band hashes occur in no committed run (unique documents): a blocked Bloom
+ * filter (two bits in one 64-bit word per key, Putze, Sanders & Singler 2007) answers those with
+ * one cache miss instead of a search per run. A false positive only costs the searches. */
+
+static uint64_t filt_mix(uint64_t h, int band)
+{
+    uint64_t x = h + (uint64_t)(band + 1) * 0x9E3779B97F4A7C15ull; /* splitmix64 finalizer */
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    return x ^ (x >> 31);
+}
+
+static uint64_t filt_bits(uint64_t x) { return (1ull << ((x >> 52) & 63)) | (1ull << ((x >> 58) & 63)); }
+
+static int filt_maybe(const ep_dedup_incr *ix, uint64_t h, int band)
+{
+    if (!ix->filt) return 1;
+    uint64_t x = filt_mix(h, band), m = filt_bits(x);
+    return (ix->filt[x & ix->filt_mask] & m) == m;
+}
+
+static void filt_add(ep_dedup_incr *ix, uint64_t h, int band)
+{
+    uint64_t x = filt_mix(h, band);
+    ix->filt[x & ix->filt_mask] |= filt_bits(x);
+}
+
+/* Makes room for `keys` keys in all: rebuilt from the "all" runs at 32 bits per key when it
+ * falls below 16. Without memory the filter is dropped (lookups then always search). */
+static void filt_reserve(ep_dedup_incr *ix, size_t keys)
+{
+    size_t words = ix->filt ? ix->filt_mask + 1 : 0;
+    if (ix->filt && words * 64 >= 16 * keys) return;
+    size_t nw = 64;
+    while (nw * 64 < 32 * keys) nw *= 2;
+    free(ix->filt);
+    ix->filt = calloc(nw, sizeof *ix->filt);
+    if (!ix->filt) return;
+    ix->filt_mask = nw - 1;
+    for (size_t r = 0; r < ix->all.n; r++) {
+        const incr_run *run = &ix->all.r[r];
+        for (int bd = 0; bd < ix->cfg.bands; bd++)
+            for (size_t x = run->off[bd]; x < run->off[bd + 1]; x++) filt_add(ix, run->h[x], bd);
+    }
 }
 
 /* ---- query ------------------------------------------------------------------------------- */
@@ -222,7 +273,7 @@ static void query_bucket(const query_ctx *q, worker *w, int band, const uint64_t
     const run_list *L = q->runs;
     size_t R = 0, cap = (size_t)q->ix->cfg.bucket_cap;
     uint32_t first = w->act[0];
-    for (size_t r = L->n; r-- > 0;) {
+    for (size_t r = filt_maybe(q->ix, h[s], band) ? L->n : 0; r-- > 0;) {
         const incr_run *run = &L->r[r];
         const uint64_t *rh = run->h + run->off[band];
         size_t nk = run->off[band + 1] - run->off[band];
@@ -353,11 +404,13 @@ ep_status ep_dedup_incr_query(const ep_dedup_incr *ix, size_t m, const uint64_t 
         st = ep_error_set(err, EP_ERR_NOMEM, "dedup: out of memory for %zu band keys", ne);
         goto done;
     }
-    int nt = nthreads > 0 ? nthreads : 1, read_failed = 0, oom = 0;
+    /* Threads only for big batches: after a parallel region libgomp's idle threads spin-wait
+     * for a while, which on a busy machine takes the core from the sequential bucket walk. */
+    int nt = nthreads > 1 && ne >= 65536 ? nthreads : 1, read_failed = 0, oom = 0;
     /* Band hashes, document by document (one signature read each), then each band sorted by
      * (h, gid): the keys enter in gid order and the radix sort is stable. */
 #ifdef _OPENMP
-#pragma omp parallel num_threads(nt) reduction(| : read_failed, oom)
+#pragma omp parallel num_threads(nt) if (nt > 1) reduction(| : read_failed, oom)
 #endif
     {
         uint32_t *buf = malloc((size_t)k * sizeof *buf);
@@ -507,6 +560,12 @@ ep_status ep_dedup_incr_commit(ep_dedup_incr *ix, const ep_dedup_batch *b, const
     /* On failure ix is inconsistent: the caller stops using it (the probe marks its state failed). */
     if (!push_run(&ix->all, b, ix->cfg.bands, 0) || !push_run(&ix->act, b, ix->cfg.bands, 1))
         return ep_error_set(err, EP_ERR_NOMEM, "dedup: out of memory for %zu band keys", b->n_eligible);
+    /* The filter covers the "all" keys (a superset of the "active" ones). */
+    size_t keys = (size_t)ix->cfg.bands * (ix->n_eligible + b->n_eligible);
+    filt_reserve(ix, keys); /* a rebuild reads the runs, the batch's keys included; adding them again is harmless */
+    if (ix->filt)
+        for (int bd = 0; bd < ix->cfg.bands; bd++)
+            for (size_t e = 0; e < b->n_eligible; e++) filt_add(ix, b->h[(size_t)bd * b->n_eligible + e], bd);
     for (size_t t = 0; t < b->n; t++) {
         if (b->rule[EP_INCR_CORPUS].kind[t] == EP_DUP_EXACT) continue; /* its bytes are in the table already */
         ex_put(ix->ex, ix->ex_cap, hlo[t], hhi[t], (uint32_t)(b->base + t));
