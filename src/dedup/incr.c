@@ -57,9 +57,9 @@ struct ep_dedup_incr_s {
     exact_slot *ex;      /* (ex_cap) first occurrences, load <= 1/2 */
     size_t ex_cap, ex_size;
     run_list all, act;
-    uint64_t *filt;      /* (filt_mask + 1) blocked Bloom filter of the committed (band, hash) keys,
+    uint64_t *filt;      /* (bands, 2^filt_log2) blocked Bloom filters of the committed band keys,
                             16..32 bits per key; NULL = none (every lookup searches the runs) */
-    size_t filt_mask;
+    int filt_log2;
 };
 
 ep_status ep_dedup_incr_create(ep_dedup_incr **out, const ep_dedup_config *cfg, ep_error *err)
@@ -151,44 +151,39 @@ static int ex_reserve(ep_dedup_incr *ix, size_t more)
 
 /* ---- key filter ------------------------------------------------------------------------------
  * Most of a batch's band hashes occur in no committed run (unique documents): a blocked Bloom
- * filter (two bits in one 64-bit word per key, Putze, Sanders & Singler 2007) answers those with
- * one cache miss instead of a search per run. A false positive only costs the searches. */
+ * filter per band (two bits in one 64-bit word per key, Putze, Sanders & Singler 2007) answers
+ * those without a search per run. The band hash is already a hash: its top bits pick the word,
+ * so a band's sorted keys touch the filter in ascending address order (queries, additions and
+ * rebuilds all stream), and its low 12 bits pick the two bits. A false positive only costs the
+ * searches. */
 
-static uint64_t filt_mix(uint64_t h, int band)
+static uint64_t filt_bits(uint64_t h) { return (1ull << (h & 63)) | (1ull << ((h >> 6) & 63)); }
+
+static size_t filt_word(const ep_dedup_incr *ix, uint64_t h, int band)
 {
-    uint64_t x = h + (uint64_t)(band + 1) * 0x9E3779B97F4A7C15ull; /* splitmix64 finalizer */
-    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-    return x ^ (x >> 31);
+    return ((size_t)band << ix->filt_log2) | (size_t)(h >> (64 - ix->filt_log2));
 }
-
-static uint64_t filt_bits(uint64_t x) { return (1ull << ((x >> 52) & 63)) | (1ull << ((x >> 58) & 63)); }
 
 static int filt_maybe(const ep_dedup_incr *ix, uint64_t h, int band)
 {
     if (!ix->filt) return 1;
-    uint64_t x = filt_mix(h, band), m = filt_bits(x);
-    return (ix->filt[x & ix->filt_mask] & m) == m;
+    uint64_t m = filt_bits(h);
+    return (ix->filt[filt_word(ix, h, band)] & m) == m;
 }
 
-static void filt_add(ep_dedup_incr *ix, uint64_t h, int band)
-{
-    uint64_t x = filt_mix(h, band);
-    ix->filt[x & ix->filt_mask] |= filt_bits(x);
-}
+static void filt_add(ep_dedup_incr *ix, uint64_t h, int band) { ix->filt[filt_word(ix, h, band)] |= filt_bits(h); }
 
-/* Makes room for `keys` keys in all: rebuilt from the "all" runs at 32 bits per key when it
+/* Makes room for `keys` keys per band: rebuilt from the "all" runs at 32 bits per key when it
  * falls below 16. Without memory the filter is dropped (lookups then always search). */
 static void filt_reserve(ep_dedup_incr *ix, size_t keys)
 {
-    size_t words = ix->filt ? ix->filt_mask + 1 : 0;
-    if (ix->filt && words * 64 >= 16 * keys) return;
-    size_t nw = 64;
-    while (nw * 64 < 32 * keys) nw *= 2;
+    if (ix->filt && ((size_t)64 << ix->filt_log2) >= 16 * keys) return;
+    int lg = 6;
+    while (((size_t)64 << lg) < 32 * keys) lg++;
     free(ix->filt);
-    ix->filt = calloc(nw, sizeof *ix->filt);
+    ix->filt = calloc((size_t)ix->cfg.bands << lg, sizeof *ix->filt);
     if (!ix->filt) return;
-    ix->filt_mask = nw - 1;
+    ix->filt_log2 = lg;
     for (size_t r = 0; r < ix->all.n; r++) {
         const incr_run *run = &ix->all.r[r];
         for (int bd = 0; bd < ix->cfg.bands; bd++)
@@ -561,7 +556,7 @@ ep_status ep_dedup_incr_commit(ep_dedup_incr *ix, const ep_dedup_batch *b, const
     if (!push_run(&ix->all, b, ix->cfg.bands, 0) || !push_run(&ix->act, b, ix->cfg.bands, 1))
         return ep_error_set(err, EP_ERR_NOMEM, "dedup: out of memory for %zu band keys", b->n_eligible);
     /* The filter covers the "all" keys (a superset of the "active" ones). */
-    size_t keys = (size_t)ix->cfg.bands * (ix->n_eligible + b->n_eligible);
+    size_t keys = ix->n_eligible + b->n_eligible;
     filt_reserve(ix, keys); /* a rebuild reads the runs, the batch's keys included; adding them again is harmless */
     if (ix->filt)
         for (int bd = 0; bd < ix->cfg.bands; bd++)
