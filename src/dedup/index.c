@@ -40,12 +40,6 @@ struct ep_dedup_index_s {
     void *sig_ctx;
 };
 
-typedef struct {
-    uint64_t h;
-    uint32_t gid;
-    uint32_t pad;
-} band_item;
-
 ep_status ep_dedup_index_create(ep_dedup_index **out, const ep_dedup_config *cfg, ep_error *err)
 {
     *out = NULL;
@@ -102,13 +96,8 @@ static int grow(void **p, size_t cap, size_t elem)
 ep_status ep_dedup_index_add(ep_dedup_index *ix, const uint32_t *sig, size_t n_shingles, uint64_t hash_lo,
                              uint64_t hash_hi, uint32_t *gid_out, ep_error *err)
 {
-    if (ix->n >= UINT32_MAX) return ep_error_set(err, EP_ERR_LIMIT, "dedup: more than 2^32-1 documents");
-    if ((uint64_t)(ix->n + 1) * EP_DEDUP_PER_DOC_BYTES > ix->budget / 2)
-        return ep_error_set(err, EP_ERR_LIMIT,
-                            "dedup: %zu documents need %llu bytes of per-document state, over half of the "
-                            "budget (%llu bytes); raise --mem",
-                            ix->n + 1, (unsigned long long)((ix->n + 1) * EP_DEDUP_PER_DOC_BYTES),
-                            (unsigned long long)ix->budget);
+    ep_status lim = ep_dedup_check_doc_count(&ix->cfg, ix->n + 1, err);
+    if (lim != EP_OK) return lim;
     if (ix->n == ix->cap) {
         size_t cap = ix->cap ? 2 * ix->cap : 1024;
         if (!grow((void **)&ix->hlo, cap, 8) || !grow((void **)&ix->hhi, cap, 8) ||
@@ -162,7 +151,7 @@ static int cmp_exact(const void *pa, const void *pb, void *ctx)
 /* Stable LSD radix sort of t[0..m) by h, 8 bits per pass (passes whose digit is the same for
  * every item are skipped). Items that enter in ascending gid leave in (h, gid) order, the order
  * the former qsort by (h, gid) gave. tmp holds m items (glibc's qsort allocated as much). */
-static void radix_sort_h(band_item *t, size_t m, band_item *tmp)
+void ep_dedup_radix_sort_h(ep_band_item *t, size_t m, ep_band_item *tmp)
 {
     size_t cnt[8][256];
     memset(cnt, 0, sizeof cnt);
@@ -170,7 +159,7 @@ static void radix_sort_h(band_item *t, size_t m, band_item *tmp)
         uint64_t h = t[i].h;
         for (int d = 0; d < 8; d++) cnt[d][(h >> (8 * d)) & 0xFF]++;
     }
-    band_item *src = t, *dst = tmp;
+    ep_band_item *src = t, *dst = tmp;
     for (int d = 0; d < 8; d++) {
         size_t *c = cnt[d], sum = 0;
         if (m == 0 || c[(t[0].h >> (8 * d)) & 0xFF] == m) continue;
@@ -180,7 +169,7 @@ static void radix_sort_h(band_item *t, size_t m, band_item *tmp)
             sum += x;
         }
         for (size_t i = 0; i < m; i++) dst[c[(src[i].h >> (8 * d)) & 0xFF]++] = src[i];
-        band_item *x = src;
+        ep_band_item *x = src;
         src = dst;
         dst = x;
     }
@@ -189,13 +178,13 @@ static void radix_sort_h(band_item *t, size_t m, band_item *tmp)
 
 /* t[0..nq) sorted by (h, gid) and t[nq..m) in ascending gid, all below the gids of the first run:
  * sorts the second run by h, then merges (on equal h the second run's smaller gids go first). */
-static void sort_merge(band_item *t, size_t nq, size_t m, band_item *tmp)
+static void sort_merge(ep_band_item *t, size_t nq, size_t m, ep_band_item *tmp)
 {
-    radix_sort_h(t + nq, m - nq, tmp);
+    ep_dedup_radix_sort_h(t + nq, m - nq, tmp);
     if (nq == 0 || nq == m) return;
     memcpy(tmp, t, m * sizeof *t);
-    const band_item *a = tmp, *ae = tmp + nq, *b = tmp + nq, *be = tmp + m;
-    band_item *o = t;
+    const ep_band_item *a = tmp, *ae = tmp + nq, *b = tmp + nq, *be = tmp + m;
+    ep_band_item *o = t;
     while (a < ae && b < be) *o++ = b->h <= a->h ? *b++ : *a++;
     while (a < ae) *o++ = *a++;
     while (b < be) *o++ = *b++;
@@ -206,7 +195,7 @@ static ep_status exact_stage(ep_dedup_index *ix, uint32_t q, ep_error *err)
     size_t n = ix->n;
     /* Order by (hash_lo, hash_hi, gid): a stable radix sort by hash_lo of items entered in gid
      * order, then the rare runs of equal hash_lo sorted by (hash_hi, gid). */
-    band_item *it = malloc((n ? n : 1) * sizeof *it), *tmp = malloc((n ? n : 1) * sizeof *tmp);
+    ep_band_item *it = malloc((n ? n : 1) * sizeof *it), *tmp = malloc((n ? n : 1) * sizeof *tmp);
     uint32_t *order = malloc((n ? n : 1) * sizeof *order);
     if (!it || !tmp || !order) {
         free(it);
@@ -214,8 +203,8 @@ static ep_status exact_stage(ep_dedup_index *ix, uint32_t q, ep_error *err)
         free(order);
         return ep_error_set(err, EP_ERR_NOMEM, "dedup: out of memory (exact stage)");
     }
-    for (size_t i = 0; i < n; i++) it[i] = (band_item){ix->hlo[i], (uint32_t)i, 0};
-    radix_sort_h(it, n, tmp);
+    for (size_t i = 0; i < n; i++) it[i] = (ep_band_item){ix->hlo[i], (uint32_t)i, 0};
+    ep_dedup_radix_sort_h(it, n, tmp);
     free(tmp);
     for (size_t i = 0; i < n; i++) order[i] = it[i].gid;
     for (size_t i = 0; i < n;) {
@@ -242,10 +231,46 @@ static ep_status exact_stage(ep_dedup_index *ix, uint32_t q, ep_error *err)
     return EP_OK;
 }
 
+uint64_t ep_dedup_band_hash(const uint32_t *sig, int b, int rows, uint64_t seed)
+{
+    return XXH3_64bits_withSeed(sig + (size_t)b * (size_t)rows, (size_t)rows * sizeof(uint32_t), seed + (uint64_t)b);
+}
+
 static uint64_t band_hash(const ep_dedup_index *ix, const uint32_t *sig, int b)
 {
-    int r = ix->cfg.rows;
-    return XXH3_64bits_withSeed(sig + (size_t)b * (size_t)r, (size_t)r * sizeof(uint32_t), ix->cfg.seed + (uint64_t)b);
+    return ep_dedup_band_hash(sig, b, ix->cfg.rows, ix->cfg.seed);
+}
+
+static uint64_t budget_of(const ep_dedup_config *cfg) { return cfg->mem_bytes ? cfg->mem_bytes : (1ull << 30); }
+
+ep_status ep_dedup_check_doc_count(const ep_dedup_config *cfg, size_t n_docs, ep_error *err)
+{
+    /* First count c (adding documents one by one) at which ep_dedup_index_add fails: the 2^32-1
+     * cap is checked first, at c = 2^32; the per-document state at c * PER_DOC > budget / 2. */
+    uint64_t budget = budget_of(cfg);
+    uint64_t c_state = budget / 2 / EP_DEDUP_PER_DOC_BYTES + 1;
+    uint64_t c_cap = (uint64_t)UINT32_MAX + 1;
+    if ((uint64_t)n_docs >= c_cap && c_cap <= c_state)
+        return ep_error_set(err, EP_ERR_LIMIT, "dedup: more than 2^32-1 documents");
+    if ((uint64_t)n_docs >= c_state)
+        return ep_error_set(err, EP_ERR_LIMIT,
+                            "dedup: %zu documents need %llu bytes of per-document state, over half of the "
+                            "budget (%llu bytes); raise --mem",
+                            (size_t)c_state, (unsigned long long)(c_state * EP_DEDUP_PER_DOC_BYTES),
+                            (unsigned long long)budget);
+    return EP_OK;
+}
+
+uint64_t ep_dedup_partitions_per_band(const ep_dedup_config *cfg, size_t n, size_t eligible)
+{
+    /* Band table budget: what the signatures and per-document state leave, at least 4 KiB. */
+    uint64_t budget = budget_of(cfg), k = (uint64_t)cfg->bands * (uint64_t)cfg->rows;
+    uint64_t cap_mem = budget / 2 / (k * 4); /* signatures the index keeps in memory */
+    uint64_t used = (uint64_t)n * EP_DEDUP_PER_DOC_BYTES + ((uint64_t)n < cap_mem ? (uint64_t)n : cap_mem) * k * 4;
+    uint64_t avail = budget > used ? budget - used : 0;
+    if (avail < (4u << 10)) avail = 4u << 10;
+    uint64_t need = (uint64_t)eligible * sizeof(ep_band_item) * 5 / 4; /* 25% slack for uneven partitions */
+    return need / avail + 1;
 }
 
 static uint32_t partition_of(uint64_t h, uint64_t nparts) { return (uint32_t)(((h >> 32) * nparts) >> 32); }
@@ -259,7 +284,7 @@ typedef struct {
     int has_zero;
 } hash_set;
 
-static int hset_build(hash_set *hs, const band_item *t, size_t n)
+static int hset_build(hash_set *hs, const ep_band_item *t, size_t n)
 {
     size_t cap = 16;
     while (cap < 2 * n + 2) cap *= 2;
@@ -331,16 +356,10 @@ ep_status ep_dedup_index_run(ep_dedup_index *ix, uint32_t q, ep_error *err)
 
     size_t eligible = 0;
     for (size_t i = 0; i < n; i++) eligible += ix->kind[i] == EP_DUP_NONE && !ix->empty[i];
-    /* Band table budget: what the signatures and per-document state leave, at least 4 KiB. */
-    uint64_t used = (uint64_t)n * EP_DEDUP_PER_DOC_BYTES +
-                    (uint64_t)(n < ix->sigs.cap_mem ? n : ix->sigs.cap_mem) * (uint64_t)k * 4;
-    uint64_t avail = ix->budget > used ? ix->budget - used : 0;
-    if (avail < (4u << 10)) avail = 4u << 10;
-    uint64_t need = (uint64_t)eligible * sizeof(band_item) * 5 / 4; /* 25% slack for uneven partitions */
-    uint64_t nparts = need / avail + 1;
+    uint64_t nparts = ep_dedup_partitions_per_band(&ix->cfg, n, eligible);
     ix->stats.partitions_per_band = nparts;
     size_t tcap = (size_t)((uint64_t)eligible / nparts * 5 / 4 + 64);
-    band_item *t = malloc(tcap * sizeof *t), *tmp = malloc(tcap * sizeof *tmp);
+    ep_band_item *t = malloc(tcap * sizeof *t), *tmp = malloc(tcap * sizeof *tmp);
     uint32_t *bi = malloc((size_t)k * sizeof *bi), *bj = malloc((size_t)k * sizeof *bj);
     if (!t || !tmp || !bi || !bj) {
         free(t);
@@ -371,9 +390,9 @@ ep_status ep_dedup_index_run(ep_dedup_index *ix, uint32_t q, ep_error *err)
                     if (pass == 1 && !hset_has(&hs, h)) continue;
                     if (m == tcap) {
                         size_t nc = tcap * 2;
-                        band_item *t2 = realloc(t, nc * sizeof *t2);
+                        ep_band_item *t2 = realloc(t, nc * sizeof *t2);
                         if (t2) t = t2;
-                        band_item *tmp2 = t2 ? realloc(tmp, nc * sizeof *tmp2) : NULL;
+                        ep_band_item *tmp2 = t2 ? realloc(tmp, nc * sizeof *tmp2) : NULL;
                         if (tmp2) tmp = tmp2;
                         if (!t2 || !tmp2) {
                             st = ep_error_set(err, EP_ERR_NOMEM, "dedup: out of memory for a band table");
@@ -387,7 +406,7 @@ ep_status ep_dedup_index_run(ep_dedup_index *ix, uint32_t q, ep_error *err)
                     m++;
                 }
                 if (pass == 0) {
-                    radix_sort_h(t, m, tmp);
+                    ep_dedup_radix_sort_h(t, m, tmp);
                     nq = m;
                     if (q > 0 && !hset_build(&hs, t, nq)) {
                         st = ep_error_set(err, EP_ERR_NOMEM, "dedup: out of memory for a band hash set");

@@ -71,23 +71,30 @@ static const unsigned char ascii_map[128] = {
     ['V'] = 'v', ['W'] = 'w', ['X'] = 'x', ['Y'] = 'y', ['Z'] = 'z',
 };
 
-/* Token hashes are taken as each token ends, so signing needs no second scan. */
-static int push_token(ep_minhash_scratch *s, const char *o, size_t start, size_t end)
+/* Token hashes are taken as each token ends, so signing needs no second scan. th holds at least
+ * as many slots as the text can have tokens (reserve_tokens), so pushing never reallocates. */
+static int reserve_tokens(ep_minhash_scratch *s, size_t max_tokens)
 {
-    if (s->ntok == s->th_cap) {
-        size_t cap = s->th_cap ? 2 * s->th_cap : 1024;
-        uint64_t *p = realloc(s->th, cap * sizeof *p);
-        if (!p) return 0;
-        s->th = p;
-        s->th_cap = cap;
-    }
+    if (max_tokens <= s->th_cap) return 1;
+    size_t cap = s->th_cap ? s->th_cap : 1024;
+    while (cap < max_tokens) cap *= 2;
+    uint64_t *p = realloc(s->th, cap * sizeof *p);
+    if (!p) return 0;
+    s->th = p;
+    s->th_cap = cap;
+    return 1;
+}
+
+static inline int push_token(ep_minhash_scratch *s, const char *o, size_t start, size_t end)
+{
     s->th[s->ntok++] = XXH3_64bits(o + start, end - start);
     return 1;
 }
 
 static const char *normalize_ascii(ep_minhash_scratch *s, const char *text, size_t len, size_t *out_len)
 {
-    if (!grow_out(s, len + 1)) return NULL;
+    /* tokens are separated by at least one byte: at most (len + 1) / 2 of them */
+    if (!grow_out(s, len + 1) || !reserve_tokens(s, len / 2 + 1)) return NULL;
     char *o = s->out;
     size_t n = 0, start = 0;
     int in_tok = 0;
@@ -114,7 +121,15 @@ static const char *normalize_ascii(ep_minhash_scratch *s, const char *text, size
 
 const char *ep_dedup_normalize(ep_minhash_scratch *s, const char *text, size_t len, size_t *out_len)
 {
+    /* ASCII check 8 bytes at a time */
     size_t i = 0;
+    uint64_t hi = 0;
+    for (; i + 8 <= len && !hi; i += 8) {
+        uint64_t w;
+        memcpy(&w, text + i, 8);
+        hi = w & 0x8080808080808080ull;
+    }
+    if (hi) i -= 8;
     while (i < len && !((unsigned char)text[i] & 0x80)) i++;
     if (i == len) return normalize_ascii(s, text, len, out_len);
 
@@ -134,8 +149,8 @@ const char *ep_dedup_normalize(ep_minhash_scratch *s, const char *text, size_t l
     }
     ncp = utf8proc_normalize_utf32(s->cps, ncp, opt);
     if (ncp < 0) return normalize_ascii(s, text, len, out_len);
-    /* Each code point is at most 4 bytes plus a separator before it. */
-    if (!grow_out(s, (size_t)ncp * 5 + 1)) return NULL;
+    /* Each code point is at most 4 bytes plus a separator before it; each is at most one token. */
+    if (!grow_out(s, (size_t)ncp * 5 + 1) || !reserve_tokens(s, (size_t)ncp + 1)) return NULL;
     char *o = s->out;
     size_t n = 0, start = 0;
     int in_tok = 0;

@@ -3,15 +3,22 @@
  * observe  records (doc index, XXH3-128, bytes, tokens, MinHash signature) of each document;
  *          signatures go to a store that spills to a temp file past the memory share.
  * merge    appends records (exact); into the corpus state, each shard becomes one segment, its
- *          records sorted by document index, so the corpus state is in canonical order.
- * finish   shard: an index of the earlier shards' documents (references, from `before`) and this
- *          shard's documents (queries) in canonical order; counts exact and near duplicates of
- *          this shard against everything before it (docs/dedup.md: a document is a duplicate when
- *          an earlier document has the same bytes, or an estimated Jaccard >= threshold).
- *          corpus: the same over all documents, plus the shard overlap table.
+ *          records sorted by document index, so the corpus state is in canonical order, and the
+ *          shard's batch (from its finish, else queried here) is committed to the corpus's
+ *          incremental index (src/dedup/incr.c).
+ * finish   shard: classifies this shard's documents in canonical order against the incremental
+ *          index of the earlier shards (`before`, read only) and against each other; counts exact
+ *          and near duplicates (docs/dedup.md: a document is a duplicate when an earlier document
+ *          has the same bytes, or an estimated Jaccard >= threshold). The work is O(shard size)
+ *          plus lookups, not O(corpus size) (docs/dedup.md, "Incremental index"). The same query
+ *          classifies the shard by the whole-corpus rule too (it differs from the shard rule in
+ *          one point, see src/dedup/incr.c); the batch stays in the shard state and the merge
+ *          into `before` commits it.
+ *          corpus: the whole-corpus verdicts collected at merge, plus the shard overlap table.
  * Writes dedup.{near_dup_docs, near_dup_bytes, unique_docs, unique_bytes, unique_tokens, D_eff,
  * D_eff_repeat_discounted, dup_fraction_docs, near_dedup{...}} and, for the corpus, dedup.overlap.
- * Shard sums equal the corpus totals because a document's status depends only on earlier ones. */
+ * Exact counts of the shards sum to the corpus's; near counts may differ slightly (the corpus rule
+ * drops documents marked near from later bands' tables, docs/dedup.md). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,6 +45,18 @@ typedef struct {
     size_t *seg_end;   /* corpus: end of each shard's records (nseg) */
     size_t nseg, seg_cap;
     int failed;        /* allocation or spill failure: finish reports an error */
+    int nthreads;      /* env->nthreads, for the query run at merge time */
+    /* corpus: the incremental index of the committed shards and their documents' results */
+    ep_dedup_incr *incr;
+    uint8_t *kind;     /* (kcap) ep_dup_kind of recs[i] */
+    uint32_t *match;   /* (kcap) its match (gid = position in recs) */
+    size_t kcap;
+    uint64_t candidate_pairs, verified_pairs;
+    int over_limit;    /* corpus: past the per-document limit, results are no longer kept */
+    /* shard: the batch of finish (both rules), kept for the merge into the state it was queried
+     * against, which then commits it without a second query */
+    ep_dedup_batch batch;
+    const void *batch_for;
 } nd_state;
 
 static void nd_free(void *p)
@@ -50,6 +69,10 @@ static void nd_free(void *p)
     free(s->recs);
     ep_sigstore_free(&s->sigs);
     free(s->seg_end);
+    ep_dedup_incr_free(s->incr);
+    free(s->kind);
+    free(s->match);
+    ep_dedup_batch_free(&s->batch);
     free(s);
 }
 
@@ -61,9 +84,11 @@ static void *nd_create(const ep_probe_env *env)
     ep_dedup_config_default(&s->dcfg);
     s->dcfg.seed = env->cfg ? env->cfg->seed : 0;
     s->dcfg.mem_bytes = env->mem_bytes ? env->mem_bytes : (256ull << 20);
+    s->nthreads = env->nthreads > 0 ? env->nthreads : 1;
     int k = s->dcfg.bands * s->dcfg.rows;
     if (ep_minhash_create(&s->mh, &s->dcfg, NULL) != EP_OK || !(s->scr = ep_minhash_scratch_create()) ||
-        !(s->sig = malloc((size_t)k * sizeof *s->sig))) {
+        !(s->sig = malloc((size_t)k * sizeof *s->sig)) ||
+        (s->is_corpus && ep_dedup_incr_create(&s->incr, &s->dcfg, NULL) != EP_OK)) {
         nd_free(s);
         return NULL;
     }
@@ -115,32 +140,6 @@ static size_t *sorted_order(const nd_state *s)
     return o;
 }
 
-static ep_status nd_merge(void *into, const void *from)
-{
-    nd_state *a = into;
-    const nd_state *b = from;
-    if (b->failed) a->failed = 1;
-    size_t *o = a->is_corpus ? sorted_order(b) : NULL;
-    if (a->is_corpus && !o) return EP_ERR_NOMEM;
-    for (size_t t = 0; t < b->n && !a->failed; t++) {
-        size_t i = o ? o[t] : t;
-        const uint32_t *sig = ep_sigstore_get(&b->sigs, i, a->sig);
-        if (!sig || !nd_push(a, &b->recs[i], sig)) a->failed = 1;
-    }
-    free(o);
-    if (a->is_corpus) {
-        if (a->nseg == a->seg_cap) {
-            size_t cap = a->seg_cap ? 2 * a->seg_cap : 16;
-            size_t *p = realloc(a->seg_end, cap * sizeof *p);
-            if (!p) return EP_ERR_NOMEM;
-            a->seg_end = p;
-            a->seg_cap = cap;
-        }
-        a->seg_end[a->nseg++] = a->n;
-    }
-    return a->failed ? EP_ERR_NOMEM : EP_OK;
-}
-
 static size_t seg_of(const nd_state *s, size_t g)
 {
     size_t lo = 0, hi = s->nseg;
@@ -184,9 +183,130 @@ static const uint32_t *nd_sig(void *ctx, size_t g, uint32_t *buf)
     return ep_sigstore_get(&v->s->sigs, v->o ? v->o[g] : g, buf);
 }
 
+/* XXH3-128 halves and "no shingle" flags of s's records in order o (identity when NULL). */
+static int nd_keys(const nd_state *s, const size_t *o, uint64_t **hlo, uint64_t **hhi, uint8_t **empty)
+{
+    size_t n1 = s->n ? s->n : 1;
+    *hlo = malloc(n1 * sizeof **hlo);
+    *hhi = malloc(n1 * sizeof **hhi);
+    if (empty) *empty = malloc(n1);
+    if (!*hlo || !*hhi || (empty && !*empty)) return 0;
+    for (size_t t = 0; t < s->n; t++) {
+        const nd_rec *r = &s->recs[o ? o[t] : t];
+        (*hlo)[t] = r->hlo;
+        (*hhi)[t] = r->hhi;
+        if (empty) (*empty)[t] = r->nsh == 0;
+    }
+    return 1;
+}
+
+/* Commits s's documents (order o) with their results b to ix. */
+static ep_status nd_commit(ep_dedup_incr *ix, const nd_state *s, const size_t *o, const ep_dedup_batch *b,
+                           ep_error *err)
+{
+    uint64_t *hlo = NULL, *hhi = NULL;
+    ep_status rc = nd_keys(s, o, &hlo, &hhi, NULL) ? ep_dedup_incr_commit(ix, b, hlo, hhi, err)
+                                                   : ep_error_set(err, EP_ERR_NOMEM, "dedup: out of memory");
+    free(hlo);
+    free(hhi);
+    return rc;
+}
+
+/* Classifies s's documents (order o) against the documents committed to before (a corpus state;
+ * none when before is NULL) into *b. */
+static ep_status nd_query(const nd_state *before, const nd_state *s, const size_t *o, int nthreads,
+                          ep_dedup_batch *b, ep_error *err)
+{
+    size_t q = before ? before->n : 0;
+    memset(b, 0, sizeof *b);
+    ep_status rc = ep_dedup_check_doc_count(&s->dcfg, q + s->n, err);
+    if (rc != EP_OK) return rc;
+    if (before && !before->incr) return ep_error_set(err, EP_ERR_INTERNAL, "dedup: `before` is not a corpus state");
+    ep_dedup_incr *tmp = NULL;
+    const ep_dedup_incr *ix = before ? before->incr : NULL;
+    if (!ix) rc = ep_dedup_incr_create(&tmp, &s->dcfg, err);
+    ix = ix ? ix : tmp;
+    if (rc == EP_OK && ep_dedup_incr_count(ix) != q)
+        rc = ep_error_set(err, EP_ERR_INTERNAL, "dedup: index holds %zu documents, state %zu",
+                          ep_dedup_incr_count(ix), q);
+    uint64_t *hlo = NULL, *hhi = NULL;
+    uint8_t *empty = NULL;
+    if (rc == EP_OK && !nd_keys(s, o, &hlo, &hhi, &empty)) rc = ep_error_set(err, EP_ERR_NOMEM, "dedup: out of memory");
+    nd_sig_view view = {before, s, o, q};
+    if (rc == EP_OK) rc = ep_dedup_incr_query(ix, s->n, hlo, hhi, empty, nd_sig, &view, nthreads, b, err);
+    free(hlo);
+    free(hhi);
+    free(empty);
+    ep_dedup_incr_free(tmp);
+    return rc;
+}
+
+static ep_status nd_merge(void *into, const void *from)
+{
+    nd_state *a = into;
+    const nd_state *b = from;
+    if (b->failed) a->failed = 1;
+    size_t *o = a->is_corpus ? sorted_order(b) : NULL;
+    if (a->is_corpus && !o) return EP_ERR_NOMEM;
+    if (a->is_corpus && !a->failed && !a->over_limit) {
+        /* The shard's finish queried it against this very state: commit that batch. */
+        ep_dedup_batch own;
+        memset(&own, 0, sizeof own);
+        const ep_dedup_batch *bt = &b->batch;
+        ep_error err;
+        ep_error_clear(&err);
+        ep_status rc = EP_OK;
+        if (!(b->batch_for == a && b->batch.rule[0].kind && b->batch.base == a->n && b->batch.n == b->n)) {
+            rc = nd_query(a, b, o, a->nthreads, &own, &err);
+            bt = &own;
+        }
+        if (rc == EP_OK) rc = nd_commit(a->incr, b, o, bt, &err);
+        if (rc == EP_OK) {
+            size_t need = a->n + b->n, cap = 2 * a->kcap > need ? 2 * a->kcap : need + 1;
+            if (need > a->kcap) {
+                uint8_t *kd = realloc(a->kind, cap);
+                if (kd) a->kind = kd;
+                uint32_t *mt = kd ? realloc(a->match, cap * sizeof *mt) : NULL;
+                if (mt) a->match = mt;
+                if (kd && mt) a->kcap = cap;
+                else rc = EP_ERR_NOMEM;
+            }
+        }
+        if (rc == EP_OK && b->n) {
+            memcpy(a->kind + a->n, bt->rule[EP_INCR_CORPUS].kind, b->n);
+            memcpy(a->match + a->n, bt->rule[EP_INCR_CORPUS].match, b->n * sizeof *a->match);
+        }
+        if (rc == EP_OK) {
+            a->candidate_pairs += bt->rule[EP_INCR_CORPUS].candidate_pairs;
+            a->verified_pairs += bt->rule[EP_INCR_CORPUS].verified_pairs;
+        } else if (rc == EP_ERR_LIMIT) {
+            a->over_limit = 1; /* every later finish reports the limit */
+        } else {
+            a->failed = 1;
+        }
+        ep_dedup_batch_free(&own);
+    }
+    for (size_t t = 0; t < b->n && !a->failed; t++) {
+        size_t i = o ? o[t] : t;
+        const uint32_t *sig = ep_sigstore_get(&b->sigs, i, a->sig);
+        if (!sig || !nd_push(a, &b->recs[i], sig)) a->failed = 1;
+    }
+    free(o);
+    if (a->is_corpus) {
+        if (a->nseg == a->seg_cap) {
+            size_t cap = a->seg_cap ? 2 * a->seg_cap : 16;
+            size_t *p = realloc(a->seg_end, cap * sizeof *p);
+            if (!p) return EP_ERR_NOMEM;
+            a->seg_end = p;
+            a->seg_cap = cap;
+        }
+        a->seg_end[a->nseg++] = a->n;
+    }
+    return a->failed ? EP_ERR_NOMEM : EP_OK;
+}
+
 static ep_status nd_finish(void *st, const void *before_p, ep_jv *out, const ep_probe_env *env)
 {
-    (void)env;
     nd_state *s = st;
     const nd_state *before = before_p;
     ep_jv *dd = ep_jv_child(out, "dedup");
@@ -194,29 +314,42 @@ static ep_status nd_finish(void *st, const void *before_p, ep_jv *out, const ep_
         ep_jv_set(ep_jv_child(dd, "near_dedup"), "error", ep_jv_str("out of memory or spill failure"));
         return EP_OK;
     }
-    ep_dedup_index *ix = NULL;
     ep_error err;
     ep_error_clear(&err);
-    ep_status rc = ep_dedup_index_create(&ix, &s->dcfg, &err);
+    ep_status rc = EP_OK;
     size_t *o = NULL;
-    uint32_t q = before ? (uint32_t)before->n : 0;
-    /* A shard state holds its records in arrival order; the corpus state is already canonical. */
-    if (rc == EP_OK && !s->is_corpus && !(o = sorted_order(s))) rc = EP_ERR_NOMEM;
-    nd_sig_view view = {before, s, o, q};
-    if (rc == EP_OK) ep_dedup_index_borrow_sigs(ix, nd_sig, &view);
-    for (size_t i = 0; before && i < before->n && rc == EP_OK; i++) {
-        const nd_rec *r = &before->recs[i];
-        rc = ep_dedup_index_add(ix, NULL, r->nsh, r->hlo, r->hhi, NULL, &err);
+    size_t q = before ? before->n : 0, eligible = 0;
+    const uint8_t *kind = NULL;
+    const uint32_t *match = NULL;
+    uint64_t cand = 0, verif = 0;
+    if (s->is_corpus) {
+        /* Every document was classified when its shard was merged in. */
+        rc = ep_dedup_check_doc_count(&s->dcfg, s->n, &err);
+        if (rc == EP_OK && s->over_limit) rc = ep_error_set(&err, EP_ERR_INTERNAL, "dedup: results incomplete");
+        kind = s->kind;
+        match = s->match;
+        cand = s->candidate_pairs;
+        verif = s->verified_pairs;
+        eligible = ep_dedup_incr_eligible(s->incr);
+    } else {
+        /* A shard state holds its records in arrival order: classify them in canonical order. */
+        ep_dedup_batch_free(&s->batch);
+        s->batch_for = NULL;
+        if (!(o = sorted_order(s))) rc = ep_error_set(&err, EP_ERR_NOMEM, "dedup: out of memory");
+        if (rc == EP_OK) rc = nd_query(before, s, o, env->nthreads, &s->batch, &err);
+        if (rc == EP_OK) {
+            const ep_dedup_verdicts *v = &s->batch.rule[EP_INCR_SHARD];
+            s->batch_for = before;
+            kind = v->kind;
+            match = v->match;
+            cand = v->candidate_pairs;
+            verif = v->verified_pairs;
+            eligible = (before ? ep_dedup_incr_eligible(before->incr) : 0) + s->batch.n_eligible;
+        }
     }
-    for (size_t t = 0; t < s->n && rc == EP_OK; t++) {
-        const nd_rec *r = &s->recs[o ? o[t] : t];
-        rc = ep_dedup_index_add(ix, NULL, r->nsh, r->hlo, r->hhi, NULL, &err);
-    }
-    if (rc == EP_OK) rc = ep_dedup_index_run(ix, q, &err);
     if (rc != EP_OK) {
         ep_jv_set(ep_jv_child(dd, "near_dedup"), "error", ep_jv_str(err.msg[0] ? err.msg : ep_strerror(rc)));
         free(o);
-        ep_dedup_index_free(ix);
         return EP_OK;
     }
     uint64_t exact = 0, near = 0, exact_b = 0, near_b = 0, docs = s->n, bytes = 0, tokens = 0;
@@ -227,14 +360,12 @@ static ep_status nd_finish(void *st, const void *before_p, ep_jv *out, const ep_
     for (size_t t = 0; t < s->n; t++) {
         size_t i = o ? o[t] : t;
         const nd_rec *r = &s->recs[i];
-        ep_dedup_result res;
-        ep_dedup_index_result(ix, q + (uint32_t)t, &res);
         bytes += r->bytes;
         tokens += r->tokens;
-        if (res.kind == EP_DUP_EXACT) {
+        if (kind[t] == EP_DUP_EXACT) {
             exact++;
             exact_b += r->bytes;
-        } else if (res.kind == EP_DUP_NEAR) {
+        } else if (kind[t] == EP_DUP_NEAR) {
             near++;
             near_b += r->bytes;
         } else {
@@ -242,13 +373,10 @@ static ep_status nd_finish(void *st, const void *before_p, ep_jv *out, const ep_
             u_bytes += r->bytes;
             u_tokens += r->tokens;
         }
-        if (pairs && res.kind != EP_DUP_NONE)
-            pairs[npairs++] = ((uint64_t)seg_of(s, res.match) << 32) | (uint64_t)seg_of(s, t);
+        if (pairs && kind[t] != EP_DUP_NONE)
+            pairs[npairs++] = ((uint64_t)seg_of(s, match[t]) << 32) | (uint64_t)seg_of(s, t);
     }
-    ep_dedup_stats stats;
-    ep_dedup_index_stats(ix, &stats);
     free(o);
-    ep_dedup_index_free(ix);
 
     if (!ep_jv_get(dd, "exact_dup_docs")) ep_jv_set(dd, "exact_dup_docs", ep_jv_int((int64_t)exact));
     ep_jv_set(dd, "near_dup_docs", ep_jv_int((int64_t)near));
@@ -268,10 +396,12 @@ static ep_status nd_finish(void *st, const void *before_p, ep_jv *out, const ep_
     ep_jv_set(nd, "rows", ep_jv_int(s->dcfg.rows));
     ep_jv_set(nd, "threshold", ep_jv_num(s->dcfg.threshold));
     ep_jv_set(nd, "scope", ep_jv_str(before ? "this shard against itself and earlier shards" : "whole corpus"));
-    ep_jv_set(nd, "candidate_pairs", ep_jv_int((int64_t)stats.candidate_pairs));
-    ep_jv_set(nd, "verified_pairs", ep_jv_int((int64_t)stats.verified_pairs));
+    ep_jv_set(nd, "candidate_pairs", ep_jv_int((int64_t)cand));
+    ep_jv_set(nd, "verified_pairs", ep_jv_int((int64_t)verif));
     ep_jv_set(nd, "signatures_spilled", ep_jv_int((int64_t)s->sigs.n - (int64_t)(s->sigs.n < s->sigs.cap_mem ? s->sigs.n : s->sigs.cap_mem)));
-    ep_jv_set(nd, "partitions_per_band", ep_jv_int((int64_t)stats.partitions_per_band));
+    /* The band-table partitions the whole-index run would use under this budget: the incremental
+     * index has no partitions, the figure keeps the profile comparable. */
+    ep_jv_set(nd, "partitions_per_band", ep_jv_int((int64_t)ep_dedup_partitions_per_band(&s->dcfg, q + s->n, eligible)));
     if (s->is_corpus) {
         ep_jv *rows = ep_jv_set(dd, "overlap", ep_jv_arr());
         if (pairs) {
