@@ -127,7 +127,7 @@ static void ngram_observe(void *st, const ep_doc *doc, const ep_token *ids, size
     if (r != EP_OK && s->status == EP_OK) s->status = r;
 }
 
-/* Hash path: counts the n-grams of order n of every pooled document into tab[n-1], a table that
+/* Hash path: counts the n-grams of order n of every pooled document into one table that
  * samples keys when they outgrow its budget (ngram_table.h). Used when the sort path's array does
  * not fit the order's budget. */
 static ep_status count_order_hashed(const ep_mkn_pool *pool, int n, uint64_t seed, uint64_t total,
