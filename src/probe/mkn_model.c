@@ -27,17 +27,7 @@
 #define MAX_LOAD 0.85
 #define EP_MKN_RESIZE ((ep_status)1000) /* internal: a table filled up; resize and recount */
 
-static inline size_t slot_of(uint64_t key, size_t cap)
-{
-    uint64_t h = key * 0x9E3779B97F4A7C15ull;
-    h ^= h >> 29;
-    return (size_t)(((unsigned __int128)h * cap) >> 64);
-}
-
-static inline uint64_t fp(const ep_mkn_model *m, const ep_token *x, int n)
-{
-    return ep_ngtab_key(XXH3_64bits_withSeed(x, (size_t)n * sizeof *x, ep_ngram_order_seed(m->seed, n)));
-}
+#define slot_of ep_ngtab_slot_of
 
 /* @return the slot of key, or SIZE_MAX. */
 static inline size_t find(const ep_mkn_table *t, uint64_t key)

@@ -178,11 +178,9 @@ static ep_status count_order_sorted(const ep_mkn_pool *pool, int n, uint64_t see
         by_clz[__builtin_clzll(keys[i])]++;
         distinct++;
     }
-    ep_ngtab probe_budget;
-    ep_ngtab_init(&probe_budget, budget);
     unsigned shift = 0;
-    uint64_t kept = distinct;
-    while (kept > probe_budget.max_keys && shift < 64) kept -= by_clz[shift++];
+    uint64_t kept = distinct, max_keys = ep_ngtab_max_keys(budget);
+    while (kept > max_keys && shift < 64) kept -= by_clz[shift++];
     /* The kept keys are a prefix of the sorted array; their run lengths are the counts. */
     size_t c = 0;
     for (size_t i = 0; i < m;) {
@@ -219,7 +217,7 @@ static int count_order_small(const ep_mkn_pool *pool, int n, uint64_t seed, uint
         const ep_token *ids = pool->tok + d->off;
         for (size_t i = 0; i + (size_t)n <= d->len; i++) {
             uint64_t key = ep_ngtab_key(XXH3_64bits_withSeed(ids + i, (size_t)n * sizeof *ids, seed));
-            size_t j = (size_t)((key * 0x9E3779B97F4A7C15ull) >> 48); /* 16 bits: SMALL_SLOTS */
+            size_t j = ep_ngtab_slot_of(key, SMALL_SLOTS);
             while (t[j].key && t[j].key != key) j = (j + 1) & (SMALL_SLOTS - 1);
             if (!t[j].key) {
                 if (++size > SMALL_SLOTS / 2) {
@@ -254,10 +252,8 @@ ep_status ep_ngram_count_order(const ep_mkn_pool *pool, int n, uint64_t seed, ui
         if (pool->docs[k].len >= (uint32_t)n) total += pool->docs[k].len - (uint32_t)n + 1;
     uint64_t os = ep_ngram_order_seed(seed, n);
     if (path == EP_NGRAM_PATH_SMALL || path == EP_NGRAM_PATH_AUTO) {
-        ep_ngtab limits;
-        ep_ngtab_init(&limits, budget);
         ep_status st = EP_OK;
-        if ((path == EP_NGRAM_PATH_SMALL || limits.max_keys >= SMALL_SLOTS / 2) &&
+        if ((path == EP_NGRAM_PATH_SMALL || ep_ngtab_max_keys(budget) >= SMALL_SLOTS / 2) &&
             count_order_small(pool, n, os, total, out, &st))
             return st;
         if (path == EP_NGRAM_PATH_SMALL) return EP_ERR_LIMIT;

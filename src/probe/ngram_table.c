@@ -4,20 +4,24 @@
 
 #include "probe/ngram_table.h"
 
-static inline size_t slot_of(uint64_t key, size_t cap)
+#define slot_of ep_ngtab_slot_of
+
+static size_t max_cap_of(uint64_t budget_bytes)
 {
-    /* Mix (sampled keys have zero high bits), then map to [0, cap) by multiply-shift. */
-    uint64_t h = key * 0x9E3779B97F4A7C15ull;
-    h ^= h >> 29;
-    return (size_t)(((unsigned __int128)h * cap) >> 64);
+    if (budget_bytes < 1024) budget_bytes = 1024;
+    return (size_t)(budget_bytes * 2 / 3 / sizeof(ep_ngtab_slot));
+}
+
+size_t ep_ngtab_max_keys(uint64_t budget_bytes)
+{
+    return max_cap_of(budget_bytes) / 2;
 }
 
 void ep_ngtab_init(ep_ngtab *t, uint64_t budget_bytes)
 {
     memset(t, 0, sizeof *t);
-    if (budget_bytes < 1024) budget_bytes = 1024;
-    t->max_cap = (size_t)(budget_bytes * 2 / 3 / sizeof(ep_ngtab_slot));
-    t->max_keys = t->max_cap / 2;
+    t->max_cap = max_cap_of(budget_bytes);
+    t->max_keys = ep_ngtab_max_keys(budget_bytes);
 }
 
 void ep_ngtab_free(ep_ngtab *t)

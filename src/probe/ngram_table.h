@@ -34,6 +34,18 @@ typedef struct {
 void ep_ngtab_init(ep_ngtab *t, uint64_t budget_bytes);
 void ep_ngtab_free(ep_ngtab *t);
 
+/** Slot of a key in a table of cap slots: mix (sampled keys have zero high bits), then map to
+ *  [0, cap) by multiply-shift. Shared by every fingerprint table of the n-gram probes. */
+static inline size_t ep_ngtab_slot_of(uint64_t key, size_t cap)
+{
+    uint64_t h = key * 0x9E3779B97F4A7C15ull;
+    h ^= h >> 29;
+    return (size_t)(((unsigned __int128)h * cap) >> 64);
+}
+
+/** Keys a table of budget_bytes may hold (max_keys after ep_ngtab_init). */
+size_t ep_ngtab_max_keys(uint64_t budget_bytes);
+
 /** Maps a fingerprint to a valid key (0 is reserved for empty slots). */
 static inline uint64_t ep_ngtab_key(uint64_t fp) { return fp + (fp == 0); }
 
