@@ -40,13 +40,9 @@ ep_status ep_sigstore_append(ep_sigstore *s, const uint32_t *sig, ep_error *err)
  *  NULL on a read error. */
 const uint32_t *ep_sigstore_get(const ep_sigstore *s, size_t i, uint32_t *buf);
 
-/** Where an index reads signatures when they live elsewhere (the near_dedup probe's stores):
+/** Where the incremental index (incr.c) reads signatures (the near_dedup probe's stores):
  *  returns signature gid, pointing into memory or into buf (k slots), or NULL on a read error. */
 typedef const uint32_t *(*ep_dedup_sig_fn)(void *ctx, size_t gid, uint32_t *buf);
-/** Makes ix read signatures through fn instead of its own store; call before the first add, then
- *  add with sig == NULL. Saves copying every earlier shard's signatures at each shard's finish.
- *  Budget arithmetic (partitions, limits) is unchanged: it counts the signatures wherever they are. */
-void ep_dedup_index_borrow_sigs(ep_dedup_index *ix, ep_dedup_sig_fn fn, void *ctx);
 
 /* ---- Shared pieces of the band stage (index.c), used by the incremental index (incr.c) ---- */
 

@@ -36,8 +36,6 @@ struct ep_dedup_index_s {
     uint8_t *kind;       /* (cap) ep_dup_kind */
     uint8_t *empty;      /* (cap) 1 = no shingle */
     ep_dedup_stats stats;
-    ep_dedup_sig_fn sig_fn; /* borrowed signatures (NULL: sigs above) */
-    void *sig_ctx;
 };
 
 ep_status ep_dedup_index_create(ep_dedup_index **out, const ep_dedup_config *cfg, ep_error *err)
@@ -74,17 +72,6 @@ void ep_dedup_index_free(ep_dedup_index *ix)
     free(ix);
 }
 
-void ep_dedup_index_borrow_sigs(ep_dedup_index *ix, ep_dedup_sig_fn fn, void *ctx)
-{
-    ix->sig_fn = fn;
-    ix->sig_ctx = ctx;
-}
-
-static const uint32_t *ix_sig(const ep_dedup_index *ix, size_t g, uint32_t *buf)
-{
-    return ix->sig_fn ? ix->sig_fn(ix->sig_ctx, g, buf) : ep_sigstore_get(&ix->sigs, g, buf);
-}
-
 static int grow(void **p, size_t cap, size_t elem)
 {
     void *q = realloc(*p, cap * elem);
@@ -107,10 +94,8 @@ ep_status ep_dedup_index_add(ep_dedup_index *ix, const uint32_t *sig, size_t n_s
             return ep_error_set(err, EP_ERR_NOMEM, "dedup: out of memory for %zu documents", cap);
         ix->cap = cap;
     }
-    if (!ix->sig_fn) {
-        ep_status st = ep_sigstore_append(&ix->sigs, sig, err);
-        if (st != EP_OK) return st;
-    }
+    ep_status st = ep_sigstore_append(&ix->sigs, sig, err);
+    if (st != EP_OK) return st;
     size_t g = ix->n++;
     ix->hlo[g] = hash_lo;
     ix->hhi[g] = hash_hi;
@@ -324,8 +309,8 @@ static int hset_has(const hash_set *hs, uint64_t h)
 
 static ep_status verify(ep_dedup_index *ix, uint32_t i, uint32_t j, uint32_t *bi, uint32_t *bj, ep_error *err)
 {
-    const uint32_t *sj = ix_sig(ix, j, bj);
-    const uint32_t *si = ix_sig(ix, i, bi);
+    const uint32_t *sj = ep_sigstore_get(&ix->sigs, j, bj);
+    const uint32_t *si = ep_sigstore_get(&ix->sigs, i, bi);
     if (!sj || !si) return ep_error_set(err, EP_ERR_IO, "dedup: cannot read spilled signature");
     ix->stats.candidate_pairs++;
     int a = ep_sig_agree(si, sj, ix->k);
@@ -380,7 +365,7 @@ ep_status ep_dedup_index_run(ep_dedup_index *ix, uint32_t q, ep_error *err)
                 size_t g0 = pass == 0 ? q : 0, g1 = pass == 0 ? n : q;
                 for (size_t g = g0; g < g1; g++) {
                     if (ix->kind[g] != EP_DUP_NONE || ix->empty[g]) continue;
-                    const uint32_t *sg = ix_sig(ix, g, bi);
+                    const uint32_t *sg = ep_sigstore_get(&ix->sigs, g, bi);
                     if (!sg) {
                         st = ep_error_set(err, EP_ERR_IO, "dedup: cannot read spilled signature");
                         break;
@@ -458,8 +443,8 @@ void ep_dedup_index_result(const ep_dedup_index *ix, uint32_t gid, ep_dedup_resu
             res->jaccard_kept = res->jaccard_match;
         } else {
             uint32_t *b1 = malloc((size_t)ix->k * 4), *b2 = malloc((size_t)ix->k * 4);
-            const uint32_t *s1 = b1 ? ix_sig(ix, gid, b1) : NULL;
-            const uint32_t *s2 = b2 ? ix_sig(ix, r, b2) : NULL;
+            const uint32_t *s1 = b1 ? ep_sigstore_get(&ix->sigs, gid, b1) : NULL;
+            const uint32_t *s2 = b2 ? ep_sigstore_get(&ix->sigs, r, b2) : NULL;
             res->jaccard_kept = s1 && s2 ? ep_minhash_jaccard(s1, s2, ix->k) : NAN;
             free(b1);
             free(b2);
