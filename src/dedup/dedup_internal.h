@@ -57,6 +57,8 @@ typedef struct {
 void ep_dedup_radix_sort_h(ep_band_item *t, size_t m, ep_band_item *tmp);
 /** Hash of band b of a k-slot signature: XXH3-64 of its rows, seeded with seed + b. */
 uint64_t ep_dedup_band_hash(const uint32_t *sig, int b, int rows, uint64_t seed);
+/** Least number of equal slots of two signatures for a verified pair: ceil(threshold * k). */
+int ep_dedup_min_agree(const ep_dedup_config *cfg);
 /** Hash partitions per band that ep_dedup_index_run uses for n documents of which `eligible`
  *  enter the band tables (a function of the budget only; reported in the profile). */
 uint64_t ep_dedup_partitions_per_band(const ep_dedup_config *cfg, size_t n, size_t eligible);

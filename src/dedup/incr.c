@@ -23,7 +23,6 @@
  * against the bucket's first member and the members at max(1, pos - bucket_cap) .. pos - 1.
  * Verification (estimated Jaccard >= threshold) keeps the highest agreement, ties to the smaller
  * gid. Band hashes and the per-band sorts run in parallel; the bucket walk is sequential. */
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #ifdef _OPENMP
@@ -72,7 +71,7 @@ ep_status ep_dedup_incr_create(ep_dedup_incr **out, const ep_dedup_config *cfg, 
     ix->cfg = *cfg;
     ix->cfg.tmp_dir = NULL;
     ix->k = cfg->bands * cfg->rows;
-    ix->min_agree = (int)ceil(cfg->threshold * ix->k - 1e-9); /* as index.c */
+    ix->min_agree = ep_dedup_min_agree(cfg);
     *out = ix;
     return EP_OK;
 }

@@ -38,6 +38,20 @@ struct ep_dedup_index_s {
     ep_dedup_stats stats;
 };
 
+static uint64_t budget_of(const ep_dedup_config *cfg) { return cfg->mem_bytes ? cfg->mem_bytes : (1ull << 30); }
+
+/* Half of the budget may hold signatures in memory; the rest is for per-document state and band
+ * tables. */
+static uint64_t sig_cap_mem(const ep_dedup_config *cfg)
+{
+    return budget_of(cfg) / 2 / ((uint64_t)cfg->bands * (uint64_t)cfg->rows * 4);
+}
+
+int ep_dedup_min_agree(const ep_dedup_config *cfg)
+{
+    return (int)ceil(cfg->threshold * (cfg->bands * cfg->rows) - 1e-9);
+}
+
 ep_status ep_dedup_index_create(ep_dedup_index **out, const ep_dedup_config *cfg, ep_error *err)
 {
     *out = NULL;
@@ -48,12 +62,9 @@ ep_status ep_dedup_index_create(ep_dedup_index **out, const ep_dedup_config *cfg
     ix->cfg = *cfg;
     ix->cfg.tmp_dir = NULL; /* copied into the store; the caller's string need not outlive us */
     ix->k = cfg->bands * cfg->rows;
-    ix->min_agree = (int)ceil(cfg->threshold * ix->k - 1e-9);
-    ix->budget = cfg->mem_bytes ? cfg->mem_bytes : (1ull << 30);
-    /* Half of the budget may hold signatures in memory; the rest is for per-document state and
-     * band tables. */
-    size_t cap_mem = (size_t)(ix->budget / 2 / ((uint64_t)ix->k * 4));
-    ep_sigstore_init(&ix->sigs, ix->k, cap_mem, cfg->tmp_dir);
+    ix->min_agree = ep_dedup_min_agree(cfg);
+    ix->budget = budget_of(cfg);
+    ep_sigstore_init(&ix->sigs, ix->k, (size_t)sig_cap_mem(cfg), cfg->tmp_dir);
     *out = ix;
     return EP_OK;
 }
@@ -226,8 +237,6 @@ static uint64_t band_hash(const ep_dedup_index *ix, const uint32_t *sig, int b)
     return ep_dedup_band_hash(sig, b, ix->cfg.rows, ix->cfg.seed);
 }
 
-static uint64_t budget_of(const ep_dedup_config *cfg) { return cfg->mem_bytes ? cfg->mem_bytes : (1ull << 30); }
-
 ep_status ep_dedup_check_doc_count(const ep_dedup_config *cfg, size_t n_docs, ep_error *err)
 {
     /* First count c (adding documents one by one) at which ep_dedup_index_add fails: the 2^32-1
@@ -250,7 +259,7 @@ uint64_t ep_dedup_partitions_per_band(const ep_dedup_config *cfg, size_t n, size
 {
     /* Band table budget: what the signatures and per-document state leave, at least 4 KiB. */
     uint64_t budget = budget_of(cfg), k = (uint64_t)cfg->bands * (uint64_t)cfg->rows;
-    uint64_t cap_mem = budget / 2 / (k * 4); /* signatures the index keeps in memory */
+    uint64_t cap_mem = sig_cap_mem(cfg); /* signatures the index keeps in memory */
     uint64_t used = (uint64_t)n * EP_DEDUP_PER_DOC_BYTES + ((uint64_t)n < cap_mem ? (uint64_t)n : cap_mem) * k * 4;
     uint64_t avail = budget > used ? budget - used : 0;
     if (avail < (4u << 10)) avail = 4u << 10;
