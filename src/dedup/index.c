@@ -26,7 +26,6 @@ struct ep_dedup_index_s {
     ep_dedup_config cfg;
     int k;
     int min_agree;       /* ceil(threshold * k) */
-    uint64_t budget;     /* bytes */
     ep_sigstore sigs;
     size_t n, cap;
     uint64_t *hlo, *hhi; /* (cap) XXH3-128 of document bytes */
@@ -63,7 +62,6 @@ ep_status ep_dedup_index_create(ep_dedup_index **out, const ep_dedup_config *cfg
     ix->cfg.tmp_dir = NULL; /* copied into the store; the caller's string need not outlive us */
     ix->k = cfg->bands * cfg->rows;
     ix->min_agree = ep_dedup_min_agree(cfg);
-    ix->budget = budget_of(cfg);
     ep_sigstore_init(&ix->sigs, ix->k, (size_t)sig_cap_mem(cfg), cfg->tmp_dir);
     *out = ix;
     return EP_OK;
