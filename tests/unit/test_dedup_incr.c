@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "ep_test.h"
-#include "core/xxh.h"
+#include "dedup_test_util.h"
 #include "dedup/dedup_internal.h"
 #include "entroprof/dedup.h"
 #include "entroprof/json.h"
@@ -19,14 +19,6 @@
 #define N_SHARDS 50
 #define MAX_DOCS 1024
 #define MAX_WORDS 160
-
-static uint64_t rng_next(uint64_t *s)
-{
-    *s = *s * 6364136223846793005ull + 1442695040888963407ull;
-    uint64_t z = *s;
-    z = (z ^ (z >> 33)) * 0xff51afd7ed558ccdull;
-    return z ^ (z >> 33);
-}
 
 typedef struct {
     char w[MAX_WORDS][10];
@@ -111,19 +103,6 @@ static void corpus_make(corpus *c)
 static void corpus_free(corpus *c)
 {
     for (size_t i = 0; i < c->n; i++) free(c->text[i]);
-}
-
-static ep_doc mkdoc(const char *t, uint64_t index)
-{
-    ep_doc d;
-    memset(&d, 0, sizeof d);
-    d.text = t;
-    d.len = strlen(t);
-    d.index = index;
-    XXH128_hash_t h = XXH3_128bits(t, d.len);
-    d.hash_lo = h.low64;
-    d.hash_hi = h.high64;
-    return d;
 }
 
 static ep_jv *finish_obj(void *st, const void *before, const ep_probe_env *env)
