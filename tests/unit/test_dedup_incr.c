@@ -132,6 +132,37 @@ static int64_t nd_int(const ep_jv *o, const char *key)
     return ep_jv_as_int(v, -1);
 }
 
+/* The previous definition: one index over documents 0..n, run with those below first_query as
+ * references. */
+static ep_dedup_index *whole_index(const corpus *c, size_t n, uint32_t first_query, const ep_dedup_config *cfg,
+                                   const uint32_t *sigs, const size_t *nsh)
+{
+    int k = cfg->bands * cfg->rows;
+    ep_dedup_index *ix;
+    assert_int_equal(ep_dedup_index_create(&ix, cfg, NULL), EP_OK);
+    for (size_t i = 0; i < n; i++) {
+        ep_doc d = mkdoc(c->text[i], 0);
+        assert_int_equal(ep_dedup_index_add(ix, sigs + i * (size_t)k, nsh[i], d.hash_lo, d.hash_hi, NULL, NULL),
+                         EP_OK);
+    }
+    assert_int_equal(ep_dedup_index_run(ix, first_query, NULL), EP_OK);
+    return ix;
+}
+
+/* The probe output o has the whole index's counts: ex exact and nr near duplicates, and its
+ * stats (frees ix). */
+static void assert_same_as_index(const ep_jv *o, int64_t ex, int64_t nr, ep_dedup_index *ix)
+{
+    ep_dedup_stats st;
+    ep_dedup_index_stats(ix, &st);
+    ep_dedup_index_free(ix);
+    assert_int_equal(nd_int(o, "exact_dup_docs"), ex);
+    assert_int_equal(nd_int(o, "near_dup_docs"), nr);
+    assert_int_equal(nd_int(o, "candidate_pairs"), (int64_t)st.candidate_pairs);
+    assert_int_equal(nd_int(o, "verified_pairs"), (int64_t)st.verified_pairs);
+    assert_int_equal(nd_int(o, "partitions_per_band"), (int64_t)st.partitions_per_band);
+}
+
 typedef struct {
     char *shard[N_SHARDS];
     char *corpus;
@@ -150,7 +181,6 @@ static void run_probe(const corpus *c, uint64_t mem, int nthreads, int workers, 
     ep_dedup_config cfg;
     ep_dedup_config_default(&cfg);
     cfg.mem_bytes = mem;
-    int k = cfg.bands * cfg.rows;
     void *corp = vt->create(&cenv);
     assert_non_null(corp);
     for (int s = 0; s < N_SHARDS; s++) {
@@ -175,13 +205,7 @@ static void run_probe(const corpus *c, uint64_t mem, int nthreads, int workers, 
         ro->shard[s] = to_str(o);
 
         /* Previous definition: one index over every document so far, this shard as queries. */
-        ep_dedup_index *ix;
-        assert_int_equal(ep_dedup_index_create(&ix, &cfg, NULL), EP_OK);
-        for (size_t i = 0; i < hi; i++)
-            assert_int_equal(ep_dedup_index_add(ix, sigs + i * (size_t)k, nsh[i], mkdoc(c->text[i], 0).hash_lo,
-                                                mkdoc(c->text[i], 0).hash_hi, NULL, NULL),
-                             EP_OK);
-        assert_int_equal(ep_dedup_index_run(ix, (uint32_t)lo, NULL), EP_OK);
+        ep_dedup_index *ix = whole_index(c, hi, (uint32_t)lo, &cfg, sigs, nsh);
         int64_t ex = 0, nr = 0;
         for (size_t i = lo; i < hi; i++) {
             ep_dedup_result r;
@@ -189,14 +213,7 @@ static void run_probe(const corpus *c, uint64_t mem, int nthreads, int workers, 
             ex += r.kind == EP_DUP_EXACT;
             nr += r.kind == EP_DUP_NEAR;
         }
-        ep_dedup_stats st;
-        ep_dedup_index_stats(ix, &st);
-        ep_dedup_index_free(ix);
-        assert_int_equal(nd_int(o, "exact_dup_docs"), ex);
-        assert_int_equal(nd_int(o, "near_dup_docs"), nr);
-        assert_int_equal(nd_int(o, "candidate_pairs"), (int64_t)st.candidate_pairs);
-        assert_int_equal(nd_int(o, "verified_pairs"), (int64_t)st.verified_pairs);
-        assert_int_equal(nd_int(o, "partitions_per_band"), (int64_t)st.partitions_per_band);
+        assert_same_as_index(o, ex, nr, ix);
         ep_jv_free(o);
 
         assert_int_equal(vt->merge(corp, sh), EP_OK);
@@ -207,13 +224,7 @@ static void run_probe(const corpus *c, uint64_t mem, int nthreads, int workers, 
     ep_jv *o = finish_obj(corp, NULL, &cenv);
     ro->corpus = to_str(o);
     /* Previous corpus definition: one index over everything, every document a query. */
-    ep_dedup_index *ix;
-    assert_int_equal(ep_dedup_index_create(&ix, &cfg, NULL), EP_OK);
-    for (size_t i = 0; i < c->n; i++)
-        assert_int_equal(ep_dedup_index_add(ix, sigs + i * (size_t)k, nsh[i], mkdoc(c->text[i], 0).hash_lo,
-                                            mkdoc(c->text[i], 0).hash_hi, NULL, NULL),
-                         EP_OK);
-    assert_int_equal(ep_dedup_index_run(ix, 0, NULL), EP_OK);
+    ep_dedup_index *ix = whole_index(c, c->n, 0, &cfg, sigs, nsh);
     int64_t ex = 0, nr = 0;
     static int64_t overlap[N_SHARDS][N_SHARDS];
     memset(overlap, 0, sizeof overlap);
@@ -228,14 +239,7 @@ static void run_probe(const corpus *c, uint64_t mem, int nthreads, int workers, 
         while (r.match >= c->shard_end[sm]) sm++;
         overlap[sm][s]++;
     }
-    ep_dedup_stats st;
-    ep_dedup_index_stats(ix, &st);
-    ep_dedup_index_free(ix);
-    assert_int_equal(nd_int(o, "exact_dup_docs"), ex);
-    assert_int_equal(nd_int(o, "near_dup_docs"), nr);
-    assert_int_equal(nd_int(o, "candidate_pairs"), (int64_t)st.candidate_pairs);
-    assert_int_equal(nd_int(o, "verified_pairs"), (int64_t)st.verified_pairs);
-    assert_int_equal(nd_int(o, "partitions_per_band"), (int64_t)st.partitions_per_band);
+    assert_same_as_index(o, ex, nr, ix);
     const ep_jv *rows = ep_jv_get(ep_jv_get(o, "dedup"), "overlap");
     assert_non_null(rows);
     size_t nrows = 0;
