@@ -57,6 +57,13 @@ typedef struct {
 void ep_dedup_radix_sort_h(ep_band_item *t, size_t m, ep_band_item *tmp);
 /** Hash of band b of a k-slot signature: XXH3-64 of its rows, seeded with seed + b. */
 uint64_t ep_dedup_band_hash(const uint32_t *sig, int b, int rows, uint64_t seed);
+/** Whether a verified earlier document i with agreement a becomes the best match of a document
+ *  (is_near: it already has one, best_i with agreement best_a): highest agreement, then smallest
+ *  gid. index.c and incr.c must pick the same match. */
+static inline int ep_dedup_better_match(int is_near, int a, int best_a, uint32_t i, uint32_t best_i)
+{
+    return !is_near || a > best_a || (a == best_a && i < best_i);
+}
 /** Least number of equal slots of two signatures for a verified pair: ceil(threshold * k). */
 int ep_dedup_min_agree(const ep_dedup_config *cfg);
 /** Hash partitions per band that ep_dedup_index_run uses for n documents of which `eligible`

@@ -246,7 +246,7 @@ static void verify(const query_ctx *q, worker *w, uint32_t i, uint32_t jg, int b
     w->verified++;
     size_t j = jg - q->base;
     ep_dedup_verdicts *b = q->v;
-    if (b->kind[j] != EP_DUP_NEAR || a > q->agree[j] || (a == q->agree[j] && i < b->match[j])) {
+    if (ep_dedup_better_match(b->kind[j] == EP_DUP_NEAR, a, q->agree[j], i, b->match[j])) {
         if (b->kind[j] != EP_DUP_NEAR) b->near_band[j] = (uint16_t)band;
         b->kind[j] = EP_DUP_NEAR;
         b->match[j] = i;

@@ -323,7 +323,7 @@ static ep_status verify(ep_dedup_index *ix, uint32_t i, uint32_t j, uint32_t *bi
     int a = ep_sig_agree(si, sj, ix->k);
     if (a < ix->min_agree) return EP_OK;
     ix->stats.verified_pairs++;
-    if (ix->kind[j] != EP_DUP_NEAR || a > ix->agree[j] || (a == ix->agree[j] && i < ix->match[j])) {
+    if (ep_dedup_better_match(ix->kind[j] == EP_DUP_NEAR, a, ix->agree[j], i, ix->match[j])) {
         ix->kind[j] = EP_DUP_NEAR;
         ix->match[j] = i;
         ix->agree[j] = (uint16_t)a;
