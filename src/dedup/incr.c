@@ -22,7 +22,8 @@
  * the batch's documents not near before b; with pos its place in that bucket, it is verified
  * against the bucket's first member and the members at max(1, pos - bucket_cap) .. pos - 1.
  * Verification (estimated Jaccard >= threshold) keeps the highest agreement, ties to the smaller
- * gid. Band hashes and the per-band sorts run in parallel; the bucket walk is sequential. */
+ * gid. Band hashes and the per-band sorts run in parallel for batches of at least 65,536 eligible
+ * documents (ep_dedup_incr_query); the bucket walk is sequential. */
 #include <stdlib.h>
 #include <string.h>
 #ifdef _OPENMP
