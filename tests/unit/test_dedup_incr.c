@@ -354,10 +354,53 @@ static void incremental_shards_match_whole_index_and_all_pairs(void **state)
     corpus_free(&c);
 }
 
+/* Past the per-document limit (B/2 / 28 documents) the corpus state stops committing shards;
+ * every later shard must still report the limit, not the lag of the corpus index behind it. */
+static void shards_past_the_document_limit_report_the_limit(void **state)
+{
+    (void)state;
+    static corpus c;
+    corpus_make(&c);
+    const ep_probe_vtable *vt = &ep_probe_near_dedup;
+    const uint64_t mem = 4096;
+    const size_t limit = mem / 2 / 28 + 1; /* first document count that fails */
+    ep_probe_env env = {.mem_bytes = mem, .nthreads = 1};
+    ep_probe_env cenv = env;
+    cenv.is_corpus = 1;
+    void *corp = vt->create(&cenv);
+    assert_non_null(corp);
+    int over = 0;
+    for (int s = 0; s < N_SHARDS; s++) {
+        size_t lo = s ? c.shard_end[s - 1] : 0, hi = c.shard_end[s];
+        void *sh = vt->create(&env);
+        assert_non_null(sh);
+        for (size_t i = lo; i < hi; i++) {
+            ep_doc d = mkdoc(c.text[i], i - lo);
+            vt->observe(sh, &d, NULL, 7);
+        }
+        ep_jv *o = finish_obj(sh, corp, &env);
+        const ep_jv *e = ep_jv_get(ep_jv_get(ep_jv_get(o, "dedup"), "near_dedup"), "error");
+        if (hi >= limit) {
+            over++;
+            assert_non_null(e);
+            assert_non_null(strstr(ep_jv_as_str(e), "per-document state"));
+        } else {
+            assert_null(e);
+        }
+        ep_jv_free(o);
+        assert_int_equal(vt->merge(corp, sh), EP_OK);
+        vt->free(sh);
+    }
+    assert_true(over > 2); /* several shards after the first over the limit */
+    vt->free(corp);
+    corpus_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(incremental_shards_match_whole_index_and_all_pairs),
+        cmocka_unit_test(shards_past_the_document_limit_report_the_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
