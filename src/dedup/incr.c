@@ -174,21 +174,23 @@ static int filt_maybe(const ep_dedup_incr *ix, uint64_t h, int band)
 static void filt_add(ep_dedup_incr *ix, uint64_t h, int band) { ix->filt[filt_word(ix, h, band)] |= filt_bits(h); }
 
 /* Makes room for `keys` keys per band: rebuilt from the "all" runs at 32 bits per key when it
- * falls below 16. Without memory the filter is dropped (lookups then always search). */
-static void filt_reserve(ep_dedup_incr *ix, size_t keys)
+ * falls below 16. Without memory the filter is dropped (lookups then always search).
+ * @return 1 when it was rebuilt (or dropped): it then already holds every key of the runs. */
+static int filt_reserve(ep_dedup_incr *ix, size_t keys)
 {
-    if (ix->filt && ((size_t)64 << ix->filt_log2) >= 16 * keys) return;
+    if (ix->filt && ((size_t)64 << ix->filt_log2) >= 16 * keys) return 0;
     int lg = 6;
     while (((size_t)64 << lg) < 32 * keys) lg++;
     free(ix->filt);
     ix->filt = calloc((size_t)ix->cfg.bands << lg, sizeof *ix->filt);
-    if (!ix->filt) return;
+    if (!ix->filt) return 1;
     ix->filt_log2 = lg;
     for (size_t r = 0; r < ix->all.n; r++) {
         const incr_run *run = &ix->all.r[r];
         for (int bd = 0; bd < ix->cfg.bands; bd++)
             for (size_t x = run->off[bd]; x < run->off[bd + 1]; x++) filt_add(ix, run->h[x], bd);
     }
+    return 1;
 }
 
 /* ---- query ------------------------------------------------------------------------------- */
@@ -557,8 +559,7 @@ ep_status ep_dedup_incr_commit(ep_dedup_incr *ix, const ep_dedup_batch *b, const
         return ep_error_set(err, EP_ERR_NOMEM, "dedup: out of memory for %zu band keys", b->n_eligible);
     /* The filter covers the "all" keys (a superset of the "active" ones). */
     size_t keys = ix->n_eligible + b->n_eligible;
-    filt_reserve(ix, keys); /* a rebuild reads the runs, the batch's keys included; adding them again is harmless */
-    if (ix->filt)
+    if (!filt_reserve(ix, keys)) /* a rebuild read the runs, the batch's keys included */
         for (int bd = 0; bd < ix->cfg.bands; bd++)
             for (size_t e = 0; e < b->n_eligible; e++) filt_add(ix, b->h[(size_t)bd * b->n_eligible + e], bd);
     for (size_t t = 0; t < b->n; t++) {
