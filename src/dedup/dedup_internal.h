@@ -40,13 +40,9 @@ ep_status ep_sigstore_append(ep_sigstore *s, const uint32_t *sig, ep_error *err)
  *  NULL on a read error. */
 const uint32_t *ep_sigstore_get(const ep_sigstore *s, size_t i, uint32_t *buf);
 
-/** Where an index reads signatures when they live elsewhere (the near_dedup probe's stores):
+/** Where the incremental index (incr.c) reads signatures (the near_dedup probe's stores):
  *  returns signature gid, pointing into memory or into buf (k slots), or NULL on a read error. */
 typedef const uint32_t *(*ep_dedup_sig_fn)(void *ctx, size_t gid, uint32_t *buf);
-/** Makes ix read signatures through fn instead of its own store; call before the first add, then
- *  add with sig == NULL. Saves copying every earlier shard's signatures at each shard's finish.
- *  Budget arithmetic (partitions, limits) is unchanged: it counts the signatures wherever they are. */
-void ep_dedup_index_borrow_sigs(ep_dedup_index *ix, ep_dedup_sig_fn fn, void *ctx);
 
 /* ---- Shared pieces of the band stage (index.c), used by the incremental index (incr.c) ---- */
 
@@ -61,6 +57,15 @@ typedef struct {
 void ep_dedup_radix_sort_h(ep_band_item *t, size_t m, ep_band_item *tmp);
 /** Hash of band b of a k-slot signature: XXH3-64 of its rows, seeded with seed + b. */
 uint64_t ep_dedup_band_hash(const uint32_t *sig, int b, int rows, uint64_t seed);
+/** Whether a verified earlier document i with agreement a becomes the best match of a document
+ *  (is_near: it already has one, best_i with agreement best_a): highest agreement, then smallest
+ *  gid. index.c and incr.c must pick the same match. */
+static inline int ep_dedup_better_match(int is_near, int a, int best_a, uint32_t i, uint32_t best_i)
+{
+    return !is_near || a > best_a || (a == best_a && i < best_i);
+}
+/** Least number of equal slots of two signatures for a verified pair: ceil(threshold * k). */
+int ep_dedup_min_agree(const ep_dedup_config *cfg);
 /** Hash partitions per band that ep_dedup_index_run uses for n documents of which `eligible`
  *  enter the band tables (a function of the budget only; reported in the profile). */
 uint64_t ep_dedup_partitions_per_band(const ep_dedup_config *cfg, size_t n, size_t eligible);

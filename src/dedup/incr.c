@@ -22,8 +22,8 @@
  * the batch's documents not near before b; with pos its place in that bucket, it is verified
  * against the bucket's first member and the members at max(1, pos - bucket_cap) .. pos - 1.
  * Verification (estimated Jaccard >= threshold) keeps the highest agreement, ties to the smaller
- * gid. Band hashes and the per-band sorts run in parallel; the bucket walk is sequential. */
-#include <math.h>
+ * gid. Band hashes and the per-band sorts run in parallel for batches of at least 65,536 eligible
+ * documents (ep_dedup_incr_query); the bucket walk is sequential. */
 #include <stdlib.h>
 #include <string.h>
 #ifdef _OPENMP
@@ -72,7 +72,7 @@ ep_status ep_dedup_incr_create(ep_dedup_incr **out, const ep_dedup_config *cfg, 
     ix->cfg = *cfg;
     ix->cfg.tmp_dir = NULL;
     ix->k = cfg->bands * cfg->rows;
-    ix->min_agree = (int)ceil(cfg->threshold * ix->k - 1e-9); /* as index.c */
+    ix->min_agree = ep_dedup_min_agree(cfg);
     *out = ix;
     return EP_OK;
 }
@@ -174,21 +174,23 @@ static int filt_maybe(const ep_dedup_incr *ix, uint64_t h, int band)
 static void filt_add(ep_dedup_incr *ix, uint64_t h, int band) { ix->filt[filt_word(ix, h, band)] |= filt_bits(h); }
 
 /* Makes room for `keys` keys per band: rebuilt from the "all" runs at 32 bits per key when it
- * falls below 16. Without memory the filter is dropped (lookups then always search). */
-static void filt_reserve(ep_dedup_incr *ix, size_t keys)
+ * falls below 16. Without memory the filter is dropped (lookups then always search).
+ * @return 1 when it was rebuilt (or dropped): it then already holds every key of the runs. */
+static int filt_reserve(ep_dedup_incr *ix, size_t keys)
 {
-    if (ix->filt && ((size_t)64 << ix->filt_log2) >= 16 * keys) return;
+    if (ix->filt && ((size_t)64 << ix->filt_log2) >= 16 * keys) return 0;
     int lg = 6;
     while (((size_t)64 << lg) < 32 * keys) lg++;
     free(ix->filt);
     ix->filt = calloc((size_t)ix->cfg.bands << lg, sizeof *ix->filt);
-    if (!ix->filt) return;
+    if (!ix->filt) return 1;
     ix->filt_log2 = lg;
     for (size_t r = 0; r < ix->all.n; r++) {
         const incr_run *run = &ix->all.r[r];
         for (int bd = 0; bd < ix->cfg.bands; bd++)
             for (size_t x = run->off[bd]; x < run->off[bd + 1]; x++) filt_add(ix, run->h[x], bd);
     }
+    return 1;
 }
 
 /* ---- query ------------------------------------------------------------------------------- */
@@ -247,7 +249,7 @@ static void verify(const query_ctx *q, worker *w, uint32_t i, uint32_t jg, int b
     w->verified++;
     size_t j = jg - q->base;
     ep_dedup_verdicts *b = q->v;
-    if (b->kind[j] != EP_DUP_NEAR || a > q->agree[j] || (a == q->agree[j] && i < b->match[j])) {
+    if (ep_dedup_better_match(b->kind[j] == EP_DUP_NEAR, a, q->agree[j], i, b->match[j])) {
         if (b->kind[j] != EP_DUP_NEAR) b->near_band[j] = (uint16_t)band;
         b->kind[j] = EP_DUP_NEAR;
         b->match[j] = i;
@@ -557,8 +559,7 @@ ep_status ep_dedup_incr_commit(ep_dedup_incr *ix, const ep_dedup_batch *b, const
         return ep_error_set(err, EP_ERR_NOMEM, "dedup: out of memory for %zu band keys", b->n_eligible);
     /* The filter covers the "all" keys (a superset of the "active" ones). */
     size_t keys = ix->n_eligible + b->n_eligible;
-    filt_reserve(ix, keys); /* a rebuild reads the runs, the batch's keys included; adding them again is harmless */
-    if (ix->filt)
+    if (!filt_reserve(ix, keys)) /* a rebuild read the runs, the batch's keys included */
         for (int bd = 0; bd < ix->cfg.bands; bd++)
             for (size_t e = 0; e < b->n_eligible; e++) filt_add(ix, b->h[(size_t)bd * b->n_eligible + e], bd);
     for (size_t t = 0; t < b->n; t++) {

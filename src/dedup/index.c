@@ -26,7 +26,6 @@ struct ep_dedup_index_s {
     ep_dedup_config cfg;
     int k;
     int min_agree;       /* ceil(threshold * k) */
-    uint64_t budget;     /* bytes */
     ep_sigstore sigs;
     size_t n, cap;
     uint64_t *hlo, *hhi; /* (cap) XXH3-128 of document bytes */
@@ -36,9 +35,21 @@ struct ep_dedup_index_s {
     uint8_t *kind;       /* (cap) ep_dup_kind */
     uint8_t *empty;      /* (cap) 1 = no shingle */
     ep_dedup_stats stats;
-    ep_dedup_sig_fn sig_fn; /* borrowed signatures (NULL: sigs above) */
-    void *sig_ctx;
 };
+
+static uint64_t budget_of(const ep_dedup_config *cfg) { return cfg->mem_bytes ? cfg->mem_bytes : (1ull << 30); }
+
+/* Half of the budget may hold signatures in memory; the rest is for per-document state and band
+ * tables. */
+static uint64_t sig_cap_mem(const ep_dedup_config *cfg)
+{
+    return budget_of(cfg) / 2 / ((uint64_t)cfg->bands * (uint64_t)cfg->rows * 4);
+}
+
+int ep_dedup_min_agree(const ep_dedup_config *cfg)
+{
+    return (int)ceil(cfg->threshold * (cfg->bands * cfg->rows) - 1e-9);
+}
 
 ep_status ep_dedup_index_create(ep_dedup_index **out, const ep_dedup_config *cfg, ep_error *err)
 {
@@ -50,12 +61,8 @@ ep_status ep_dedup_index_create(ep_dedup_index **out, const ep_dedup_config *cfg
     ix->cfg = *cfg;
     ix->cfg.tmp_dir = NULL; /* copied into the store; the caller's string need not outlive us */
     ix->k = cfg->bands * cfg->rows;
-    ix->min_agree = (int)ceil(cfg->threshold * ix->k - 1e-9);
-    ix->budget = cfg->mem_bytes ? cfg->mem_bytes : (1ull << 30);
-    /* Half of the budget may hold signatures in memory; the rest is for per-document state and
-     * band tables. */
-    size_t cap_mem = (size_t)(ix->budget / 2 / ((uint64_t)ix->k * 4));
-    ep_sigstore_init(&ix->sigs, ix->k, cap_mem, cfg->tmp_dir);
+    ix->min_agree = ep_dedup_min_agree(cfg);
+    ep_sigstore_init(&ix->sigs, ix->k, (size_t)sig_cap_mem(cfg), cfg->tmp_dir);
     *out = ix;
     return EP_OK;
 }
@@ -72,17 +79,6 @@ void ep_dedup_index_free(ep_dedup_index *ix)
     free(ix->kind);
     free(ix->empty);
     free(ix);
-}
-
-void ep_dedup_index_borrow_sigs(ep_dedup_index *ix, ep_dedup_sig_fn fn, void *ctx)
-{
-    ix->sig_fn = fn;
-    ix->sig_ctx = ctx;
-}
-
-static const uint32_t *ix_sig(const ep_dedup_index *ix, size_t g, uint32_t *buf)
-{
-    return ix->sig_fn ? ix->sig_fn(ix->sig_ctx, g, buf) : ep_sigstore_get(&ix->sigs, g, buf);
 }
 
 static int grow(void **p, size_t cap, size_t elem)
@@ -107,10 +103,8 @@ ep_status ep_dedup_index_add(ep_dedup_index *ix, const uint32_t *sig, size_t n_s
             return ep_error_set(err, EP_ERR_NOMEM, "dedup: out of memory for %zu documents", cap);
         ix->cap = cap;
     }
-    if (!ix->sig_fn) {
-        ep_status st = ep_sigstore_append(&ix->sigs, sig, err);
-        if (st != EP_OK) return st;
-    }
+    ep_status st = ep_sigstore_append(&ix->sigs, sig, err);
+    if (st != EP_OK) return st;
     size_t g = ix->n++;
     ix->hlo[g] = hash_lo;
     ix->hhi[g] = hash_hi;
@@ -241,8 +235,6 @@ static uint64_t band_hash(const ep_dedup_index *ix, const uint32_t *sig, int b)
     return ep_dedup_band_hash(sig, b, ix->cfg.rows, ix->cfg.seed);
 }
 
-static uint64_t budget_of(const ep_dedup_config *cfg) { return cfg->mem_bytes ? cfg->mem_bytes : (1ull << 30); }
-
 ep_status ep_dedup_check_doc_count(const ep_dedup_config *cfg, size_t n_docs, ep_error *err)
 {
     /* First count c (adding documents one by one) at which ep_dedup_index_add fails: the 2^32-1
@@ -265,7 +257,7 @@ uint64_t ep_dedup_partitions_per_band(const ep_dedup_config *cfg, size_t n, size
 {
     /* Band table budget: what the signatures and per-document state leave, at least 4 KiB. */
     uint64_t budget = budget_of(cfg), k = (uint64_t)cfg->bands * (uint64_t)cfg->rows;
-    uint64_t cap_mem = budget / 2 / (k * 4); /* signatures the index keeps in memory */
+    uint64_t cap_mem = sig_cap_mem(cfg); /* signatures the index keeps in memory */
     uint64_t used = (uint64_t)n * EP_DEDUP_PER_DOC_BYTES + ((uint64_t)n < cap_mem ? (uint64_t)n : cap_mem) * k * 4;
     uint64_t avail = budget > used ? budget - used : 0;
     if (avail < (4u << 10)) avail = 4u << 10;
@@ -324,14 +316,14 @@ static int hset_has(const hash_set *hs, uint64_t h)
 
 static ep_status verify(ep_dedup_index *ix, uint32_t i, uint32_t j, uint32_t *bi, uint32_t *bj, ep_error *err)
 {
-    const uint32_t *sj = ix_sig(ix, j, bj);
-    const uint32_t *si = ix_sig(ix, i, bi);
+    const uint32_t *sj = ep_sigstore_get(&ix->sigs, j, bj);
+    const uint32_t *si = ep_sigstore_get(&ix->sigs, i, bi);
     if (!sj || !si) return ep_error_set(err, EP_ERR_IO, "dedup: cannot read spilled signature");
     ix->stats.candidate_pairs++;
     int a = ep_sig_agree(si, sj, ix->k);
     if (a < ix->min_agree) return EP_OK;
     ix->stats.verified_pairs++;
-    if (ix->kind[j] != EP_DUP_NEAR || a > ix->agree[j] || (a == ix->agree[j] && i < ix->match[j])) {
+    if (ep_dedup_better_match(ix->kind[j] == EP_DUP_NEAR, a, ix->agree[j], i, ix->match[j])) {
         ix->kind[j] = EP_DUP_NEAR;
         ix->match[j] = i;
         ix->agree[j] = (uint16_t)a;
@@ -380,7 +372,7 @@ ep_status ep_dedup_index_run(ep_dedup_index *ix, uint32_t q, ep_error *err)
                 size_t g0 = pass == 0 ? q : 0, g1 = pass == 0 ? n : q;
                 for (size_t g = g0; g < g1; g++) {
                     if (ix->kind[g] != EP_DUP_NONE || ix->empty[g]) continue;
-                    const uint32_t *sg = ix_sig(ix, g, bi);
+                    const uint32_t *sg = ep_sigstore_get(&ix->sigs, g, bi);
                     if (!sg) {
                         st = ep_error_set(err, EP_ERR_IO, "dedup: cannot read spilled signature");
                         break;
@@ -458,8 +450,8 @@ void ep_dedup_index_result(const ep_dedup_index *ix, uint32_t gid, ep_dedup_resu
             res->jaccard_kept = res->jaccard_match;
         } else {
             uint32_t *b1 = malloc((size_t)ix->k * 4), *b2 = malloc((size_t)ix->k * 4);
-            const uint32_t *s1 = b1 ? ix_sig(ix, gid, b1) : NULL;
-            const uint32_t *s2 = b2 ? ix_sig(ix, r, b2) : NULL;
+            const uint32_t *s1 = b1 ? ep_sigstore_get(&ix->sigs, gid, b1) : NULL;
+            const uint32_t *s2 = b2 ? ep_sigstore_get(&ix->sigs, r, b2) : NULL;
             res->jaccard_kept = s1 && s2 ? ep_minhash_jaccard(s1, s2, ix->k) : NAN;
             free(b1);
             free(b2);

@@ -85,10 +85,9 @@ static int reserve_tokens(ep_minhash_scratch *s, size_t max_tokens)
     return 1;
 }
 
-static inline int push_token(ep_minhash_scratch *s, const char *o, size_t start, size_t end)
+static inline void push_token(ep_minhash_scratch *s, const char *o, size_t start, size_t end)
 {
     s->th[s->ntok++] = XXH3_64bits(o + start, end - start);
-    return 1;
 }
 
 static const char *normalize_ascii(ep_minhash_scratch *s, const char *text, size_t len, size_t *out_len)
@@ -109,11 +108,11 @@ static const char *normalize_ascii(ep_minhash_scratch *s, const char *text, size
             }
             o[n++] = (char)m;
         } else if (m == 1 && in_tok) {
-            if (!push_token(s, o, start, n)) return NULL;
+            push_token(s, o, start, n);
             in_tok = 0;
         }
     }
-    if (in_tok && !push_token(s, o, start, n)) return NULL;
+    if (in_tok) push_token(s, o, start, n);
     o[n] = 0;
     *out_len = n;
     return o;
@@ -171,7 +170,7 @@ const char *ep_dedup_normalize(ep_minhash_scratch *s, const char *text, size_t l
         if (tokch) {
             int alone = nospace_script(c);
             if (alone && in_tok) {
-                if (!push_token(s, o, start, n)) return NULL;
+                push_token(s, o, start, n);
                 in_tok = 0;
             }
             if (!in_tok) {
@@ -181,15 +180,15 @@ const char *ep_dedup_normalize(ep_minhash_scratch *s, const char *text, size_t l
             }
             n += (size_t)utf8proc_encode_char(c, (utf8proc_uint8_t *)o + n);
             if (alone) {
-                if (!push_token(s, o, start, n)) return NULL;
+                push_token(s, o, start, n);
                 in_tok = 0;
             }
         } else if (sep && in_tok) {
-            if (!push_token(s, o, start, n)) return NULL;
+            push_token(s, o, start, n);
             in_tok = 0;
         }
     }
-    if (in_tok && !push_token(s, o, start, n)) return NULL;
+    if (in_tok) push_token(s, o, start, n);
     o[n] = 0;
     *out_len = n;
     return o;

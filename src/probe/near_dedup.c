@@ -219,6 +219,9 @@ static ep_status nd_query(const nd_state *before, const nd_state *s, const size_
 {
     size_t q = before ? before->n : 0;
     memset(b, 0, sizeof *b);
+    /* The limit first, although ep_dedup_incr_query checks it too: past it the corpus state
+     * stops committing (over_limit), so its index lags `before` and the count check below would
+     * report that instead of the limit. */
     ep_status rc = ep_dedup_check_doc_count(&s->dcfg, q + s->n, err);
     if (rc != EP_OK) return rc;
     if (before && !before->incr) return ep_error_set(err, EP_ERR_INTERNAL, "dedup: `before` is not a corpus state");

@@ -6,20 +6,13 @@
 #include <unistd.h>
 
 #include "ep_test.h"
+#include "dedup_test_util.h"
 #include "core/xxh.h"
 #include "entroprof/dedup.h"
 #include "entroprof/json.h"
 #include "probe/probes_internal.h"
 
 /* ---- generators ------------------------------------------------------------------------ */
-
-static uint64_t rng_next(uint64_t *s)
-{
-    *s = *s * 6364136223846793005ull + 1442695040888963407ull;
-    uint64_t z = *s;
-    z = (z ^ (z >> 33)) * 0xff51afd7ed558ccdull;
-    return z ^ (z >> 33);
-}
 
 /* A random lowercase word of 3..9 letters (collisions between documents are negligible). */
 static void rand_word(uint64_t *rng, char *w)
@@ -419,19 +412,6 @@ static void dedup_run_is_identical_for_1_and_2_threads(void **state)
 }
 
 /* ---- probes -------------------------------------------------------------------------------- */
-
-static ep_doc mkdoc(const char *t, uint64_t index)
-{
-    ep_doc d;
-    memset(&d, 0, sizeof d);
-    d.text = t;
-    d.len = strlen(t);
-    d.index = index;
-    XXH128_hash_t h = XXH3_128bits(t, d.len);
-    d.hash_lo = h.low64;
-    d.hash_hi = h.high64;
-    return d;
-}
 
 static char *finish_json(const ep_probe_vtable *vt, void *st, const void *before, const ep_probe_env *env)
 {

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "ep_test.h"
-#include "core/xxh.h"
+#include "dedup_test_util.h"
 #include "dedup/dedup_internal.h"
 #include "entroprof/dedup.h"
 #include "entroprof/json.h"
@@ -19,14 +19,6 @@
 #define N_SHARDS 50
 #define MAX_DOCS 1024
 #define MAX_WORDS 160
-
-static uint64_t rng_next(uint64_t *s)
-{
-    *s = *s * 6364136223846793005ull + 1442695040888963407ull;
-    uint64_t z = *s;
-    z = (z ^ (z >> 33)) * 0xff51afd7ed558ccdull;
-    return z ^ (z >> 33);
-}
 
 typedef struct {
     char w[MAX_WORDS][10];
@@ -113,19 +105,6 @@ static void corpus_free(corpus *c)
     for (size_t i = 0; i < c->n; i++) free(c->text[i]);
 }
 
-static ep_doc mkdoc(const char *t, uint64_t index)
-{
-    ep_doc d;
-    memset(&d, 0, sizeof d);
-    d.text = t;
-    d.len = strlen(t);
-    d.index = index;
-    XXH128_hash_t h = XXH3_128bits(t, d.len);
-    d.hash_lo = h.low64;
-    d.hash_hi = h.high64;
-    return d;
-}
-
 static ep_jv *finish_obj(void *st, const void *before, const ep_probe_env *env)
 {
     ep_jv *o = ep_jv_obj();
@@ -153,6 +132,37 @@ static int64_t nd_int(const ep_jv *o, const char *key)
     return ep_jv_as_int(v, -1);
 }
 
+/* The previous definition: one index over documents 0..n, run with those below first_query as
+ * references. */
+static ep_dedup_index *whole_index(const corpus *c, size_t n, uint32_t first_query, const ep_dedup_config *cfg,
+                                   const uint32_t *sigs, const size_t *nsh)
+{
+    int k = cfg->bands * cfg->rows;
+    ep_dedup_index *ix;
+    assert_int_equal(ep_dedup_index_create(&ix, cfg, NULL), EP_OK);
+    for (size_t i = 0; i < n; i++) {
+        ep_doc d = mkdoc(c->text[i], 0);
+        assert_int_equal(ep_dedup_index_add(ix, sigs + i * (size_t)k, nsh[i], d.hash_lo, d.hash_hi, NULL, NULL),
+                         EP_OK);
+    }
+    assert_int_equal(ep_dedup_index_run(ix, first_query, NULL), EP_OK);
+    return ix;
+}
+
+/* The probe output o has the whole index's counts: ex exact and nr near duplicates, and its
+ * stats (frees ix). */
+static void assert_same_as_index(const ep_jv *o, int64_t ex, int64_t nr, ep_dedup_index *ix)
+{
+    ep_dedup_stats st;
+    ep_dedup_index_stats(ix, &st);
+    ep_dedup_index_free(ix);
+    assert_int_equal(nd_int(o, "exact_dup_docs"), ex);
+    assert_int_equal(nd_int(o, "near_dup_docs"), nr);
+    assert_int_equal(nd_int(o, "candidate_pairs"), (int64_t)st.candidate_pairs);
+    assert_int_equal(nd_int(o, "verified_pairs"), (int64_t)st.verified_pairs);
+    assert_int_equal(nd_int(o, "partitions_per_band"), (int64_t)st.partitions_per_band);
+}
+
 typedef struct {
     char *shard[N_SHARDS];
     char *corpus;
@@ -171,7 +181,6 @@ static void run_probe(const corpus *c, uint64_t mem, int nthreads, int workers, 
     ep_dedup_config cfg;
     ep_dedup_config_default(&cfg);
     cfg.mem_bytes = mem;
-    int k = cfg.bands * cfg.rows;
     void *corp = vt->create(&cenv);
     assert_non_null(corp);
     for (int s = 0; s < N_SHARDS; s++) {
@@ -196,13 +205,7 @@ static void run_probe(const corpus *c, uint64_t mem, int nthreads, int workers, 
         ro->shard[s] = to_str(o);
 
         /* Previous definition: one index over every document so far, this shard as queries. */
-        ep_dedup_index *ix;
-        assert_int_equal(ep_dedup_index_create(&ix, &cfg, NULL), EP_OK);
-        for (size_t i = 0; i < hi; i++)
-            assert_int_equal(ep_dedup_index_add(ix, sigs + i * (size_t)k, nsh[i], mkdoc(c->text[i], 0).hash_lo,
-                                                mkdoc(c->text[i], 0).hash_hi, NULL, NULL),
-                             EP_OK);
-        assert_int_equal(ep_dedup_index_run(ix, (uint32_t)lo, NULL), EP_OK);
+        ep_dedup_index *ix = whole_index(c, hi, (uint32_t)lo, &cfg, sigs, nsh);
         int64_t ex = 0, nr = 0;
         for (size_t i = lo; i < hi; i++) {
             ep_dedup_result r;
@@ -210,14 +213,7 @@ static void run_probe(const corpus *c, uint64_t mem, int nthreads, int workers, 
             ex += r.kind == EP_DUP_EXACT;
             nr += r.kind == EP_DUP_NEAR;
         }
-        ep_dedup_stats st;
-        ep_dedup_index_stats(ix, &st);
-        ep_dedup_index_free(ix);
-        assert_int_equal(nd_int(o, "exact_dup_docs"), ex);
-        assert_int_equal(nd_int(o, "near_dup_docs"), nr);
-        assert_int_equal(nd_int(o, "candidate_pairs"), (int64_t)st.candidate_pairs);
-        assert_int_equal(nd_int(o, "verified_pairs"), (int64_t)st.verified_pairs);
-        assert_int_equal(nd_int(o, "partitions_per_band"), (int64_t)st.partitions_per_band);
+        assert_same_as_index(o, ex, nr, ix);
         ep_jv_free(o);
 
         assert_int_equal(vt->merge(corp, sh), EP_OK);
@@ -228,13 +224,7 @@ static void run_probe(const corpus *c, uint64_t mem, int nthreads, int workers, 
     ep_jv *o = finish_obj(corp, NULL, &cenv);
     ro->corpus = to_str(o);
     /* Previous corpus definition: one index over everything, every document a query. */
-    ep_dedup_index *ix;
-    assert_int_equal(ep_dedup_index_create(&ix, &cfg, NULL), EP_OK);
-    for (size_t i = 0; i < c->n; i++)
-        assert_int_equal(ep_dedup_index_add(ix, sigs + i * (size_t)k, nsh[i], mkdoc(c->text[i], 0).hash_lo,
-                                            mkdoc(c->text[i], 0).hash_hi, NULL, NULL),
-                         EP_OK);
-    assert_int_equal(ep_dedup_index_run(ix, 0, NULL), EP_OK);
+    ep_dedup_index *ix = whole_index(c, c->n, 0, &cfg, sigs, nsh);
     int64_t ex = 0, nr = 0;
     static int64_t overlap[N_SHARDS][N_SHARDS];
     memset(overlap, 0, sizeof overlap);
@@ -249,14 +239,7 @@ static void run_probe(const corpus *c, uint64_t mem, int nthreads, int workers, 
         while (r.match >= c->shard_end[sm]) sm++;
         overlap[sm][s]++;
     }
-    ep_dedup_stats st;
-    ep_dedup_index_stats(ix, &st);
-    ep_dedup_index_free(ix);
-    assert_int_equal(nd_int(o, "exact_dup_docs"), ex);
-    assert_int_equal(nd_int(o, "near_dup_docs"), nr);
-    assert_int_equal(nd_int(o, "candidate_pairs"), (int64_t)st.candidate_pairs);
-    assert_int_equal(nd_int(o, "verified_pairs"), (int64_t)st.verified_pairs);
-    assert_int_equal(nd_int(o, "partitions_per_band"), (int64_t)st.partitions_per_band);
+    assert_same_as_index(o, ex, nr, ix);
     const ep_jv *rows = ep_jv_get(ep_jv_get(o, "dedup"), "overlap");
     assert_non_null(rows);
     size_t nrows = 0;
@@ -294,7 +277,7 @@ static void incremental_shards_match_whole_index_and_all_pairs(void **state)
      * document with tokens and no earlier copy whose estimate reaches the threshold. LSH finds a
      * subset of those (bands miss some borderline pairs); the one-word edits it must find. */
     int64_t ap_exact[N_SHARDS] = {0}, ap_near[N_SHARDS] = {0}, planted_near[N_SHARDS] = {0};
-    size_t bucket_max = 0, boiler = 0;
+    size_t boiler = 0;
     for (int s = 0, i = 0; s < N_SHARDS; s++) {
         for (; (size_t)i < c.shard_end[s]; i++) {
             int exact = 0, near = 0, first_copy_near = 0;
@@ -313,10 +296,9 @@ static void incremental_shards_match_whole_index_and_all_pairs(void **state)
             boiler += c.kind[i] == PLANT_BOILER;
         }
     }
-    bucket_max = boiler;
-    print_message("%zu documents in %d shards, %zu boilerplate copies (bucket_cap %d)\n", c.n, N_SHARDS, bucket_max,
+    print_message("%zu documents in %d shards, %zu boilerplate copies (bucket_cap %d)\n", c.n, N_SHARDS, boiler,
                   cfg.bucket_cap);
-    assert_true(bucket_max > (size_t)cfg.bucket_cap + 2); /* the cap is exercised */
+    assert_true(boiler > (size_t)cfg.bucket_cap + 2); /* the cap is exercised */
 
     run_out r1, r3, rs, rm;
     run_probe(&c, 64u << 20, 1, 1, 0, sigs, nsh, &r1);
@@ -372,10 +354,53 @@ static void incremental_shards_match_whole_index_and_all_pairs(void **state)
     corpus_free(&c);
 }
 
+/* Past the per-document limit (B/2 / 28 documents) the corpus state stops committing shards;
+ * every later shard must still report the limit, not the lag of the corpus index behind it. */
+static void shards_past_the_document_limit_report_the_limit(void **state)
+{
+    (void)state;
+    static corpus c;
+    corpus_make(&c);
+    const ep_probe_vtable *vt = &ep_probe_near_dedup;
+    const uint64_t mem = 4096;
+    const size_t limit = mem / 2 / 28 + 1; /* first document count that fails */
+    ep_probe_env env = {.mem_bytes = mem, .nthreads = 1};
+    ep_probe_env cenv = env;
+    cenv.is_corpus = 1;
+    void *corp = vt->create(&cenv);
+    assert_non_null(corp);
+    int over = 0;
+    for (int s = 0; s < N_SHARDS; s++) {
+        size_t lo = s ? c.shard_end[s - 1] : 0, hi = c.shard_end[s];
+        void *sh = vt->create(&env);
+        assert_non_null(sh);
+        for (size_t i = lo; i < hi; i++) {
+            ep_doc d = mkdoc(c.text[i], i - lo);
+            vt->observe(sh, &d, NULL, 7);
+        }
+        ep_jv *o = finish_obj(sh, corp, &env);
+        const ep_jv *e = ep_jv_get(ep_jv_get(ep_jv_get(o, "dedup"), "near_dedup"), "error");
+        if (hi >= limit) {
+            over++;
+            assert_non_null(e);
+            assert_non_null(strstr(ep_jv_as_str(e), "per-document state"));
+        } else {
+            assert_null(e);
+        }
+        ep_jv_free(o);
+        assert_int_equal(vt->merge(corp, sh), EP_OK);
+        vt->free(sh);
+    }
+    assert_true(over > 2); /* several shards after the first over the limit */
+    vt->free(corp);
+    corpus_free(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(incremental_shards_match_whole_index_and_all_pairs),
+        cmocka_unit_test(shards_past_the_document_limit_report_the_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
