@@ -64,6 +64,21 @@ void ep_scan_config_default(ep_scan_config *cfg);
 ep_status ep_scan(const char *const *inputs, size_t n_inputs, const ep_scan_config *cfg,
                   ep_jv **profile_out, size_t *n_failed, ep_error *err);
 
+/** Headline rule constants (docs/estimators.md §5; chosen on the regime grid of
+ *  bench/regime_grid.py). An order is well sampled at distinct/N <= EP_HEADLINE_WELL_SAMPLED (used
+ *  to pick the order when there is no held-out MKN); the Grassberger ladder may give the headline
+ *  up to distinct/N <= EP_HEADLINE_MAX_DISTINCT; held-out MKN may give it with at least
+ *  EP_HEADLINE_MKN_MIN_HELDOUT held-out tokens. */
+#define EP_HEADLINE_WELL_SAMPLED 0.1
+#define EP_HEADLINE_MAX_DISTINCT 0.35
+#define EP_HEADLINE_MKN_MIN_HELDOUT 32768
+/** Undersampled also when one of the EP_HEADLINE_LOOKAHEAD orders above the selected one has
+ *  distinct/N above EP_HEADLINE_LOOKAHEAD_DISTINCT: a longer memory could not have been seen. */
+#define EP_HEADLINE_LOOKAHEAD 2
+#define EP_HEADLINE_LOOKAHEAD_DISTINCT 0.5
+/** The ladder value stays the lower side when at most this much (relative) above the headline. */
+#define EP_HEADLINE_LOWER_SLACK 0.005
+
 /** Picks the headline entropy of a shard or corpus object from its estimates and writes the
  *  "entropy" object (docs/estimators.md states the rule). Used by scan and by analyses. */
 void ep_profile_choose_headline(ep_jv *shard_or_corpus);

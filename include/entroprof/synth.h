@@ -2,9 +2,10 @@
  *
  * A source is a stationary Markov chain over a finite set of states; every transition emits one
  * symbol. Two kinds (docs/estimators.md, "Synthetic sources"):
- *   BYTES  order k in 0..3 over an alphabet of A symbols (2..256). The state is the last k symbols
+ *   BYTES  order k in 0..4 over an alphabet of A symbols (2..256). The state is the last k symbols
  *          (A^k states); each row is a Dirichlet(alpha) draw over all A symbols. Text output maps
- *          symbol i to the printable byte '!' + i, so text output needs A <= 94.
+ *          symbol i to the printable byte '!' + i when A <= 94, else to the code point U+0100 + i
+ *          (two UTF-8 bytes: one token of the `char` tokenizer, not of `byte`).
  *   WORDS  order 1 or 2 over a vocabulary of V words (2..2^22). Word i is the bijective base-26
  *          spelling of i in lowercase letters (a, b, ..., z, aa, ab, ...), so that the "word"
  *          tokenizer maps each word to exactly one token. Rows are sparse: the successors of word
@@ -31,8 +32,8 @@ typedef enum { EP_SYNTH_BYTES = 0, EP_SYNTH_WORDS = 1 } ep_synth_kind;
 
 typedef struct {
     ep_synth_kind kind;
-    int order;          /**< BYTES: 0..3; WORDS: 1..2. default 1 */
-    uint32_t alphabet;  /**< BYTES: symbols, 2..256 (text output: <= 94). default 64 */
+    int order;          /**< BYTES: 0..4; WORDS: 1..2. default 1 */
+    uint32_t alphabet;  /**< BYTES: symbols, 2..256 (> 94: two-byte code points). default 64 */
     uint32_t vocab;     /**< WORDS: vocabulary size, 2..2^22. default 1000 */
     uint32_t support;   /**< WORDS: successors per state, 3..vocab. default 32 */
     double alpha;       /**< Dirichlet concentration of each row, > 0. default 0.5 */
@@ -51,7 +52,7 @@ void ep_synth_free(ep_synth *s); /**< NULL-safe */
 
 /** Exact entropy rate in bits per symbol (per byte for BYTES, per word token for WORDS). */
 double ep_synth_rate_bits_per_symbol(const ep_synth *s);
-/** Mean bytes per symbol in text output under pi: 1 for BYTES; E_pi[len(word)] + 1 (the one
+/** Mean bytes per symbol in text output under pi: 1 for BYTES (2 when A > 94); E_pi[len(word)] + 1 (the one
  *  separator byte after every word) for WORDS. Rate per byte = rate per symbol / this. */
 double ep_synth_bytes_per_symbol(const ep_synth *s);
 /** Number of symbols (A or V). */

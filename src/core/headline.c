@@ -1,19 +1,39 @@
-/* The headline entropy of a shard or corpus and the bracket around it (docs/estimators.md).
+/* The headline entropy of a shard or corpus and the bracket around it (docs/estimators.md §5).
  *
- * Candidates, both in bits per token and per byte:
- *   ladder: ngram_grassberger_h<n*>, n* the largest n such that h_0 .. h_n are all well sampled
- *           (distinct/N <= 0.1). h_n >= rate for the exact h_n; Grassberger keeps the estimate close
- *           to h_n while the order is well sampled, so it is the lowest well-founded value;
- *   mkn:    heldout_mkn, a held-out code length: an upper bound on the rate in expectation.
- * Headline = the ladder value when present and not above heldout_mkn (kind "point"), else
- * heldout_mkn (kind "upper_bound"), else unigram_grassberger, else unigram_plugin.
- * Bracket: lower side = the ladder value (method named); upper side = the smallest upper_bound
- * estimate per byte (heldout_mkn, zstd_<level>, lm_prequential, unigram_grassberger ...). */
+ * Inputs (estimates by key): the Grassberger ladder ngram_grassberger_h<n> (n = context length,
+ * with distinct_over_n of its (n+1)-grams), heldout_mkn (value, stderr, heldout_tokens,
+ * orders_crossfit) and every estimate of kind upper_bound (heldout_mkn, zstd_<level>,
+ * unigram_grassberger, lm_prequential ...).
+ *
+ * 1. Order. The order the sample supports is the one held-out MKN selects by cross-fitting:
+ *    n_sel = min(orders_crossfit) - 1 (an order-k model conditions on k-1 tokens). Without MKN,
+ *    n_sel = the last order with distinct/N <= EP_HEADLINE_WELL_SAMPLED (the first version's rule).
+ * 2. Ladder value L = Grassberger h_{n*}, n* the largest n <= n_sel with distinct/N <=
+ *    EP_HEADLINE_MAX_DISTINCT at every order 0..n (bias of Grassberger h_n there: docs §5 grid).
+ * 3. undersampled = n* < n_sel, or no ladder order qualifies, or one of the EP_HEADLINE_LOOKAHEAD
+ *    orders above n_sel has distinct/N > EP_HEADLINE_LOOKAHEAD_DISTINCT (the sample cannot tell
+ *    whether a longer context lowers h): the sample does not pin down h.
+ * 4. MKN may win only with >= EP_HEADLINE_MKN_MIN_HELDOUT held-out tokens (below that its value
+ *    scatters around and below the rate). Headline: when n* = n_sel, L unless MKN (allowed) is
+ *    lower; otherwise MKN if allowed, else L, else unigram_grassberger, else unigram_plugin, else
+ *    Grassberger h_0 however sparse (flagged). (The
+ *    look-ahead part of 3 widens the bracket; it does not change the headline.)
+ * 5. The headline never exceeds the smallest upper bound, per byte and per token: if it does, the
+ *    headline is that bound (kind upper_bound, `clamped_from` names the candidate).
+ * 6. Bracket. Upper side: the smallest upper bound per byte, each counted at value + 2 standard
+ *    errors where the estimate has a sampling error (`stderr`: held-out MKN); per token from the
+ *    estimate's own value, else converted with the shard's bytes per token. Lower side: L when
+ *    well sampled and L <= headline x (1 + EP_HEADLINE_LOWER_SLACK) (capped at the headline);
+ *    otherwise the smallest Grassberger h_n over all orders (the
+ *    most undersampled orders are biased far below the rate, so the bracket is wide but contains
+ *    it) when that is <= the headline; else no lower side. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "entroprof/scan.h"
+
+#define LADDER_MAX 64
 
 static double num(const ep_jv *e, const char *key) { return ep_jv_as_num(ep_jv_get(e, key), NAN); }
 
@@ -26,87 +46,184 @@ static double est_bpb(const ep_jv *e)
     return NAN;
 }
 
-static int usable(const ep_jv *e)
+/* Bits per token of an estimate: its value when per token, else per byte x bytes per token. */
+static double est_bpt(const ep_jv *e, double bytes_per_token)
 {
-    return e && isfinite(num(e, "value")) && !ep_jv_as_bool(ep_jv_get(e, "undersampled"), 0);
+    const char *unit = ep_jv_as_str(ep_jv_get(e, "unit"));
+    if (unit && !strcmp(unit, "bits_per_token")) return num(e, "value");
+    double b = est_bpb(e);
+    return isfinite(b) && isfinite(bytes_per_token) && bytes_per_token > 0 ? b * bytes_per_token : NAN;
 }
 
-/* Key of the Grassberger ladder estimate at the last well-sampled order, or NULL. */
-static const ep_jv *ladder_best(const ep_jv *ests, char *key, size_t keylen)
+static int finite_value(const ep_jv *e) { return e && isfinite(num(e, "value")); }
+
+/* A candidate value with its source. */
+typedef struct {
+    double bpt, bpb;
+    const char *method;
+    const char *kind;
+    int64_t sample_tokens;
+} side;
+
+static side side_of(const ep_jv *e, const char *key, double bytes_per_token)
 {
-    const ep_jv *best = NULL;
-    for (int n = 0; n < 64; n++) {
-        char k[48];
-        snprintf(k, sizeof k, "ngram_grassberger_h%d", n);
-        const ep_jv *e = ep_jv_get(ests, k);
-        if (!usable(e)) break;
-        best = e;
-        snprintf(key, keylen, "%s", k);
-    }
-    return best;
+    side s = {est_bpt(e, bytes_per_token), est_bpb(e), key, ep_jv_as_str(ep_jv_get(e, "kind")),
+              ep_jv_as_int(ep_jv_get(e, "sample_tokens"), 0)};
+    if (s.bpt < 0) s.bpt = 0; /* a bias-corrected value below 0 estimates 0 */
+    if (s.bpb < 0) s.bpb = 0;
+    return s;
 }
 
-static void set_side(ep_jv *h, const char *prefix, const ep_jv *e, const char *key)
+static void put(ep_jv *h, const char *prefix, double bpt, double bpb, const char *method)
 {
     char k[64];
-    const char *unit = ep_jv_as_str(ep_jv_get(e, "unit"));
-    if (unit && !strcmp(unit, "bits_per_token")) {
+    if (isfinite(bpt)) {
         snprintf(k, sizeof k, "%s_bits_per_token", prefix);
-        ep_jv_set(h, k, ep_jv_num(num(e, "value")));
+        ep_jv_set(h, k, ep_jv_num(bpt));
     }
     snprintf(k, sizeof k, "%s_bits_per_byte", prefix);
-    ep_jv_set(h, k, ep_jv_num(est_bpb(e)));
+    ep_jv_set(h, k, ep_jv_num(bpb));
     snprintf(k, sizeof k, "%s_method", prefix);
-    ep_jv_set(h, k, ep_jv_str(key));
+    ep_jv_set(h, k, ep_jv_str(method));
 }
 
 void ep_profile_choose_headline(ep_jv *o)
 {
     const ep_jv *ests = ep_jv_get(o, "estimates");
     if (!ests) return;
-    char lkey[48] = "";
-    const ep_jv *ladder = ladder_best(ests, lkey, sizeof lkey);
-    const ep_jv *mkn = ep_jv_get(ests, "heldout_mkn");
-    if (!usable(mkn)) mkn = NULL;
-    const ep_jv *best = NULL;
-    const char *best_key = NULL;
-    if (ladder && (!mkn || num(ladder, "value") <= num(mkn, "value"))) { best = ladder; best_key = lkey; }
-    else if (mkn) { best = mkn; best_key = "heldout_mkn"; }
-    else if (usable(ep_jv_get(ests, "unigram_grassberger"))) { best = ep_jv_get(ests, "unigram_grassberger"); best_key = "unigram_grassberger"; }
-    else if (usable(ep_jv_get(ests, "unigram_plugin"))) { best = ep_jv_get(ests, "unigram_plugin"); best_key = "unigram_plugin"; }
-    if (!best) return;
+    double bpt_ratio = ep_jv_as_num(ep_jv_get(o, "bytes_per_token"), NAN);
 
-    ep_jv *h = ep_jv_set(o, "entropy", ep_jv_obj());
-    const char *unit = ep_jv_as_str(ep_jv_get(best, "unit"));
-    if (unit && !strcmp(unit, "bits_per_token")) ep_jv_set(h, "bits_per_token", ep_jv_num(num(best, "value")));
-    ep_jv_set(h, "bits_per_byte", ep_jv_num(est_bpb(best)));
-    ep_jv_set(h, "method", ep_jv_str(best_key));
-    ep_jv_set(h, "kind", ep_jv_str(ep_jv_as_str(ep_jv_get(best, "kind"))));
-    ep_jv_set(h, "sample_tokens", ep_jv_int(ep_jv_as_int(ep_jv_get(best, "sample_tokens"), 0)));
-    if (ladder) set_side(h, "lower", ladder, lkey);
-    /* Upper side: the smallest upper bound per byte over all estimates. */
-    const ep_jv *up = NULL;
-    const char *up_key = NULL;
-    double up_bpb = INFINITY;
+    /* The ladder: Grassberger h_n and distinct/N of its (n+1)-grams, n = 0.. */
+    const ep_jv *lad[LADDER_MAX];
+    char lad_key[LADDER_MAX][40];
+    int K = 0;
+    for (; K < LADDER_MAX; K++) {
+        snprintf(lad_key[K], sizeof lad_key[K], "ngram_grassberger_h%d", K);
+        lad[K] = ep_jv_get(ests, lad_key[K]);
+        if (!finite_value(lad[K])) break;
+    }
+
+    /* 1. The order the sample supports. */
+    const ep_jv *mkn = ep_jv_get(ests, "heldout_mkn");
+    if (!finite_value(mkn)) mkn = NULL;
+    int n_sel = -1, by_mkn = 0;
+    const ep_jv *oc = mkn ? ep_jv_get(mkn, "orders_crossfit") : NULL;
+    if (oc && ep_jv_len(oc) == 2) {
+        int64_t a = ep_jv_as_int(ep_jv_at(oc, 0), 0), b = ep_jv_as_int(ep_jv_at(oc, 1), 0);
+        int64_t k = a < b ? a : b;
+        if (k >= 1) {
+            n_sel = (int)(k - 1 < K - 1 ? k - 1 : K - 1);
+            by_mkn = 1;
+        }
+    }
+    if (!by_mkn)
+        for (int n = 0; n < K && num(lad[n], "distinct_over_n") <= EP_HEADLINE_WELL_SAMPLED; n++) n_sel = n;
+
+    /* 2. Ladder value at the largest order <= n_sel with a small Grassberger bias. */
+    int nstar = -1;
+    for (int n = 0; n <= n_sel && n < K && num(lad[n], "distinct_over_n") <= EP_HEADLINE_MAX_DISTINCT; n++)
+        nstar = n;
+
+    /* 3. Undersampled? */
+    int limited = nstar < 0 || nstar < n_sel; /* h at the selected order is out of the ladder's reach */
+    int undersampled = limited;
+    for (int n = n_sel + 1; n <= n_sel + EP_HEADLINE_LOOKAHEAD && n < K; n++)
+        if (num(lad[n], "distinct_over_n") > EP_HEADLINE_LOOKAHEAD_DISTINCT) undersampled = 1;
+
+    /* 4. Candidate headline. */
+    int mkn_ok = mkn && ep_jv_as_int(ep_jv_get(mkn, "heldout_tokens"), 0) >= EP_HEADLINE_MKN_MIN_HELDOUT;
+    side best = {NAN, NAN, NULL, NULL, 0};
+    side L = {NAN, NAN, NULL, NULL, 0};
+    if (nstar >= 0) {
+        L = side_of(lad[nstar], lad_key[nstar], bpt_ratio);
+        L.kind = "point";
+    }
+    if (!limited && L.method) {
+        best = L;
+        if (mkn_ok && num(mkn, "value") < L.bpt) best = side_of(mkn, "heldout_mkn", bpt_ratio);
+    } else if (mkn_ok) {
+        best = side_of(mkn, "heldout_mkn", bpt_ratio);
+    } else if (L.method) {
+        best = L;
+    } else {
+        const char *fallback[] = {"unigram_grassberger", "unigram_plugin"};
+        for (int i = 0; i < 2 && !best.method; i++) {
+            const ep_jv *e = ep_jv_get(ests, fallback[i]);
+            if (finite_value(e)) best = side_of(e, fallback[i], bpt_ratio);
+        }
+        if (!best.method && K > 0) best = side_of(lad[0], lad_key[0], bpt_ratio);
+    }
+    if (!best.method) return;
+
+    /* 5. Never above the smallest upper bound: per byte (the headline becomes that bound), then
+     * per token (where bounds convert; only the per-token value is lowered). 6. Upper side, each
+     * bound at value + 2 standard errors. */
+    side up = {INFINITY, INFINITY, NULL, "upper_bound", 0}, min_b = up, min_t = up;
     for (size_t i = 0; i < ep_jv_len(ests); i++) {
         const ep_jv *e = ep_jv_at(ests, i);
         const char *kind = ep_jv_as_str(ep_jv_get(e, "kind"));
-        double b = est_bpb(e);
-        if (kind && !strcmp(kind, "upper_bound") && usable(e) && isfinite(b) && b < up_bpb) {
-            up = e;
-            up_key = ep_jv_key_at(ests, i);
-            up_bpb = b;
-        }
+        if (!kind || strcmp(kind, "upper_bound") || !finite_value(e)) continue;
+        side s = side_of(e, ep_jv_key_at(ests, i), bpt_ratio);
+        if (!isfinite(s.bpb)) continue;
+        if (s.bpb < min_b.bpb) min_b = s;
+        if (isfinite(s.bpt) && s.bpt < min_t.bpt) min_t = s;
+        double se = num(e, "stderr"), se_b = num(e, "stderr_bits_per_byte");
+        if (isfinite(se_b)) s.bpb += 2 * se_b;
+        if (isfinite(se) && isfinite(s.bpt)) s.bpt += 2 * se;
+        if (s.bpb < up.bpb) up = s;
     }
-    if (up) set_side(h, "upper", up, up_key);
+    const char *clamped_from = NULL, *clamped_per_token_to = NULL;
+    if (min_b.method && min_b.bpb < best.bpb) {
+        clamped_from = best.method;
+        best = min_b;
+    }
+    if (min_t.method && isfinite(best.bpt) && min_t.bpt < best.bpt) {
+        best.bpt = min_t.bpt;
+        clamped_per_token_to = min_t.method;
+    }
+
+    ep_jv *h = ep_jv_set(o, "entropy", ep_jv_obj());
+    if (isfinite(best.bpt)) ep_jv_set(h, "bits_per_token", ep_jv_num(best.bpt));
+    ep_jv_set(h, "bits_per_byte", ep_jv_num(best.bpb));
+    ep_jv_set(h, "method", ep_jv_str(best.method));
+    ep_jv_set(h, "kind", ep_jv_str(best.kind ? best.kind : "point"));
+    ep_jv_set(h, "sample_tokens", ep_jv_int(best.sample_tokens));
+    ep_jv_set(h, "undersampled", ep_jv_bool(undersampled));
+    if (n_sel >= 0) {
+        ep_jv_set(h, "order", ep_jv_int(n_sel));
+        ep_jv_set(h, "order_selected_by", ep_jv_str(by_mkn ? "heldout_mkn cross-fit" : "ladder coverage"));
+    }
+    if (clamped_from) ep_jv_set(h, "clamped_from", ep_jv_str(clamped_from));
+    if (clamped_per_token_to) ep_jv_set(h, "per_token_clamped_to", ep_jv_str(clamped_per_token_to));
+
+    /* Lower side. */
+    side lo = {NAN, NAN, NULL, NULL, 0};
+    if (!undersampled && L.method && L.bpb <= best.bpb * (1 + EP_HEADLINE_LOWER_SLACK)) {
+        lo = L; /* within the slack above a clamped headline: the lower side is the headline */
+        if (lo.bpb > best.bpb) lo.bpb = best.bpb;
+        if (isfinite(best.bpt) && lo.bpt > best.bpt) lo.bpt = best.bpt;
+    } else {
+        for (int n = 0; n < K; n++) {
+            side s = side_of(lad[n], lad_key[n], bpt_ratio);
+            if (!lo.method || s.bpb < lo.bpb) lo = s;
+        }
+        if (lo.method && (lo.bpb > best.bpb || lo.bpt > best.bpt)) lo.method = NULL;
+    }
+    if (lo.method) put(h, "lower", lo.bpt, lo.bpb, lo.method);
+    if (up.method) {
+        if (up.bpb < best.bpb) up.bpb = best.bpb; /* rounding of the converted side */
+        if (isfinite(up.bpt) && isfinite(best.bpt) && up.bpt < best.bpt) up.bpt = best.bpt;
+        put(h, "upper", up.bpt, up.bpb, up.method);
+    }
+
     /* Information content of the deduplicated data: D_eff x H (bits), with H the headline per token
      * and, as a range, the two sides of the bracket. Needs the dedup-aware token count. */
     double deff = ep_jv_as_num(ep_jv_path(o, "dedup.D_eff"), NAN), hpt = num(h, "bits_per_token");
     if (isfinite(deff) && isfinite(hpt)) {
         ep_jv *dd = ep_jv_child(o, "dedup"); /* exists: D_eff was found in it */
         ep_jv_set(dd, "information_bits", ep_jv_num(deff * hpt));
-        double lo = num(h, "lower_bits_per_token"), hi = num(h, "upper_bits_per_token");
-        if (isfinite(lo)) ep_jv_set(dd, "information_bits_lower_side", ep_jv_num(deff * lo));
-        if (isfinite(hi)) ep_jv_set(dd, "information_bits_upper_side", ep_jv_num(deff * hi));
+        double lob = num(h, "lower_bits_per_token"), hib = num(h, "upper_bits_per_token");
+        if (isfinite(lob)) ep_jv_set(dd, "information_bits_lower_side", ep_jv_num(deff * lob));
+        if (isfinite(hib)) ep_jv_set(dd, "information_bits_upper_side", ep_jv_num(deff * hib));
     }
 }

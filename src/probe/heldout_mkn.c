@@ -147,6 +147,9 @@ static ep_status mkn_finish(void *st, const void *before, ep_jv *out, const ep_p
         return EP_ERR_NOMEM;
     }
     double bits_all[EP_NGRAM_MAX_ORDER] = {0}, bits_h[2][EP_NGRAM_MAX_ORDER] = {{0}};
+    /* Standard error (ratio estimator over documents): per half and order, sums of b^2 and b*t,
+     * and per half of t^2, with b the bits and t the predicted tokens of a document. */
+    double bb_h[2][EP_NGRAM_MAX_ORDER] = {{0}}, bt_h[2][EP_NGRAM_MAX_ORDER] = {{0}}, tt_h[2] = {0, 0};
     uint64_t oov = 0, tokens = 0, bytes = 0, pred_h[2] = {0, 0};
     for (size_t b0 = 0; b0 < nd; b0 += SCORE_BLOCK) {
         long nb = (long)(nd - b0 < SCORE_BLOCK ? nd - b0 : SCORE_BLOCK);
@@ -159,10 +162,15 @@ static ep_status mkn_finish(void *st, const void *before, ep_jv *out, const ep_p
         for (size_t i = 0; i < (size_t)nb; i++) {
             const ep_mkn_doc *doc = &s->test.docs[b0 + i];
             int h = (int)(XXH3_64bits_withSeed(&doc->lo, sizeof doc->lo, s->seed ^ HALF_SALT) >> 63);
+            double t = (double)doc->len + 1;
             for (size_t k = 0; k < K; k++) {
-                bits_all[k] += dbits[i * K + k];
-                bits_h[h][k] += dbits[i * K + k];
+                double b = dbits[i * K + k];
+                bits_all[k] += b;
+                bits_h[h][k] += b;
+                bb_h[h][k] += b * b;
+                bt_h[h][k] += b * t;
             }
+            tt_h[h] += t * t;
             pred_h[h] += (uint64_t)doc->len + 1;
             oov += doov[i];
             tokens += doc->len;
@@ -176,11 +184,23 @@ static ep_status mkn_finish(void *st, const void *before, ep_jv *out, const ep_p
     for (int h = 0; h < 2; h++) pick[h] = pred_h[h] ? best_order(bits_h[h], (int)K) : (int)K;
     double bits = bits_h[0][pick[1] - 1] + bits_h[1][pick[0] - 1];
     double v = bits / (double)predicted;
+    /* Var(R) of R = sum b / sum t over n documents, linearized (Cochran 1977, ratio estimator):
+     * n/(n-1) * sum (b_i - R t_i)^2 / (sum t)^2; each half's b at the order it is scored with. */
+    double q = 0;
+    for (int h = 0; h < 2; h++) {
+        int k = pick[1 - h] - 1;
+        q += bb_h[h][k] - 2 * v * bt_h[h][k] + v * v * tt_h[h];
+    }
+    double se = nd > 1 && q > 0 ? sqrt((double)nd / (double)(nd - 1) * q) / (double)predicted : NAN;
     ep_jv *e = ep_estimate_add(out, "heldout_mkn", v, "bits_per_token", "upper_bound",
                                "held-out cross-entropy, interpolated modified Kneser-Ney (KenLM-exact)",
                                predicted);
     if (e) {
         if (bytes) ep_jv_set(e, "bits_per_byte", ep_jv_num(bits / (double)bytes));
+        if (isfinite(se)) {
+            ep_jv_set(e, "stderr", ep_jv_num(se));
+            if (bytes) ep_jv_set(e, "stderr_bits_per_byte", ep_jv_num(se * (double)predicted / (double)bytes));
+        }
         ep_jv_set(e, "order", ep_jv_int(best));
         ep_jv_set(e, "max_order", ep_jv_int(s->K));
         ep_jv *oc = ep_jv_set(e, "orders_crossfit", ep_jv_arr());

@@ -64,8 +64,16 @@ static inline double slot_p(const ep_synth *s, uint64_t state, uint32_t j)
 size_t ep_synth_spell(const ep_synth *s, uint32_t sym, char *buf)
 {
     if (!s->succ) {
-        buf[0] = (char)('!' + sym);
-        return 1;
+        if (s->nsym <= 94) {
+            buf[0] = (char)('!' + sym);
+            return 1;
+        }
+        /* Alphabets over 94: code point U+0100 + sym (Latin Extended-A/B letters), two UTF-8 bytes;
+         * one symbol = one token of the `char` tokenizer. */
+        uint32_t cp = 0x100 + sym;
+        buf[0] = (char)(0xC0 | (cp >> 6));
+        buf[1] = (char)(0x80 | (cp & 0x3F));
+        return 2;
     }
     /* bijective base 26 of sym + 1: a..z, aa..zz, ... */
     char tmp[8];
@@ -197,9 +205,9 @@ ep_status ep_synth_create(ep_synth **out, const ep_synth_config *cfg, ep_error *
     s->cfg = *cfg;
     ep_status st = EP_OK;
     if (cfg->kind == EP_SYNTH_BYTES) {
-        if (cfg->order < 0 || cfg->order > 3 || cfg->alphabet < 2 || cfg->alphabet > 256) {
+        if (cfg->order < 0 || cfg->order > 4 || cfg->alphabet < 2 || cfg->alphabet > 256) {
             free(s);
-            return ep_error_set(err, EP_ERR_ARG, "synth: bytes need order 0..3 and alphabet 2..256");
+            return ep_error_set(err, EP_ERR_ARG, "synth: bytes need order 0..4 and alphabet 2..256");
         }
         s->nsym = s->row = cfg->alphabet;
         s->nstates = 1;
@@ -314,8 +322,6 @@ ep_status ep_synth_write_text(const ep_synth *s, FILE *f, uint64_t n_symbols, ui
                               int jsonl, uint64_t stream_seed, ep_error *err)
 {
     if (doc_symbols == 0) return ep_error_set(err, EP_ERR_ARG, "synth: doc_symbols must be > 0");
-    if (!s->succ && s->nsym > 94)
-        return ep_error_set(err, EP_ERR_ARG, "synth: text output of bytes needs alphabet <= 94");
     ep_synth_stream st;
     ep_synth_stream_init(s, &st, stream_seed);
     char buf[16];

@@ -88,6 +88,7 @@ static void bytes_rate_matches_brute_force(void **state)
     check_brute(EP_SYNTH_BYTES, 1, 4, 0);
     check_brute(EP_SYNTH_BYTES, 2, 3, 0);
     check_brute(EP_SYNTH_BYTES, 3, 3, 0);
+    check_brute(EP_SYNTH_BYTES, 4, 2, 0);
 }
 
 static void words_rate_matches_brute_force(void **state)
@@ -125,6 +126,24 @@ static void rows_sum_to_one_and_spelling_is_bijective(void **state)
     ep_synth_free(s);
 }
 
+static void large_alphabets_spell_two_byte_code_points(void **state)
+{
+    (void)state;
+    ep_synth_config cfg;
+    ep_synth_config_default(&cfg);
+    cfg.order = 0;
+    cfg.alphabet = 200;
+    ep_synth *s = NULL;
+    assert_int_equal(ep_synth_create(&s, &cfg, NULL), EP_OK);
+    char buf[8];
+    assert_int_equal(ep_synth_spell(s, 0, buf), 2);
+    assert_memory_equal(buf, "\xC4\x80", 2); /* U+0100 */
+    assert_int_equal(ep_synth_spell(s, 199, buf), 2);
+    assert_memory_equal(buf, "\xC7\x87", 2); /* U+01C7 */
+    assert_near(ep_synth_bytes_per_symbol(s), 2.0, 1e-12);
+    ep_synth_free(s);
+}
+
 static void streams_are_deterministic_and_refuse_huge_tables(void **state)
 {
     (void)state;
@@ -152,6 +171,7 @@ int main(void)
         cmocka_unit_test(bytes_rate_matches_brute_force),
         cmocka_unit_test(words_rate_matches_brute_force),
         cmocka_unit_test(rows_sum_to_one_and_spelling_is_bijective),
+        cmocka_unit_test(large_alphabets_spell_two_byte_code_points),
         cmocka_unit_test(streams_are_deterministic_and_refuse_huge_tables),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
