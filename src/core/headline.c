@@ -196,6 +196,16 @@ void ep_profile_choose_headline(ep_jv *o)
     if (clamped_from) ep_jv_set(h, "clamped_from", ep_jv_str(clamped_from));
     if (clamped_per_token_to) ep_jv_set(h, "per_token_clamped_to", ep_jv_str(clamped_per_token_to));
 
+    /* Size-independent values (docs/estimators.md §2, "Size"): H at the reference training sample
+     * and the extrapolated rate with its interval, copied for readers that rank shards. */
+    const ep_jv *ref = ep_jv_get(ests, "heldout_mkn_ref");
+    if (finite_value(ref)) {
+        ep_jv_set(h, "reference_bits_per_token", ep_jv_num(num(ref, "value")));
+        ep_jv_set(h, "reference_bits_per_byte", ep_jv_num(est_bpb(ref)));
+        ep_jv_set(h, "reference_train_tokens", ep_jv_int(ep_jv_as_int(ep_jv_get(ref, "reference_train_tokens"), 0)));
+        ep_jv_set(h, "reference_extrapolated", ep_jv_bool(ep_jv_as_bool(ep_jv_get(ref, "extrapolated"), 0)));
+    }
+
     /* Lower side. */
     side lo = {NAN, NAN, NULL, NULL, 0};
     if (!undersampled && L.method && L.bpb <= best.bpb * (1 + EP_HEADLINE_LOWER_SLACK)) {

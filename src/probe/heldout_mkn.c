@@ -18,6 +18,7 @@
 
 #include "core/xxh.h"
 #include "entroprof/heldout.h"
+#include "probe/mkn_curve.h"
 #include "probe/mkn_model.h"
 #include "probe/mkn_pool.h"
 #include "probe/ngram_internal.h"
@@ -28,6 +29,13 @@
 #define HALF_SALT 0x6D6B6E2D68616C66ull  /* "mkn-half" */
 #define SCORE_BLOCK ((size_t)4096) /* held-out documents scored per parallel block */
 #define TOKEN_BYTES (sizeof(ep_token) * 3 / 2) /* a pooled token, realloc growth included */
+/* Learning curve (docs/estimators.md §2, "Size"): the reference sample every shard is compared
+ * at, the held-out subset the curve is scored on, its number of nested levels, and the smallest
+ * training sample worth a point. */
+#define EP_MKN_REF_TRAIN_TOKENS 524288
+#define EP_MKN_CURVE_HELDOUT_TOKENS 262144
+#define EP_MKN_CURVE_LEVELS 3
+#define EP_MKN_CURVE_MIN_TRAIN 1024
 
 typedef struct {
     int K;
@@ -115,6 +123,195 @@ static int best_order(const double *bits, int K)
     return b + 1;
 }
 
+/* Sums over scored held-out documents, per half h (top bit of a hash of the content hash) and
+ * order k: bits, and for the standard error (ratio estimator over documents) sums of b^2 and b*t
+ * per order and of t^2, with b the bits and t the predicted tokens (+ </s>) of a document. */
+typedef struct {
+    double bits[2][EP_NGRAM_MAX_ORDER], bb[2][EP_NGRAM_MAX_ORDER], bt[2][EP_NGRAM_MAX_ORDER], tt[2];
+    double all[EP_NGRAM_MAX_ORDER];
+    uint64_t pred[2], oov, tokens, bytes, docs;
+} score_sums;
+
+/* Cross-fitted value: each half scored at the order best on the other half. */
+typedef struct {
+    double v, se, bits;
+    uint64_t predicted;
+    int pick[2], best;
+} crossfit;
+
+static crossfit crossfit_of(const score_sums *z, int K)
+{
+    crossfit c;
+    c.best = best_order(z->all, K);
+    for (int h = 0; h < 2; h++) c.pick[h] = z->pred[h] ? best_order(z->bits[h], K) : K;
+    c.bits = z->bits[0][c.pick[1] - 1] + z->bits[1][c.pick[0] - 1];
+    c.predicted = z->pred[0] + z->pred[1];
+    c.v = c.predicted ? c.bits / (double)c.predicted : NAN;
+    /* Var(R) of R = sum b / sum t over n documents, linearized (Cochran 1977, ratio estimator):
+     * n/(n-1) * sum (b_i - R t_i)^2 / (sum t)^2; each half's b at the order it is scored with. */
+    double q = 0;
+    for (int h = 0; h < 2; h++) {
+        int k = c.pick[1 - h] - 1;
+        q += z->bb[h][k] - 2 * c.v * z->bt[h][k] + c.v * c.v * z->tt[h];
+    }
+    c.se = z->docs > 1 && q > 0 ? sqrt((double)z->docs / (double)(z->docs - 1) * q) / (double)c.predicted : NAN;
+    return c;
+}
+
+/* Scores the first nd documents of the (sorted) held-out pool under every order k = 1..K, in
+ * blocks of SCORE_BLOCK documents: in parallel into per-document slots, then summed in document
+ * order, so the values do not depend on the thread count. Documents i < nsub are also summed
+ * into *sub (may be NULL). */
+static ep_status score(const ep_mkn_model *m, const ep_mkn_pool *test, size_t nd, int K, uint64_t seed,
+                       int T, score_sums *all, score_sums *sub, size_t nsub)
+{
+    double *dbits = malloc(SCORE_BLOCK * (size_t)K * sizeof *dbits);
+    uint64_t *doov = malloc(SCORE_BLOCK * sizeof *doov);
+    if (!dbits || !doov) {
+        free(dbits);
+        free(doov);
+        return EP_ERR_NOMEM;
+    }
+    memset(all, 0, sizeof *all);
+    if (sub) memset(sub, 0, sizeof *sub);
+    for (size_t b0 = 0; b0 < nd; b0 += SCORE_BLOCK) {
+        long nb = (long)(nd - b0 < SCORE_BLOCK ? nd - b0 : SCORE_BLOCK);
+#pragma omp parallel for schedule(dynamic, 8) num_threads(T)
+        for (long i = 0; i < nb; i++) {
+            const ep_mkn_doc *doc = &test->docs[b0 + (size_t)i];
+            doov[i] = 0;
+            ep_mkn_doc_bits_orders(m, test->tok + doc->off, doc->len, &doov[i], dbits + (size_t)i * (size_t)K);
+        }
+        for (size_t i = 0; i < (size_t)nb; i++) {
+            const ep_mkn_doc *doc = &test->docs[b0 + i];
+            int h = (int)(XXH3_64bits_withSeed(&doc->lo, sizeof doc->lo, seed ^ HALF_SALT) >> 63);
+            double t = (double)doc->len + 1;
+            for (int w = 0; w < 2; w++) {
+                score_sums *z = w ? (sub && b0 + i < nsub ? sub : NULL) : all;
+                if (!z) continue;
+                for (int k = 0; k < K; k++) {
+                    double b = dbits[i * (size_t)K + (size_t)k];
+                    z->all[k] += b;
+                    z->bits[h][k] += b;
+                    z->bb[h][k] += b * b;
+                    z->bt[h][k] += b * t;
+                }
+                z->tt[h] += t * t;
+                z->pred[h] += (uint64_t)doc->len + 1;
+                z->oov += doov[i];
+                z->tokens += doc->len;
+                z->bytes += doc->bytes;
+                z->docs++;
+            }
+        }
+    }
+    free(dbits);
+    free(doov);
+    return EP_OK;
+}
+
+/* Builds the model on pool p, halving the pool (by document hash) while the tables do not fit. */
+static ep_status build(ep_mkn_model *m, ep_mkn_pool *p, const mkn_state *s, int T)
+{
+    for (;;) {
+        ep_status r = ep_mkn_build(m, p, s->K, s->seed, s->budget / 2, s->dense_vocab, T);
+        if (r != EP_ERR_LIMIT) return r;
+        ep_mkn_pool_raise_shift(p, p->shift + 1);
+        if (p->ndocs == 0) return EP_ERR_LIMIT; /* budget too small for a single document */
+    }
+}
+
+/* The learning curve (docs/estimators.md §2, "Size"): the full model's value on the curve's
+ * held-out subset (the first documents of the sorted pool, up to EP_MKN_CURVE_HELDOUT_TOKENS),
+ * then models trained on nested subsamples of the training pool (document hash below 2^64/2^j
+ * more), from the first level at or below 2 EP_MKN_REF_TRAIN_TOKENS, EP_MKN_CURVE_LEVELS levels. */
+static size_t curve(const mkn_state *s, const score_sums *full_sub, size_t nsub, int T,
+                    ep_mkn_curve_point *pts, double *bytes_per_pred)
+{
+    size_t np = 0;
+    crossfit c = crossfit_of(full_sub, s->K);
+    if (!isfinite(c.se) || full_sub->bytes == 0) return 0;
+    *bytes_per_pred = (double)full_sub->bytes / (double)c.predicted;
+    pts[np++] = (ep_mkn_curve_point){(double)s->train.ntok, c.v, c.se};
+    unsigned j = 1;
+    while (((double)s->train.ntok / (double)(1u << j)) > 2.0 * EP_MKN_REF_TRAIN_TOKENS && j < 30) j++;
+    for (int lev = 0; lev < EP_MKN_CURVE_LEVELS && np < EP_MKN_CURVE_MAX_POINTS; lev++, j++) {
+        ep_mkn_pool sub;
+        ep_mkn_pool_init(&sub, UINT64_MAX);
+        ep_status r = ep_mkn_pool_subsample(&sub, &s->train, s->train.shift + j);
+        ep_mkn_model m;
+        if (r != EP_OK || sub.ndocs < 2 || sub.ntok < EP_MKN_CURVE_MIN_TRAIN ||
+            ep_mkn_build(&m, &sub, s->K, s->seed, s->budget / 2, s->dense_vocab, T) != EP_OK) {
+            ep_mkn_pool_free(&sub);
+            break;
+        }
+        score_sums all;
+        r = score(&m, &s->test, nsub, s->K, s->seed, T, &all, NULL, 0);
+        ep_mkn_free(&m);
+        if (r == EP_OK) {
+            crossfit cj = crossfit_of(&all, s->K);
+            if (isfinite(cj.se)) pts[np++] = (ep_mkn_curve_point){(double)sub.ntok, cj.v, cj.se};
+        }
+        ep_mkn_pool_free(&sub);
+        if (r != EP_OK) break;
+    }
+    return np;
+}
+
+static void add_curve_estimates(ep_jv *out, const ep_mkn_curve_point *pts, size_t np, double bytes_per_pred,
+                                uint64_t nsub_tokens)
+{
+    if (np < 2) return;
+    ep_mkn_curve_fit fit;
+    int fitted = ep_mkn_curve_fit_power(pts, np, &fit) == 0;
+    double v, se;
+    int extrapolated = 0;
+    if (ep_mkn_curve_interpolate(pts, np, EP_MKN_REF_TRAIN_TOKENS, &v, &se) != 0) {
+        if (!fitted) return;
+        v = fit.c + fit.a * pow((double)EP_MKN_REF_TRAIN_TOKENS, -fit.alpha);
+        se = NAN;
+        extrapolated = 1;
+    }
+    ep_jv *e = ep_estimate_add(out, "heldout_mkn_ref", v, "bits_per_token", "upper_bound",
+                               "held-out MKN cross-entropy of a model trained on the reference sample "
+                               "(524,288 tokens), interpolated in ln(training tokens) between nested samples",
+                               nsub_tokens);
+    if (e) {
+        ep_jv_set(e, "bits_per_byte", ep_jv_num(v / bytes_per_pred));
+        ep_jv_set(e, "reference_train_tokens", ep_jv_int(EP_MKN_REF_TRAIN_TOKENS));
+        ep_jv_set(e, "extrapolated", ep_jv_bool(extrapolated));
+        if (isfinite(se)) {
+            ep_jv_set(e, "stderr", ep_jv_num(se));
+            ep_jv_set(e, "stderr_bits_per_byte", ep_jv_num(se / bytes_per_pred));
+        }
+        if (extrapolated) ep_jv_set(e, "kind", ep_jv_str("point")); /* a fit's value bounds nothing */
+    }
+    if (!fitted) return;
+    e = ep_estimate_add(out, "heldout_mkn_rate_fit", fit.c, "bits_per_token", "point",
+                        "entropy rate extrapolated from held-out MKN cross-entropy against training size: "
+                        "fit c + a n^-alpha over nested training samples",
+                        nsub_tokens);
+    if (!e) return;
+    ep_jv_set(e, "bits_per_byte", ep_jv_num(fit.c / bytes_per_pred));
+    ep_jv *iv = ep_jv_set(e, "interval", ep_jv_arr());
+    ep_jv_push(iv, ep_jv_num(fit.lo));
+    ep_jv_push(iv, ep_jv_num(fit.hi));
+    ep_jv *ib = ep_jv_set(e, "interval_bits_per_byte", ep_jv_arr());
+    ep_jv_push(ib, ep_jv_num(fit.lo / bytes_per_pred));
+    ep_jv_push(ib, ep_jv_num(fit.hi / bytes_per_pred));
+    ep_jv_set(e, "interval_rule", ep_jv_str("alphas with chi^2 within 4 of the minimum (about 95%)"));
+    ep_jv_set(e, "alpha", ep_jv_num(fit.alpha));
+    ep_jv_set(e, "a", ep_jv_num(fit.a));
+    ep_jv_set(e, "chi2", ep_jv_num(fit.chi2));
+    ep_jv *pa = ep_jv_set(e, "points", ep_jv_arr());
+    for (size_t i = 0; i < np; i++) {
+        ep_jv *row = ep_jv_push(pa, ep_jv_arr());
+        ep_jv_push(row, ep_jv_int((int64_t)pts[i].n));
+        ep_jv_push(row, ep_jv_num(pts[i].v));
+        ep_jv_push(row, ep_jv_num(pts[i].se));
+    }
+}
+
 static ep_status mkn_finish(void *st, const void *before, ep_jv *out, const ep_probe_env *env)
 {
     (void)before;
@@ -123,114 +320,69 @@ static ep_status mkn_finish(void *st, const void *before, ep_jv *out, const ep_p
     if (s->status != EP_OK) return s->status;
     if (s->train.ndocs == 0 || s->test.ndocs == 0) return EP_OK; /* nothing to estimate: absent */
     ep_mkn_model m;
-    ep_status r;
-    for (;;) {
-        r = ep_mkn_build(&m, &s->train, s->K, s->seed, s->budget / 2, s->dense_vocab, T);
-        if (r != EP_ERR_LIMIT) break;
-        ep_mkn_pool_raise_shift(&s->train, s->train.shift + 1);
-        if (s->train.ndocs == 0) return EP_OK; /* budget too small for a single document */
-    }
+    ep_status r = build(&m, &s->train, s, T);
+    if (r == EP_ERR_LIMIT) return EP_OK; /* budget too small for a single document: absent */
     if (r != EP_OK) return r;
     ep_mkn_pool_sort(&s->test);
-    /* Documents scored under every order k = 1..K, in blocks of SCORE_BLOCK documents: in parallel
-     * into per-document slots, then summed in document order, so the values do not depend on the
-     * thread count. Cross-fitted order selection: half h of a held-out document = the top bit of a
-     * hash of its content hash; the order picked on one half (fewest bits per token, the lower
-     * order on a tie) scores the other half, so the selected value carries no selection bias. */
-    size_t nd = s->test.ndocs, K = (size_t)s->K;
-    double *dbits = malloc(SCORE_BLOCK * K * sizeof *dbits);
-    uint64_t *doov = malloc(SCORE_BLOCK * sizeof *doov);
-    if (!dbits || !doov) {
-        free(dbits);
-        free(doov);
-        ep_mkn_free(&m);
-        return EP_ERR_NOMEM;
+    /* The curve's held-out subset: the first documents of the sorted pool (a hash order, so a
+     * deterministic pseudo-random subset) up to EP_MKN_CURVE_HELDOUT_TOKENS tokens. */
+    size_t nd = s->test.ndocs, nsub = 0;
+    uint64_t nsub_tok = 0;
+    while (nsub < nd && nsub_tok < EP_MKN_CURVE_HELDOUT_TOKENS) nsub_tok += s->test.docs[nsub++].len + 1;
+    score_sums z, zsub;
+    r = score(&m, &s->test, nd, s->K, s->seed, T, &z, &zsub, nsub);
+    double vocab = m.vocab;
+    int K = s->K;
+    double D[EP_NGRAM_MAX_ORDER][4];
+    int fb = 0;
+    for (int n = 0; n < K; n++) {
+        for (int j = 1; j <= 3; j++) D[n][j] = m.D[n][j];
+        fb |= m.fallback[n];
     }
-    double bits_all[EP_NGRAM_MAX_ORDER] = {0}, bits_h[2][EP_NGRAM_MAX_ORDER] = {{0}};
-    /* Standard error (ratio estimator over documents): per half and order, sums of b^2 and b*t,
-     * and per half of t^2, with b the bits and t the predicted tokens of a document. */
-    double bb_h[2][EP_NGRAM_MAX_ORDER] = {{0}}, bt_h[2][EP_NGRAM_MAX_ORDER] = {{0}}, tt_h[2] = {0, 0};
-    uint64_t oov = 0, tokens = 0, bytes = 0, pred_h[2] = {0, 0};
-    for (size_t b0 = 0; b0 < nd; b0 += SCORE_BLOCK) {
-        long nb = (long)(nd - b0 < SCORE_BLOCK ? nd - b0 : SCORE_BLOCK);
-#pragma omp parallel for schedule(dynamic, 8) num_threads(T)
-        for (long i = 0; i < nb; i++) {
-            const ep_mkn_doc *doc = &s->test.docs[b0 + (size_t)i];
-            doov[i] = 0;
-            ep_mkn_doc_bits_orders(&m, s->test.tok + doc->off, doc->len, &doov[i], dbits + (size_t)i * K);
-        }
-        for (size_t i = 0; i < (size_t)nb; i++) {
-            const ep_mkn_doc *doc = &s->test.docs[b0 + i];
-            int h = (int)(XXH3_64bits_withSeed(&doc->lo, sizeof doc->lo, s->seed ^ HALF_SALT) >> 63);
-            double t = (double)doc->len + 1;
-            for (size_t k = 0; k < K; k++) {
-                double b = dbits[i * K + k];
-                bits_all[k] += b;
-                bits_h[h][k] += b;
-                bb_h[h][k] += b * b;
-                bt_h[h][k] += b * t;
-            }
-            tt_h[h] += t * t;
-            pred_h[h] += (uint64_t)doc->len + 1;
-            oov += doov[i];
-            tokens += doc->len;
-            bytes += doc->bytes;
-        }
-    }
-    free(dbits);
-    free(doov);
-    uint64_t predicted = tokens + s->test.ndocs; /* + one </s> per document */
-    int pick[2], best = best_order(bits_all, (int)K);
-    for (int h = 0; h < 2; h++) pick[h] = pred_h[h] ? best_order(bits_h[h], (int)K) : (int)K;
-    double bits = bits_h[0][pick[1] - 1] + bits_h[1][pick[0] - 1];
-    double v = bits / (double)predicted;
-    /* Var(R) of R = sum b / sum t over n documents, linearized (Cochran 1977, ratio estimator):
-     * n/(n-1) * sum (b_i - R t_i)^2 / (sum t)^2; each half's b at the order it is scored with. */
-    double q = 0;
-    for (int h = 0; h < 2; h++) {
-        int k = pick[1 - h] - 1;
-        q += bb_h[h][k] - 2 * v * bt_h[h][k] + v * v * tt_h[h];
-    }
-    double se = nd > 1 && q > 0 ? sqrt((double)nd / (double)(nd - 1) * q) / (double)predicted : NAN;
-    ep_jv *e = ep_estimate_add(out, "heldout_mkn", v, "bits_per_token", "upper_bound",
+    uint64_t bytes_peak = m.bytes_peak;
+    ep_mkn_free(&m); /* before the curve's builds: one model at a time */
+    if (r != EP_OK) return r;
+    crossfit c = crossfit_of(&z, K);
+    ep_jv *e = ep_estimate_add(out, "heldout_mkn", c.v, "bits_per_token", "upper_bound",
                                "held-out cross-entropy, interpolated modified Kneser-Ney (KenLM-exact)",
-                               predicted);
+                               c.predicted);
     if (e) {
-        if (bytes) ep_jv_set(e, "bits_per_byte", ep_jv_num(bits / (double)bytes));
-        if (isfinite(se)) {
-            ep_jv_set(e, "stderr", ep_jv_num(se));
-            if (bytes) ep_jv_set(e, "stderr_bits_per_byte", ep_jv_num(se * (double)predicted / (double)bytes));
+        if (z.bytes) ep_jv_set(e, "bits_per_byte", ep_jv_num(c.bits / (double)z.bytes));
+        if (isfinite(c.se)) {
+            ep_jv_set(e, "stderr", ep_jv_num(c.se));
+            if (z.bytes) ep_jv_set(e, "stderr_bits_per_byte", ep_jv_num(c.se * (double)c.predicted / (double)z.bytes));
         }
-        ep_jv_set(e, "order", ep_jv_int(best));
-        ep_jv_set(e, "max_order", ep_jv_int(s->K));
+        ep_jv_set(e, "order", ep_jv_int(c.best));
+        ep_jv_set(e, "max_order", ep_jv_int(K));
         ep_jv *oc = ep_jv_set(e, "orders_crossfit", ep_jv_arr());
-        ep_jv_push(oc, ep_jv_int(pick[0]));
-        ep_jv_push(oc, ep_jv_int(pick[1]));
+        ep_jv_push(oc, ep_jv_int(c.pick[0]));
+        ep_jv_push(oc, ep_jv_int(c.pick[1]));
         ep_jv *bo = ep_jv_set(e, "by_order", ep_jv_arr());
-        for (size_t k = 0; k < K; k++) ep_jv_push(bo, ep_jv_num(bits_all[k] / (double)predicted));
+        for (int k = 0; k < K; k++) ep_jv_push(bo, ep_jv_num(z.all[k] / (double)c.predicted));
         ep_jv_set(e, "order_selection", ep_jv_str("cross-fit over two halves of the held-out documents"));
-        ep_jv_set(e, "perplexity", ep_jv_num(exp2(v)));
+        ep_jv_set(e, "perplexity", ep_jv_num(exp2(c.v)));
         ep_jv_set(e, "heldout_docs", ep_jv_int((int64_t)s->test.ndocs));
-        ep_jv_set(e, "heldout_tokens", ep_jv_int((int64_t)tokens));
+        ep_jv_set(e, "heldout_tokens", ep_jv_int((int64_t)z.tokens));
         ep_jv_set(e, "eos_counted", ep_jv_bool(1));
-        ep_jv_set(e, "oov_tokens", ep_jv_int((int64_t)oov));
+        ep_jv_set(e, "oov_tokens", ep_jv_int((int64_t)z.oov));
         ep_jv_set(e, "train_docs", ep_jv_int((int64_t)s->train.ndocs));
         ep_jv_set(e, "train_tokens", ep_jv_int((int64_t)s->train.ntok));
-        ep_jv_set(e, "vocab_size", ep_jv_num(m.vocab));
+        ep_jv_set(e, "vocab_size", ep_jv_num(vocab));
         ep_jv_set(e, "train_sampling_p", ep_jv_num(ep_mkn_pool_p(&s->train)));
         ep_jv_set(e, "heldout_sampling_p", ep_jv_num(ep_mkn_pool_p(&s->test)));
         ep_jv_set(e, "heldout_fraction", ep_jv_num(s->heldout_fraction));
         ep_jv *ds = ep_jv_set(e, "discounts", ep_jv_arr());
-        int fb = 0;
-        for (int n = 0; n < s->K; n++) {
+        for (int n = 0; n < K; n++) {
             ep_jv *row = ep_jv_push(ds, ep_jv_arr());
-            for (int j = 1; j <= 3; j++) ep_jv_push(row, ep_jv_num(m.D[n][j]));
-            fb |= m.fallback[n];
+            for (int j = 1; j <= 3; j++) ep_jv_push(row, ep_jv_num(D[n][j]));
         }
         ep_jv_set(e, "discount_fallback", ep_jv_bool(fb));
-        ep_jv_set(e, "table_bytes_peak", ep_jv_int((int64_t)m.bytes_peak));
+        ep_jv_set(e, "table_bytes_peak", ep_jv_int((int64_t)bytes_peak));
     }
-    ep_mkn_free(&m);
+    ep_mkn_curve_point pts[EP_MKN_CURVE_MAX_POINTS];
+    double bpp = NAN;
+    size_t np = curve(s, &zsub, nsub, T, pts, &bpp);
+    add_curve_estimates(out, pts, np, bpp, nsub_tok);
     return EP_OK;
 }
 

@@ -105,3 +105,15 @@ double ep_mkn_pool_p(const ep_mkn_pool *p)
     for (unsigned i = 0; i < p->shift; i++) r *= 0.5;
     return r;
 }
+
+ep_status ep_mkn_pool_subsample(ep_mkn_pool *dst, const ep_mkn_pool *src, unsigned shift)
+{
+    for (size_t i = 0; i < src->ndocs; i++) {
+        const ep_mkn_doc *d = &src->docs[i];
+        if (!keeps(shift, d->h)) continue;
+        ep_status r = ep_mkn_pool_add(dst, d, src->tok + d->off);
+        if (r != EP_OK) return r;
+    }
+    dst->shift = shift;
+    return EP_OK;
+}

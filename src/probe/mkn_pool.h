@@ -44,6 +44,9 @@ void ep_mkn_pool_raise_shift(ep_mkn_pool *p, unsigned shift);
 ep_status ep_mkn_pool_merge(ep_mkn_pool *into, const ep_mkn_pool *from);
 /** Sorts the documents by (lo, hi) so that float sums over them have a canonical order. */
 void ep_mkn_pool_sort(ep_mkn_pool *p);
+/** Copies into dst (initialised, empty, no cap) the documents of src kept at `shift` (>= src's),
+ *  in src's order: the nested subsample that src would be at that shift, src unchanged. */
+ep_status ep_mkn_pool_subsample(ep_mkn_pool *dst, const ep_mkn_pool *src, unsigned shift);
 double ep_mkn_pool_p(const ep_mkn_pool *p);
 
 #endif
