@@ -33,8 +33,8 @@
  * at, the held-out subset the curve is scored on, its number of nested levels, and the smallest
  * training sample worth a point. */
 #define EP_MKN_REF_TRAIN_TOKENS 524288
-#define EP_MKN_CURVE_HELDOUT_TOKENS 262144
-#define EP_MKN_CURVE_LEVELS 3
+#define EP_MKN_CURVE_HELDOUT_TOKENS 131072
+#define EP_MKN_CURVE_LEVELS 2
 #define EP_MKN_CURVE_MIN_TRAIN 1024
 
 typedef struct {
@@ -224,7 +224,7 @@ static ep_status build(ep_mkn_model *m, ep_mkn_pool *p, const mkn_state *s, int 
 /* The learning curve (docs/estimators.md §2, "Size"): the full model's value on the curve's
  * held-out subset (the first documents of the sorted pool, up to EP_MKN_CURVE_HELDOUT_TOKENS),
  * then models trained on nested subsamples of the training pool (document hash below 2^64/2^j
- * more), from the first level at or below 2 EP_MKN_REF_TRAIN_TOKENS, EP_MKN_CURVE_LEVELS levels. */
+ * more), from the first level at or below EP_MKN_REF_TRAIN_TOKENS, EP_MKN_CURVE_LEVELS levels. */
 static size_t curve(const mkn_state *s, const score_sums *full_sub, size_t nsub, int T,
                     ep_mkn_curve_point *pts, double *bytes_per_pred)
 {
@@ -234,7 +234,7 @@ static size_t curve(const mkn_state *s, const score_sums *full_sub, size_t nsub,
     *bytes_per_pred = (double)full_sub->bytes / (double)c.predicted;
     pts[np++] = (ep_mkn_curve_point){(double)s->train.ntok, c.v, c.se};
     unsigned j = 1;
-    while (((double)s->train.ntok / (double)(1u << j)) > 2.0 * EP_MKN_REF_TRAIN_TOKENS && j < 30) j++;
+    while (((double)s->train.ntok / (double)(1u << j)) > (double)EP_MKN_REF_TRAIN_TOKENS && j < 30) j++;
     for (int lev = 0; lev < EP_MKN_CURVE_LEVELS && np < EP_MKN_CURVE_MAX_POINTS; lev++, j++) {
         ep_mkn_pool sub;
         ep_mkn_pool_init(&sub, UINT64_MAX);
@@ -264,17 +264,22 @@ static void add_curve_estimates(ep_jv *out, const ep_mkn_curve_point *pts, size_
     if (np < 2) return;
     ep_mkn_curve_fit fit;
     int fitted = ep_mkn_curve_fit_power(pts, np, &fit) == 0;
-    double v, se;
+    /* H at the reference size: inside the points' range, on the fitted curve (its interpolant;
+     * the standard error interpolated in ln n), or linearly in ln n where no fit exists; outside,
+     * extrapolated on the fitted curve (flagged, no standard error). */
+    double v, se, R = (double)EP_MKN_REF_TRAIN_TOKENS;
     int extrapolated = 0;
-    if (ep_mkn_curve_interpolate(pts, np, EP_MKN_REF_TRAIN_TOKENS, &v, &se) != 0) {
+    if (ep_mkn_curve_interpolate(pts, np, R, &v, &se) == 0) {
+        if (fitted) v = fit.c + fit.a * pow(R, -fit.alpha);
+    } else {
         if (!fitted) return;
-        v = fit.c + fit.a * pow((double)EP_MKN_REF_TRAIN_TOKENS, -fit.alpha);
+        v = fit.c + fit.a * pow(R, -fit.alpha);
         se = NAN;
         extrapolated = 1;
     }
     ep_jv *e = ep_estimate_add(out, "heldout_mkn_ref", v, "bits_per_token", "upper_bound",
                                "held-out MKN cross-entropy of a model trained on the reference sample "
-                               "(524,288 tokens), interpolated in ln(training tokens) between nested samples",
+                               "(524,288 tokens), on the learning curve of nested training samples",
                                nsub_tokens);
     if (e) {
         ep_jv_set(e, "bits_per_byte", ep_jv_num(v / bytes_per_pred));
