@@ -36,6 +36,7 @@
 #define EP_MKN_CURVE_HELDOUT_TOKENS 131072
 #define EP_MKN_CURVE_LEVELS 2
 #define EP_MKN_CURVE_MIN_TRAIN 1024
+#define EP_MKN_CURVE_MAX_EXTRAPOLATION 2.0 /* reference H from the fit up to 2x the largest level */
 
 typedef struct {
     int K;
@@ -258,56 +259,60 @@ static size_t curve(const mkn_state *s, const score_sums *full_sub, size_t nsub,
     return np;
 }
 
-static void add_curve_estimates(ep_jv *out, const ep_mkn_curve_point *pts, size_t np, double bytes_per_pred,
-                                uint64_t nsub_tokens)
+/* heldout_mkn_ref: H at the reference training size R. Inside the points' range: on the fitted
+ * curve (its interpolant; the standard error interpolated in ln n), or linearly in ln n when no
+ * fit exists. Outside: on a determined fitted curve up to EP_MKN_CURVE_MAX_EXTRAPOLATION times the
+ * largest level (flagged, kind point, no standard error); farther: absent, not guessed. */
+static void add_reference(ep_jv *out, const ep_mkn_curve_point *pts, size_t np, const ep_mkn_curve_fit *fit,
+                          double bytes_per_pred, uint64_t nsub_tokens)
 {
-    if (np < 2) return;
-    ep_mkn_curve_fit fit;
-    int fitted = ep_mkn_curve_fit_power(pts, np, &fit) == 0;
-    /* H at the reference size: inside the points' range, on the fitted curve (its interpolant;
-     * the standard error interpolated in ln n), or linearly in ln n where no fit exists; outside,
-     * extrapolated on the fitted curve (flagged, no standard error). */
-    double v, se, R = (double)EP_MKN_REF_TRAIN_TOKENS;
+    double v, se, R = (double)EP_MKN_REF_TRAIN_TOKENS, nmax = 0;
     int extrapolated = 0;
+    for (size_t i = 0; i < np; i++)
+        if (pts[i].n > nmax) nmax = pts[i].n;
     if (ep_mkn_curve_interpolate(pts, np, R, &v, &se) == 0) {
-        if (fitted) v = fit.c + fit.a * pow(R, -fit.alpha);
-    } else {
-        if (!fitted) return;
-        v = fit.c + fit.a * pow(R, -fit.alpha);
+        if (fit) v = ep_mkn_curve_at(fit, R);
+    } else if (fit && fit->determined && R <= EP_MKN_CURVE_MAX_EXTRAPOLATION * nmax) {
+        v = ep_mkn_curve_at(fit, R);
         se = NAN;
         extrapolated = 1;
+    } else {
+        return;
     }
-    ep_jv *e = ep_estimate_add(out, "heldout_mkn_ref", v, "bits_per_token", "upper_bound",
+    ep_jv *e = ep_estimate_add(out, "heldout_mkn_ref", v, "bits_per_token", extrapolated ? "point" : "upper_bound",
                                "held-out MKN cross-entropy of a model trained on the reference sample "
                                "(524,288 tokens), on the learning curve of nested training samples",
                                nsub_tokens);
-    if (e) {
-        ep_jv_set(e, "bits_per_byte", ep_jv_num(v / bytes_per_pred));
-        ep_jv_set(e, "reference_train_tokens", ep_jv_int(EP_MKN_REF_TRAIN_TOKENS));
-        ep_jv_set(e, "extrapolated", ep_jv_bool(extrapolated));
-        if (isfinite(se)) {
-            ep_jv_set(e, "stderr", ep_jv_num(se));
-            ep_jv_set(e, "stderr_bits_per_byte", ep_jv_num(se / bytes_per_pred));
-        }
-        if (extrapolated) ep_jv_set(e, "kind", ep_jv_str("point")); /* a fit's value bounds nothing */
-    }
-    if (!fitted) return;
-    e = ep_estimate_add(out, "heldout_mkn_rate_fit", fit.c, "bits_per_token", "point",
-                        "entropy rate extrapolated from held-out MKN cross-entropy against training size: "
-                        "fit c + a n^-alpha over nested training samples",
-                        nsub_tokens);
     if (!e) return;
-    ep_jv_set(e, "bits_per_byte", ep_jv_num(fit.c / bytes_per_pred));
+    ep_jv_set(e, "bits_per_byte", ep_jv_num(v / bytes_per_pred));
+    ep_jv_set(e, "reference_train_tokens", ep_jv_int(EP_MKN_REF_TRAIN_TOKENS));
+    ep_jv_set(e, "extrapolated", ep_jv_bool(extrapolated));
+    if (isfinite(se)) {
+        ep_jv_set(e, "stderr", ep_jv_num(se));
+        ep_jv_set(e, "stderr_bits_per_byte", ep_jv_num(se / bytes_per_pred));
+    }
+}
+
+/* heldout_mkn_rate_fit: the asymptote of a determined fit (alpha inside its grid, c >= 0). */
+static void add_rate_fit(ep_jv *out, const ep_mkn_curve_point *pts, size_t np, const ep_mkn_curve_fit *fit,
+                         double bytes_per_pred, uint64_t nsub_tokens)
+{
+    ep_jv *e = ep_estimate_add(out, "heldout_mkn_rate_fit", fit->c, "bits_per_token", "point",
+                               "entropy rate extrapolated from held-out MKN cross-entropy against training "
+                               "size: fit c + a n^-alpha over nested training samples",
+                               nsub_tokens);
+    if (!e) return;
+    ep_jv_set(e, "bits_per_byte", ep_jv_num(fit->c / bytes_per_pred));
     ep_jv *iv = ep_jv_set(e, "interval", ep_jv_arr());
-    ep_jv_push(iv, ep_jv_num(fit.lo));
-    ep_jv_push(iv, ep_jv_num(fit.hi));
+    ep_jv_push(iv, ep_jv_num(fit->lo));
+    ep_jv_push(iv, ep_jv_num(fit->hi));
     ep_jv *ib = ep_jv_set(e, "interval_bits_per_byte", ep_jv_arr());
-    ep_jv_push(ib, ep_jv_num(fit.lo / bytes_per_pred));
-    ep_jv_push(ib, ep_jv_num(fit.hi / bytes_per_pred));
+    ep_jv_push(ib, ep_jv_num(fit->lo / bytes_per_pred));
+    ep_jv_push(ib, ep_jv_num(fit->hi / bytes_per_pred));
     ep_jv_set(e, "interval_rule", ep_jv_str("alphas with chi^2 within 4 of the minimum (about 95%)"));
-    ep_jv_set(e, "alpha", ep_jv_num(fit.alpha));
-    ep_jv_set(e, "a", ep_jv_num(fit.a));
-    ep_jv_set(e, "chi2", ep_jv_num(fit.chi2));
+    ep_jv_set(e, "alpha", ep_jv_num(fit->alpha));
+    ep_jv_set(e, "a", ep_jv_num(fit->a));
+    ep_jv_set(e, "chi2", ep_jv_num(fit->chi2));
     ep_jv *pa = ep_jv_set(e, "points", ep_jv_arr());
     for (size_t i = 0; i < np; i++) {
         ep_jv *row = ep_jv_push(pa, ep_jv_arr());
@@ -315,6 +320,16 @@ static void add_curve_estimates(ep_jv *out, const ep_mkn_curve_point *pts, size_
         ep_jv_push(row, ep_jv_num(pts[i].v));
         ep_jv_push(row, ep_jv_num(pts[i].se));
     }
+}
+
+static void add_curve_estimates(ep_jv *out, const ep_mkn_curve_point *pts, size_t np, double bytes_per_pred,
+                                uint64_t nsub_tokens)
+{
+    if (np < 2) return;
+    ep_mkn_curve_fit fit;
+    int fitted = ep_mkn_curve_fit_power(pts, np, &fit) == 0;
+    add_reference(out, pts, np, fitted ? &fit : NULL, bytes_per_pred, nsub_tokens);
+    if (fitted && fit.determined) add_rate_fit(out, pts, np, &fit, bytes_per_pred, nsub_tokens);
 }
 
 static ep_status mkn_finish(void *st, const void *before, ep_jv *out, const ep_probe_env *env)

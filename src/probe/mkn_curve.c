@@ -41,10 +41,11 @@ int ep_mkn_curve_fit_power(const ep_mkn_curve_point *pts, size_t npts, ep_mkn_cu
         chi[i] = wls(pts, npts, alpha, &cs[i], &a);
         if (chi[i] < best) {
             best = chi[i];
-            out->c = cs[i], out->a = a, out->alpha = alpha, out->chi2 = chi[i];
+            out->c = out->c_fit = cs[i], out->a = a, out->alpha = alpha, out->chi2 = chi[i];
         }
     }
     if (!isfinite(best)) return -1;
+    out->determined = out->alpha > 0.02 + 1e-9 && out->alpha < 2.0 - 1e-9 && out->c_fit >= 0;
     out->lo = out->hi = out->c;
     for (int i = 0; i < 199; i++) {
         if (chi[i] > best + 4) continue;
@@ -75,3 +76,5 @@ int ep_mkn_curve_interpolate(const ep_mkn_curve_point *pts, size_t npts, double 
     *se = below->se + t * (above->se - below->se);
     return 0;
 }
+
+double ep_mkn_curve_at(const ep_mkn_curve_fit *f, double n) { return f->c_fit + f->a * pow(n, -f->alpha); }

@@ -18,9 +18,14 @@ typedef struct {
 } ep_mkn_curve_point;
 
 typedef struct {
-    double c, lo, hi; /* asymptote and its interval */
+    double c, lo, hi; /* asymptote (clipped into its interval) and its interval */
+    double c_fit;     /* c of the best fit, unclipped: the curve is c_fit + a n^-alpha */
     double a, alpha, chi2;
+    int determined;   /* 1 when alpha is inside the grid and c_fit >= 0: the asymptote means something */
 } ep_mkn_curve_fit;
+
+/** The fitted curve at n. */
+double ep_mkn_curve_at(const ep_mkn_curve_fit *f, double n);
 
 /** Fits at least 3 points with n > 0 and se > 0; returns 0 on success, -1 if it cannot (too few
  *  points, no decreasing fit). */
