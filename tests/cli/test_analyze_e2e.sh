@@ -7,6 +7,7 @@ set -u
 EP=$1; SRC=$2; BUILD=$3
 OUT=$(mktemp -d "${BUILD}/analyze_e2e.XXXXXX")
 trap 'rm -rf "$OUT"' EXIT
+source "$SRC/tests/cli/profile_check.sh"
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 mkdir -p "$OUT/data"
@@ -64,5 +65,6 @@ python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d['ic
 "$EP" mix a="$OUT/profile.json" b="$OUT/profile.json" --budget 1M --max a=0.3 >/dev/null || fail "mix on a scanned profile"
 "$EP" report "$OUT/profile.json" -o "$OUT/rep" >/dev/null || fail "report on a scanned profile"
 grep -q '<svg' "$OUT/rep/report.html" || fail "report has no chart"
+ep_check_profiles "$EP" "$OUT" || fail "invariants of the scanned profile (entroprof check)"
 if [ "$fails" -ne 0 ]; then echo "$fails failure(s)"; exit 1; fi
 echo "ok: analyze end to end"

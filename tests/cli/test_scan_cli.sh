@@ -5,6 +5,7 @@ set -euo pipefail
 EP=$1; SRC=$2; BUILD=$3
 T=$(mktemp -d "$BUILD/cli_scan.XXXXXX")
 trap 'rm -rf "$T"' EXIT
+source "$SRC/tests/cli/profile_check.sh"
 pass=0; failn=0
 ok()   { pass=$((pass + 1)); echo "ok   $1"; }
 bad()  { failn=$((failn + 1)); echo "FAIL $1"; }
@@ -114,5 +115,6 @@ assert p['corpus']['shards_failed'] == 3
 \""
 check "failures are named on stderr" 'grep -q "truncated zstd" "$T/bad.err" && grep -q "missing.txt" "$T/bad.err"'
 
+ep_check_profiles "$EP" "$T" || bad "invariants of the profiles written above (entroprof check)"
 echo "$pass passed, $failn failed"
 [ "$failn" = 0 ]
