@@ -62,6 +62,10 @@ check "the ladder really sampled" "jq_py $T/s1.json \"
 e = p['shards'][1]['estimates']['ngram_grassberger_h2']
 assert e['doc_sampling_p'] < 1 and e['sample_tokens'] < 60000, e
 \""
+check "config records the settings that change numbers (--mem, --lm, --lm-tokens)" "jq_py $T/s1.json \"
+c = p['config']
+assert c['mem'] == 24 << 20 and c['lm'] is False and c['lm_tokens'] == 65536, c
+\""
 
 # --dedup-estimators: a shard whose paragraphs each appear 3 times gives the unique shard's estimates
 python3 - "$T" <<'PY'
