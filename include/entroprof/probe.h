@@ -70,6 +70,14 @@ const ep_probe_vtable *const *ep_probe_registry(size_t *n);
 ep_jv *ep_estimate_add(ep_jv *out, const char *key, double value, const char *unit, const char *kind,
                        const char *method, uint64_t sample_tokens);
 
+/** Makes every estimate under out.estimates publishable as an entropy (>= 0 and finite): a
+ *  `value` (or `bits_per_byte`) below 0, which plug-in and bias-corrected estimates of a nearly
+ *  deterministic h_n give from sampling noise, becomes 0 and the raw number is kept in `raw_value`
+ *  (`raw_bits_per_byte`); an estimate whose value or bits_per_byte is not finite is removed and
+ *  named in out.estimates_dropped [{estimate, reason}]. The scan calls it on every shard and the
+ *  corpus after the probes finish, before the headline is chosen. */
+void ep_estimates_clamp(ep_jv *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -412,6 +412,7 @@ static ep_status scan_shard(scan_ctx *c, const char *path, ep_jv *shard, ep_read
     }
     reader_counters_json(shard, rc, 1);
     read_flags(shard, rc, read_failed);
+    ep_estimates_clamp(shard);
     ep_profile_choose_headline(shard);
     ep_reader_counters_merge(total, rc);
     c->bytes_before_shard += ep_reader_input_offset(r);
@@ -561,6 +562,7 @@ ep_status ep_scan(const char *const *inputs, size_t n_inputs, const ep_scan_conf
     }
     reader_counters_json(corpus, &total, 0);
     read_flags(corpus, &total, failed > 0);
+    ep_estimates_clamp(corpus);
     ep_profile_choose_headline(corpus);
     if (n_failed) *n_failed = failed;
 
