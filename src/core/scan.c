@@ -15,6 +15,7 @@
 #endif
 
 #include "core/u64map.h"
+#include "entroprof/analyze.h"
 #include "entroprof/probe.h"
 #include "entroprof/scan.h"
 #include "io/walk.h"
@@ -414,6 +415,9 @@ static ep_status scan_shard(scan_ctx *c, const char *path, ep_jv *shard, ep_read
     read_flags(shard, rc, read_failed);
     ep_estimates_clamp(shard);
     ep_profile_choose_headline(shard);
+    /* The guardrails rank and report apply (one function), recorded with their default thresholds. */
+    ep_rank_config guard = ep_rank_config_default();
+    if (st == EP_OK && (st = ep_rank_mark_shard(shard, &guard)) != EP_OK) ep_error_set(err, st, "out of memory");
     ep_reader_counters_merge(total, rc);
     c->bytes_before_shard += ep_reader_input_offset(r);
 

@@ -28,8 +28,29 @@ open(out + '/clean.txt', 'w').write(text)
 PY
 for tok in default byte; do
 targ=(); [ "$tok" = default ] || targ=(--tokenizer "$tok")
-"$EP" scan "$OUT/data" "${targ[@]}" --threads 1 -o "$OUT/profile.json" >/dev/null 2>"$OUT/scan.err" \
+"$EP" scan "$OUT/data" "${targ[@]}" --threads 1 -o "$OUT/profile.json" >"$OUT/scan_table.tsv" 2>"$OUT/scan.err" \
     || fail "scan ($tok) failed: $(tail -3 "$OUT/scan.err")"
+# One ranking everywhere: scan's printed table and the profile's flags use rank's guardrails, so the
+# planted junk is flagged in the profile and listed apart, never among the ranked rows of the table.
+python3 - "$OUT/profile.json" "$OUT/scan_table.tsv" <<'PY' || fail "scan table / profile flags on planted junk ($tok tokenizer)"
+import csv, json, sys
+p = json.load(open(sys.argv[1]))
+flags = {s['path'].rsplit('/', 1)[1]: set(s['flags']) for s in p['shards']}
+want = {'random-base64.txt': 'near_max_entropy', 'random-bytes.bin': 'not_text',
+        'boilerplate.txt': 'low_entropy', 'dups.txt': 'high_duplicates'}
+rows = list(csv.DictReader(open(sys.argv[2]), delimiter='\t'))
+group = {r['path'].rsplit('/', 1)[1]: r['group'] for r in rows}
+ok = True
+for shard, flag in want.items():
+    if flag not in flags[shard]:
+        print('profile flags of', shard, 'lack', flag, 'got', flags[shard]); ok = False
+    if flag not in p['shards'][[s['path'].rsplit('/', 1)[1] for s in p['shards']].index(shard)].get('flag_reasons', {}):
+        print('no flag_reasons for', flag, 'on', shard); ok = False
+    if group.get(shard) != 'flagged':
+        print('scan table lists', shard, 'as', group.get(shard)); ok = False
+print('scan table:', group)
+sys.exit(0 if ok else 1)
+PY
 # The clean text (alice29, ~38k cl100k tokens) gives held-out MKN only ~3.6k evaluation tokens,
 # which rank's default --min-sample (10000) rightly calls a small sample; this test is about the
 # junk guardrails, so it lowers that threshold; the default threshold is checked just below.
