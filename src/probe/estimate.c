@@ -1,8 +1,21 @@
 /* Building estimate objects, and the rule that every published estimate is an entropy (>= 0, finite). */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "entroprof/probe.h"
+
+/* The ladder's keys end in _h<n> (ngram_plugin_h3): n is the order of the h_n they estimate. */
+static int ladder_order(const char *key, int *order)
+{
+    const char *h = strrchr(key, '_');
+    if (!h || h[1] != 'h' || h[2] < '0' || h[2] > '9') return 0;
+    char *end;
+    long n = strtol(h + 2, &end, 10);
+    if (*end || n < 0 || n > 1000) return 0;
+    *order = (int)n;
+    return 1;
+}
 
 ep_jv *ep_estimate_add(ep_jv *out, const char *key, double value, const char *unit, const char *kind,
                        const char *method, uint64_t sample_tokens)
@@ -12,9 +25,18 @@ ep_jv *ep_estimate_add(ep_jv *out, const char *key, double value, const char *un
     ep_jv_set(est, "value", ep_jv_num(value));
     ep_jv_set(est, "unit", ep_jv_str(unit));
     ep_jv_set(est, "kind", ep_jv_str(kind));
+    int order;
+    if (ladder_order(key, &order)) ep_estimate_set_estimand(est, EP_ESTIMAND_H_N, order);
+    else ep_estimate_set_estimand(est, EP_ESTIMAND_CODE_LENGTH, -1);
     ep_jv_set(est, "method", ep_jv_str(method));
     ep_jv_set(est, "sample_tokens", ep_jv_int((int64_t)sample_tokens));
     return est;
+}
+
+void ep_estimate_set_estimand(ep_jv *est, const char *estimand, int order)
+{
+    ep_jv_set(est, "estimates", ep_jv_str(estimand));
+    if (order >= 0) ep_jv_set(est, "order", ep_jv_int(order));
 }
 
 /* Entropies are >= 0 by definition; a plug-in or bias-corrected h_n of a high order comes out

@@ -25,8 +25,13 @@ check "corpora profile has the contract keys" "jq_py $T/p.json \"
 assert p['schema'] == 'entroprof.profile/1' and p['tokenizer'] == 'cl100k_base' and p['vocab_size'] == 100277
 for s in p['shards'] + [p['corpus']]:
     for k in ['docs', 'bytes', 'tokens', 'estimates', 'entropy', 'dedup', 'flags', 'counters']: assert k in s, k
-    for e in s['estimates'].values():
-        assert e['kind'] in ('point', 'upper_bound', 'lower_bound') and 'unit' in e and 'value' in e
+    for k, e in s['estimates'].items():
+        assert e['kind'] in ('point', 'upper_bound', 'lower_bound', 'model_asymptote') and 'unit' in e and 'value' in e
+        # every estimate says what it estimates, and on what sample
+        assert e['estimates'] in ('h_n', 'entropy_rate', 'code_length') and 'sample_tokens' in e, (k, e)
+        if k.startswith('ngram_') or k.startswith('unigram_'): assert e['estimates'] == 'h_n', (k, e)
+        if e['estimates'] == 'h_n': assert e['order'] == (0 if k.startswith('unigram_') else int(k.rsplit('_h', 1)[1])), (k, e)
+        if k.startswith('zstd_') or k == 'heldout_mkn': assert e['estimates'] == 'code_length', (k, e)
     assert s['entropy']['bits_per_byte'] > 0 and 'method' in s['entropy']
 for s in p['shards']: assert s['status'] == 'ok' and s['path']
 \""
