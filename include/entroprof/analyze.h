@@ -65,6 +65,19 @@ typedef struct {
 
 ep_rank_config ep_rank_config_default(void);
 
+/** The guardrails of one shard (or corpus object), exactly as ep_rank_run applies them: a JSON
+ *  array of {"flag", "reason"} (caller frees), empty when the shard may be ranked. Flags:
+ *  near_max_entropy (noise, encoded or random data), not_text (binary), low_entropy (boilerplate),
+ *  high_duplicates, estimates_disagree, small_sample (thresholds in cfg; docs/analyze.md). The scan
+ *  writes them into each shard's `flags` with the default config, so that scan's table, rank,
+ *  report and the profile agree. @return NULL only when out of memory. */
+ep_jv *ep_rank_shard_flags(const ep_jv *shard, const ep_rank_config *cfg);
+
+/** Appends the names of ep_rank_shard_flags(shard, cfg) to shard.flags (created when missing) and
+ *  their reasons to shard.flag_reasons {flag: reason} (only when some fire). Used by the scan.
+ *  @return EP_OK or EP_ERR_NOMEM. */
+ep_status ep_rank_mark_shard(ep_jv *shard, const ep_rank_config *cfg);
+
 /** Ranks the shards of a profile.
  *  @return EP_OK and *out = {"unit","by","thresholds",{...},"ranked":[...],"flagged":[...],
  *          "errors":[...],"missing":[...]} (caller frees); EP_ERR_FORMAT when not a profile. */

@@ -64,11 +64,30 @@ typedef struct ep_probe_vtable_s {
 /** The built-in probes in their fixed order. */
 const ep_probe_vtable *const *ep_probe_registry(size_t *n);
 
-/** Adds an estimate object {value, unit, kind, method, sample_tokens} under out.estimates.key
- *  and returns it so that the caller may add fields (bits_per_byte, stderr, order, ...).
- *  kind is "point", "upper_bound" or "lower_bound". */
+/** What an estimate estimates (its `estimates` field): */
+#define EP_ESTIMAND_H_N "h_n"                   /**< conditional entropy of order `order` (H_1 = h_0) */
+#define EP_ESTIMAND_ENTROPY_RATE "entropy_rate" /**< the entropy rate of the source itself */
+#define EP_ESTIMAND_CODE_LENGTH "code_length"   /**< a code length of the sample under a model or
+                                                     compressor (an upper bound when it is a true code) */
+
+/** Adds an estimate object {value, unit, kind, estimates, method, sample_tokens} under
+ *  out.estimates.key and returns it so that the caller may add fields (bits_per_byte, stderr, ...).
+ *  kind is "point", "upper_bound", "lower_bound" or "model_asymptote" (a property of a model's loss
+ *  curve, never a headline or a bound). `estimates` defaults to "h_n" with `order` n for keys ending
+ *  in _h<n> (the n-gram ladder), else "code_length"; ep_estimate_set_estimand overrides it. */
 ep_jv *ep_estimate_add(ep_jv *out, const char *key, double value, const char *unit, const char *kind,
                        const char *method, uint64_t sample_tokens);
+
+/** Sets est.estimates (one of EP_ESTIMAND_*) and, when order >= 0, est.order. */
+void ep_estimate_set_estimand(ep_jv *est, const char *estimand, int order);
+
+/** Makes every estimate under out.estimates publishable as an entropy (>= 0 and finite): a
+ *  `value` (or `bits_per_byte`) below 0, which plug-in and bias-corrected estimates of a nearly
+ *  deterministic h_n give from sampling noise, becomes 0 and the raw number is kept in `raw_value`
+ *  (`raw_bits_per_byte`); an estimate whose value or bits_per_byte is not finite is removed and
+ *  named in out.estimates_dropped [{estimate, reason}]. The scan calls it on every shard and the
+ *  corpus after the probes finish, before the headline is chosen. */
+void ep_estimates_clamp(ep_jv *out);
 
 #ifdef __cplusplus
 }

@@ -72,42 +72,42 @@ static void brackets(const ep_jv *shard, int bpb, double *lo, double *hi)
     }
 }
 
-static ep_jv *shard_row(const ep_jv *shard, const ep_rank_config *cfg, double h, ep_jv **flags_out)
+/* Sample size behind the ranked value: the estimate's sample_tokens; for byte-based estimators
+ * (zstd, sample_tokens 0) their input bytes converted with the shard's own tokens/bytes. -1: unknown. */
+static double sample_tokens_of(const ep_jv *shard, const char *method)
 {
-    ep_jv *row = ep_jv_obj();
-    const char *path = ep_jv_as_str(ep_jv_get(shard, "path"));
-    ep_jv_set(row, "path", ep_jv_str(path ? path : "?"));
-    ep_jv_set(row, "value", ep_jv_num(h));
-    const char *method = cfg->by ? cfg->by : ep_jv_as_str(ep_jv_path(shard, "entropy.method"));
-    if (method) ep_jv_set(row, "method", ep_jv_str(method));
-    const char *kind = method ? ep_jv_as_str(ep_jv_get(ep_jv_get(ep_jv_get(shard, "estimates"), method), "kind")) : NULL;
-    if (kind) ep_jv_set(row, "kind", ep_jv_str(kind));
-    double lo, hi, v;
-    brackets(shard, cfg->bits_per_byte, &lo, &hi);
-    if (isfinite(lo)) ep_jv_set(row, "lower", ep_jv_num(lo));
-    if (isfinite(hi)) ep_jv_set(row, "upper", ep_jv_num(hi));
     double sample = -1;
-    if (method) {
-        char key[300];
-        snprintf(key, sizeof key, "estimates.%s.sample_tokens", method);
-        if (!num(shard, key, &sample) || sample <= 0) {
-            /* Byte-based estimators (zstd) report sample_tokens 0 and their input bytes instead:
-             * convert bytes to tokens with the shard's own tokens/bytes. */
-            double in_bytes, tok, byt;
-            snprintf(key, sizeof key, "estimates.%s.input_bytes", method);
-            sample = num(shard, key, &in_bytes) && num(shard, "tokens", &tok) && num(shard, "bytes", &byt) && byt > 0
-                         ? in_bytes * tok / byt : -1;
-        }
-        if (sample >= 0) ep_jv_set(row, "sample_tokens", ep_jv_num(sample));
+    if (!method) return -1;
+    char key[300];
+    snprintf(key, sizeof key, "estimates.%s.sample_tokens", method);
+    if (!num(shard, key, &sample) || sample <= 0) {
+        double in_bytes, tok, byt;
+        snprintf(key, sizeof key, "estimates.%s.input_bytes", method);
+        sample = num(shard, key, &in_bytes) && num(shard, "tokens", &tok) && num(shard, "bytes", &byt) && byt > 0
+                     ? in_bytes * tok / byt : -1;
     }
-    if (num(shard, "tokens", &v)) ep_jv_set(row, "tokens", ep_jv_num(v));
-    if (num(shard, "bytes", &v)) ep_jv_set(row, "bytes", ep_jv_num(v));
-    double dup = -1;
-    if (num(shard, "dedup.dup_fraction_docs", &dup)) ep_jv_set(row, "dup_fraction_docs", ep_jv_num(dup));
+    return sample;
+}
 
-    const ep_jv *sf = ep_jv_get(shard, "flags"); /* the scan's own notes (informational) */
-    if (ep_jv_len(sf)) ep_jv_set(row, "scan_flags", ep_jv_clone(sf));
-    ep_jv *flags = ep_jv_set(row, "flags", ep_jv_arr());
+static const char *ranked_method(const ep_jv *shard, const ep_rank_config *cfg)
+{
+    return cfg->by ? cfg->by : ep_jv_as_str(ep_jv_path(shard, "entropy.method"));
+}
+
+static const char *kind_of(const ep_jv *shard, const char *method)
+{
+    return method ? ep_jv_as_str(ep_jv_get(ep_jv_get(ep_jv_get(shard, "estimates"), method), "kind")) : NULL;
+}
+
+/* The guardrails of one shard whose ranked value is h (NAN when it has none). */
+static ep_jv *guardrails(const ep_jv *shard, const ep_rank_config *cfg, double h)
+{
+    ep_jv *flags = ep_jv_arr();
+    const char *kind = kind_of(shard, ranked_method(shard, cfg));
+    double sample = sample_tokens_of(shard, ranked_method(shard, cfg));
+    double lo, hi, dup = -1;
+    brackets(shard, cfg->bits_per_byte, &lo, &hi);
+    num(shard, "dedup.dup_fraction_docs", &dup);
     double bpb, htok, k, inv, bytes, ntok;
     int have_bpb = ep_analyze_shard_entropy(shard, cfg->by, 1, &bpb);
     /* Tightest upper bound in bits/byte: compressors and code lengths, whatever the tokenizer. */
@@ -150,7 +150,55 @@ static ep_jv *shard_row(const ep_jv *shard, const ep_rank_config *cfg, double h,
     if (sample >= 0 && sample < cfg->min_sample_tokens)
         add_flag(flags, "small_sample", "%.0f sample tokens < %.0f: not comparable with larger shards", sample,
                  cfg->min_sample_tokens);
-    *flags_out = flags;
+    return flags;
+}
+
+ep_jv *ep_rank_shard_flags(const ep_jv *shard, const ep_rank_config *cfg)
+{
+    double h;
+    if (!ep_analyze_shard_entropy(shard, cfg->by, cfg->bits_per_byte, &h)) h = NAN;
+    return guardrails(shard, cfg, h);
+}
+
+ep_status ep_rank_mark_shard(ep_jv *shard, const ep_rank_config *cfg)
+{
+    ep_jv *g = ep_rank_shard_flags(shard, cfg);
+    if (!g) return EP_ERR_NOMEM;
+    ep_jv *flags = (ep_jv *)ep_jv_get(shard, "flags");
+    if (!flags || ep_jv_typeof(flags) != EP_JV_ARR) flags = ep_jv_set(shard, "flags", ep_jv_arr());
+    ep_jv *reasons = ep_jv_len(g) ? ep_jv_set(shard, "flag_reasons", ep_jv_obj()) : NULL;
+    for (size_t i = 0; i < ep_jv_len(g); i++) {
+        const char *name = ep_jv_as_str(ep_jv_get(ep_jv_at(g, i), "flag"));
+        ep_jv_push(flags, ep_jv_str(name));
+        ep_jv_set(reasons, name, ep_jv_str(ep_jv_as_str(ep_jv_get(ep_jv_at(g, i), "reason"))));
+    }
+    ep_jv_free(g);
+    return EP_OK;
+}
+
+static ep_jv *shard_row(const ep_jv *shard, const ep_rank_config *cfg, double h, ep_jv **flags_out)
+{
+    ep_jv *row = ep_jv_obj();
+    const char *path = ep_jv_as_str(ep_jv_get(shard, "path"));
+    ep_jv_set(row, "path", ep_jv_str(path ? path : "?"));
+    ep_jv_set(row, "value", ep_jv_num(h));
+    const char *method = ranked_method(shard, cfg);
+    if (method) ep_jv_set(row, "method", ep_jv_str(method));
+    const char *kind = kind_of(shard, method);
+    if (kind) ep_jv_set(row, "kind", ep_jv_str(kind));
+    double lo, hi, v;
+    brackets(shard, cfg->bits_per_byte, &lo, &hi);
+    if (isfinite(lo)) ep_jv_set(row, "lower", ep_jv_num(lo));
+    if (isfinite(hi)) ep_jv_set(row, "upper", ep_jv_num(hi));
+    double sample = sample_tokens_of(shard, method);
+    if (sample >= 0) ep_jv_set(row, "sample_tokens", ep_jv_num(sample));
+    if (num(shard, "tokens", &v)) ep_jv_set(row, "tokens", ep_jv_num(v));
+    if (num(shard, "bytes", &v)) ep_jv_set(row, "bytes", ep_jv_num(v));
+    if (num(shard, "dedup.dup_fraction_docs", &v)) ep_jv_set(row, "dup_fraction_docs", ep_jv_num(v));
+
+    const ep_jv *sf = ep_jv_get(shard, "flags"); /* the scan's own notes (informational) */
+    if (ep_jv_len(sf)) ep_jv_set(row, "scan_flags", ep_jv_clone(sf));
+    *flags_out = ep_jv_set(row, "flags", guardrails(shard, cfg, h));
     return row;
 }
 

@@ -242,40 +242,53 @@ static void sec_dedup(FILE *f, int html, const ep_jv *shards)
     free(bars);
 }
 
+/* Corollary 4.1 read literally: the step-0 loss of a randomly initialised model is about log2 of
+ * its classes whatever the data (lm_step0 beside log2_vocab and the formula), while the prequential
+ * curve beside it is what the data teaches (docs/lm.md). */
 static void sec_curves(FILE *f, int html, const ep_jv *shards)
 {
-    heading(f, html, 2, "Tiny-model prequential loss curves");
+    heading(f, html, 2, "Tiny-model pass: step-0 loss (Corollary 4.1) and prequential loss curves");
     size_t ns = ep_jv_len(shards), used = 0;
     ep_svg_series *ser = calloc(ns + 1, sizeof *ser);
     double *buf = calloc((ns + 1) * 2 * EP_REPORT_MAX_POINTS, sizeof *buf);
     if (!ser || !buf) { free(ser); free(buf); return; }
-    static const char *const cols[] = {"shard", "points", "first bits/token", "last bits/token", "mean (prequential)",
-                                       "info absorbed (bits)"};
+    static const char *const cols[] = {"shard", "step-0 loss (bits/token)", "step-0 formula", "log2 V", "points",
+                                       "first window", "last window", "mean (prequential)", "info absorbed (bits)"};
     ep_tab t = {0};
     for (size_t i = 0; i < ns; i++) {
         const ep_jv *s = ep_jv_at(shards, i);
         double *x = buf + used * 2 * EP_REPORT_MAX_POINTS, *y = x + EP_REPORT_MAX_POINTS;
         size_t k = ep_report_curve(s, x, y);
         if (!k) continue;
-        if (!used) ep_tab_begin(&t, f, html, cols, 6);
+        if (!used) {
+            para(f, html, "Corollary 4.1 of the paper read literally: before any training step the loss of a randomly "
+                          "initialised model is about log2 of its output classes whatever the data (step-0 loss, "
+                          "beside the formula and log2 V of the tokenizer); the prequential curve (each batch scored "
+                          "before the model trains on it, a true code length) is what the data teaches the model. "
+                          "Neither is an estimate of the entropy rate (docs/lm.md).");
+            ep_tab_begin(&t, f, html, cols, 9);
+        }
         ser[used++] = (ep_svg_series){shard_name(s), k, x, y, NULL};
         char a[32], b[32];
-        snprintf(a, sizeof a, "%zu", k);
         ep_tab_str(&t, 0, shard_name(s));
-        ep_tab_str(&t, 1, a);
+        ep_tab_num(&t, 1, ep_jv_path(s, "estimates.lm_step0.value"), "%.4f");
+        ep_tab_num(&t, 2, ep_jv_path(s, "estimates.lm_step0.formula_bits_per_token"), "%.4f");
+        ep_tab_num(&t, 3, ep_jv_path(s, "estimates.lm_step0.log2_vocab"), "%.4f");
+        snprintf(a, sizeof a, "%zu", k);
+        ep_tab_str(&t, 4, a);
         snprintf(a, sizeof a, "%.4f", y[0]);
         snprintf(b, sizeof b, "%.4f", y[k - 1]);
-        ep_tab_str(&t, 2, a);
-        ep_tab_str(&t, 3, b);
-        ep_tab_num(&t, 4, ep_jv_path(s, "estimates.lm_prequential.value"), "%.4f");
-        ep_tab_num(&t, 5, ep_jv_path(s, "estimates.lm_prequential.info_absorbed_bits"), "%.4g");
+        ep_tab_str(&t, 5, a);
+        ep_tab_str(&t, 6, b);
+        ep_tab_num(&t, 7, ep_jv_path(s, "estimates.lm_prequential.value"), "%.4f");
+        ep_tab_num(&t, 8, ep_jv_path(s, "estimates.lm_prequential.info_absorbed_bits"), "%.4g");
     }
     if (used) {
         ep_tab_end(&t);
         if (html) ep_svg_line_chart(f, "Prequential loss (each batch scored before training on it)", ser, used,
                                     "tokens seen (log10)", "bits/token", 1);
     } else {
-        para(f, html, "No lm_prequential curves in this profile.");
+        para(f, html, "No lm_prequential curves in this profile (scan with --lm).");
     }
     free(ser);
     free(buf);

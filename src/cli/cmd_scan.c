@@ -9,6 +9,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "entroprof/analyze.h"
 #include "entroprof/entroprof.h"
 
 static const char *USAGE =
@@ -16,8 +17,10 @@ static const char *USAGE =
     "\n"
     "Profiles every shard (one file = one shard; directories are walked recursively in path\n"
     "order; '-' reads stdin) and writes the profile JSON (schema entroprof.profile/1, see\n"
-    "docs/profile-schema.md) to PROFILE.json, or to stdout without -o. A table of shards ranked\n"
-    "by headline entropy goes to stdout when -o is given, else to stderr.\n"
+    "docs/profile-schema.md) to PROFILE.json, or to stdout without -o. The table of `entroprof rank`\n"
+    "(shards ranked by headline bits per byte; shards that trip a guardrail listed apart as\n"
+    "'flagged', with reasons, also written into each shard's `flags`) goes to stdout when -o is\n"
+    "given, else to stderr.\n"
     "\n"
     "input:\n"
     "  --format auto|text|jsonl   record format (default auto: magic bytes, then extension)\n"
@@ -78,48 +81,16 @@ static void print_progress(void *user, const ep_progress *p)
     fflush(stderr);
 }
 
-typedef struct {
-    const ep_jv *shard;
-    double bpb;
-} row;
-
-static int cmp_row(const void *a, const void *b)
-{
-    const row *x = a, *y = b;
-    if (isnan(x->bpb) != isnan(y->bpb)) return isnan(x->bpb) ? 1 : -1;
-    if (x->bpb != y->bpb) return x->bpb < y->bpb ? 1 : -1;
-    return strcmp(ep_jv_as_str(ep_jv_get(x->shard, "path")), ep_jv_as_str(ep_jv_get(y->shard, "path")));
-}
-
-/* Shards ranked by headline bits per byte, highest first (comparable across tokenizers). */
+/* The ranked table: exactly `entroprof rank PROFILE` (same guardrails, same TSV), so that flagged
+ * shards are listed apart and never among the ranked ones. */
 static void print_table(FILE *f, const ep_jv *profile)
 {
-    const ep_jv *shards = ep_jv_get(profile, "shards");
-    size_t n = ep_jv_len(shards);
-    row *rows = calloc(n ? n : 1, sizeof *rows);
-    if (!rows) return;
-    for (size_t i = 0; i < n; i++) {
-        rows[i].shard = ep_jv_at(shards, i);
-        rows[i].bpb = ep_jv_as_num(ep_jv_path(rows[i].shard, "entropy.bits_per_byte"), NAN);
-    }
-    qsort(rows, n, sizeof *rows, cmp_row);
-    fprintf(f, "rank\tH_bits_per_byte\tH_bits_per_token\tmethod\tzstd_bits_per_byte\tdocs\tbytes\tdup_frac\tstatus\tpath\n");
-    for (size_t i = 0; i < n; i++) {
-        const ep_jv *s = rows[i].shard;
-        const ep_jv *ests = ep_jv_get(s, "estimates");
-        double zb = NAN;
-        for (size_t k = 0; k < ep_jv_len(ests); k++) {
-            const char *key = ep_jv_key_at(ests, k);
-            if (!strncmp(key, "zstd_", 5)) { zb = ep_jv_as_num(ep_jv_get(ep_jv_at(ests, k), "value"), NAN); break; }
-        }
-        const char *method = ep_jv_as_str(ep_jv_path(s, "entropy.method"));
-        fprintf(f, "%zu\t%.4f\t%.4f\t%s\t%.4f\t%lld\t%lld\t%.4f\t%s\t%s\n", i + 1, rows[i].bpb,
-                ep_jv_as_num(ep_jv_path(s, "entropy.bits_per_token"), NAN), method ? method : "-", zb,
-                (long long)ep_jv_as_int(ep_jv_get(s, "docs"), 0), (long long)ep_jv_as_int(ep_jv_get(s, "bytes"), 0),
-                ep_jv_as_num(ep_jv_path(s, "dedup.dup_fraction_docs"), NAN), ep_jv_as_str(ep_jv_get(s, "status")),
-                ep_jv_as_str(ep_jv_get(s, "path")));
-    }
-    free(rows);
+    ep_rank_config rc = ep_rank_config_default();
+    ep_jv *rank = NULL;
+    ep_error err;
+    if (ep_rank_run(profile, &rc, &rank, &err) != EP_OK) return;
+    ep_rank_write_tsv(rank, f);
+    ep_jv_free(rank);
 }
 
 int cmd_scan(int argc, char **argv)

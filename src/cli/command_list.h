@@ -6,3 +6,4 @@ EP_CMD("rank", cmd_rank, "rank shards of a profile by entropy, with junk guardra
 EP_CMD("predict", cmd_predict, "model size from data (IC-1) beside published scaling laws")
 EP_CMD("mix", cmd_mix, "token budget per source maximising information")
 EP_CMD("report", cmd_report, "write report.md and a self-contained report.html")
+EP_CMD("check", cmd_check, "check the invariants of profiles (headline within its bounds, ...)")

@@ -91,7 +91,7 @@ static ep_status unigram_finish(void *st, const void *before, ep_jv *out, const 
     for (int i = 0; i < 2; i++) {
         ep_jv *e = ep_estimate_add(out, est[i].key, est[i].v, "bits_per_token", est[i].kind, est[i].method, s->tokens);
         ep_jv_set(e, "bits_per_byte", ep_jv_num(est[i].v * tokens_per_byte));
-        ep_jv_set(e, "order", ep_jv_int(0));
+        ep_estimate_set_estimand(e, EP_ESTIMAND_H_N, 0); /* H_1 = h_0 */
         ep_jv_set(e, "types", ep_jv_int((int64_t)ep_coc_types(&c)));
         ep_jv_set(e, "f1", ep_jv_int((int64_t)ep_coc_f(&c, 1)));
         ep_jv_set(e, "f2", ep_jv_int((int64_t)ep_coc_f(&c, 2)));

@@ -7,6 +7,7 @@ set -u
 EP=$1; SRC=$2; BUILD=$3
 OUT=$(mktemp -d "${BUILD}/analyze_e2e.XXXXXX")
 trap 'rm -rf "$OUT"' EXIT
+source "$SRC/tests/cli/profile_check.sh"
 fails=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 mkdir -p "$OUT/data"
@@ -27,8 +28,29 @@ open(out + '/clean.txt', 'w').write(text)
 PY
 for tok in default byte; do
 targ=(); [ "$tok" = default ] || targ=(--tokenizer "$tok")
-"$EP" scan "$OUT/data" "${targ[@]}" --threads 1 -o "$OUT/profile.json" >/dev/null 2>"$OUT/scan.err" \
+"$EP" scan "$OUT/data" "${targ[@]}" --threads 1 -o "$OUT/profile.json" >"$OUT/scan_table.tsv" 2>"$OUT/scan.err" \
     || fail "scan ($tok) failed: $(tail -3 "$OUT/scan.err")"
+# One ranking everywhere: scan's printed table and the profile's flags use rank's guardrails, so the
+# planted junk is flagged in the profile and listed apart, never among the ranked rows of the table.
+python3 - "$OUT/profile.json" "$OUT/scan_table.tsv" <<'PY' || fail "scan table / profile flags on planted junk ($tok tokenizer)"
+import csv, json, sys
+p = json.load(open(sys.argv[1]))
+flags = {s['path'].rsplit('/', 1)[1]: set(s['flags']) for s in p['shards']}
+want = {'random-base64.txt': 'near_max_entropy', 'random-bytes.bin': 'not_text',
+        'boilerplate.txt': 'low_entropy', 'dups.txt': 'high_duplicates'}
+rows = list(csv.DictReader(open(sys.argv[2]), delimiter='\t'))
+group = {r['path'].rsplit('/', 1)[1]: r['group'] for r in rows}
+ok = True
+for shard, flag in want.items():
+    if flag not in flags[shard]:
+        print('profile flags of', shard, 'lack', flag, 'got', flags[shard]); ok = False
+    if flag not in p['shards'][[s['path'].rsplit('/', 1)[1] for s in p['shards']].index(shard)].get('flag_reasons', {}):
+        print('no flag_reasons for', flag, 'on', shard); ok = False
+    if group.get(shard) != 'flagged':
+        print('scan table lists', shard, 'as', group.get(shard)); ok = False
+print('scan table:', group)
+sys.exit(0 if ok else 1)
+PY
 # The clean text (alice29, ~38k cl100k tokens) gives held-out MKN only ~3.6k evaluation tokens,
 # which rank's default --min-sample (10000) rightly calls a small sample; this test is about the
 # junk guardrails, so it lowers that threshold; the default threshold is checked just below.
@@ -43,6 +65,20 @@ sys.exit(0 if flags.get('clean.txt') == {'small_sample'} else 1)
 PY
 fi
 echo "tokenizer: $tok"
+# Entropies are never published negative: on random base64 the high-order plug-in h_n of the byte
+# tokenizer come out slightly below 0 (sampling noise); they read 0 with the raw value kept.
+python3 - "$OUT/profile.json" "$tok" <<'PY' || fail "negative or missing raw estimates ($tok tokenizer)"
+import json, sys
+p = json.load(open(sys.argv[1]))
+raw = 0
+for s in p['shards'] + [p['corpus']]:
+    for k, e in s['estimates'].items():
+        assert e['value'] >= 0 and e.get('bits_per_byte', 0) >= 0, (s.get('path'), k, e['value'])
+        if 'raw_value' in e:
+            assert e['raw_value'] < 0 and e['value'] == 0, (k, e)
+            raw += 1
+if sys.argv[2] == 'byte': assert raw > 0, 'expected clamped h_n on random base64 (byte tokens)'
+PY
 python3 - "$OUT/rank.json" <<'PY' || fail "rank flags on planted junk ($tok tokenizer)"
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -64,5 +100,6 @@ python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d['ic
 "$EP" mix a="$OUT/profile.json" b="$OUT/profile.json" --budget 1M --max a=0.3 >/dev/null || fail "mix on a scanned profile"
 "$EP" report "$OUT/profile.json" -o "$OUT/rep" >/dev/null || fail "report on a scanned profile"
 grep -q '<svg' "$OUT/rep/report.html" || fail "report has no chart"
+ep_check_profiles "$EP" "$OUT" || fail "invariants of the scanned profile (entroprof check)"
 if [ "$fails" -ne 0 ]; then echo "$fails failure(s)"; exit 1; fi
 echo "ok: analyze end to end"

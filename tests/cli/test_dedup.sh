@@ -7,6 +7,7 @@ SRC=$2
 BUILD=$3
 T=$(mktemp -d "${TMPDIR:-/tmp}/ep-cli-dedup-XXXXXX")
 trap 'rm -rf "$T"' EXIT
+source "$SRC/tests/cli/profile_check.sh"
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
 # 40 distinct documents of 120 pseudo-random words; shard b holds an exact copy of doc 3 and a
@@ -81,4 +82,5 @@ c = p["corpus"]["dedup"]
 assert c["near_dup_docs"] == 1 and c["overlap"] == [{"shard_a": 0, "shard_b": 1, "docs": 2}], c
 assert "dup_line_frac" in b["repetition"] and b["repetition"]["docs"] == 6
 PY
+ep_check_profiles "$BIN" "$T" || fail "invariants of the scanned profiles (entroprof check)"
 echo "ok"

@@ -4,9 +4,10 @@
 # within 0.03 bits of the rate, heldout_mkn is above it, and 1 and 3 threads give the same profile.
 # usage: test_ngram_cli.sh ENTROPROF SOURCE_DIR BUILD_DIR
 set -u
-EP=$1; BUILD=$3
+EP=$1; SRC=$2; BUILD=$3
 OUT=$(mktemp -d "${BUILD}/ngram_cli.XXXXXX")
 trap 'rm -rf "$OUT"' EXIT
+source "$SRC/tests/cli/profile_check.sh"
 "$BUILD/ep_synth" --kind words --order 1 --vocab 1000 --support 16 --symbols 300000 --doc-symbols 500 \
     --seed 4 --out "$OUT/w.txt" >"$OUT/truth.json" || { echo "FAIL: ep_synth"; exit 1; }
 for t in 1 3; do
@@ -36,4 +37,5 @@ if m["max_order"] != 5 or len(m["by_order"]) != 5 or not 1 <= m["order"] <= 5 or
 print("rate %.4f grassberger_h1 %.4f heldout_mkn %.4f" % (h, g1, m["value"]))
 sys.exit(0 if ok else 1)
 PY
+ep_check_profiles "$EP" "$OUT" || { echo "FAIL: invariants of the scanned profiles (entroprof check)"; exit 1; }
 echo "ok: ngram end to end"

@@ -4,6 +4,7 @@
 set -euo pipefail
 EP=$1; SRC=$2; BUILD=$(cd "$3" && pwd)
 T=$(mktemp -d "$BUILD/regression.XXXXXX"); trap 'rm -rf "$T"' EXIT
+source "$SRC/tests/cli/profile_check.sh"
 cd "$SRC"
 "$EP" scan corpora/books corpora/web -q --threads 2 -o "$T/p.json"
 python3 tests/regression/extract.py "$T/p.json" > "$T/now.csv"
@@ -23,3 +24,4 @@ for k in got.keys() - want.keys():
 print('%d passed, %d failed' % (len(want) - bad, bad))
 sys.exit(1 if bad else 0)
 PY
+ep_check_profiles "$EP" "$T"

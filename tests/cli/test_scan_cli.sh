@@ -5,6 +5,7 @@ set -euo pipefail
 EP=$1; SRC=$2; BUILD=$3
 T=$(mktemp -d "$BUILD/cli_scan.XXXXXX")
 trap 'rm -rf "$T"' EXIT
+source "$SRC/tests/cli/profile_check.sh"
 pass=0; failn=0
 ok()   { pass=$((pass + 1)); echo "ok   $1"; }
 bad()  { failn=$((failn + 1)); echo "FAIL $1"; }
@@ -24,8 +25,13 @@ check "corpora profile has the contract keys" "jq_py $T/p.json \"
 assert p['schema'] == 'entroprof.profile/1' and p['tokenizer'] == 'cl100k_base' and p['vocab_size'] == 100277
 for s in p['shards'] + [p['corpus']]:
     for k in ['docs', 'bytes', 'tokens', 'estimates', 'entropy', 'dedup', 'flags', 'counters']: assert k in s, k
-    for e in s['estimates'].values():
-        assert e['kind'] in ('point', 'upper_bound', 'lower_bound') and 'unit' in e and 'value' in e
+    for k, e in s['estimates'].items():
+        assert e['kind'] in ('point', 'upper_bound', 'lower_bound', 'model_asymptote') and 'unit' in e and 'value' in e
+        # every estimate says what it estimates, and on what sample
+        assert e['estimates'] in ('h_n', 'entropy_rate', 'code_length') and 'sample_tokens' in e, (k, e)
+        if k.startswith('ngram_') or k.startswith('unigram_'): assert e['estimates'] == 'h_n', (k, e)
+        if e['estimates'] == 'h_n': assert e['order'] == (0 if k.startswith('unigram_') else int(k.rsplit('_h', 1)[1])), (k, e)
+        if k.startswith('zstd_') or k == 'heldout_mkn': assert e['estimates'] == 'code_length', (k, e)
     assert s['entropy']['bits_per_byte'] > 0 and 'method' in s['entropy']
 for s in p['shards']: assert s['status'] == 'ok' and s['path']
 \""
@@ -60,6 +66,10 @@ check "identical sampled profiles for 1, 2, 8 threads" 'cmp -s "$T/s1.json" "$T/
 check "the ladder really sampled" "jq_py $T/s1.json \"
 e = p['shards'][1]['estimates']['ngram_grassberger_h2']
 assert e['doc_sampling_p'] < 1 and e['sample_tokens'] < 60000, e
+\""
+check "config records the settings that change numbers (--mem, --lm, --lm-tokens)" "jq_py $T/s1.json \"
+c = p['config']
+assert c['mem'] == 24 << 20 and c['lm'] is False and c['lm_tokens'] == 65536, c
 \""
 
 # --dedup-estimators: a shard whose paragraphs each appear 3 times gives the unique shard's estimates
@@ -114,5 +124,6 @@ assert p['corpus']['shards_failed'] == 3
 \""
 check "failures are named on stderr" 'grep -q "truncated zstd" "$T/bad.err" && grep -q "missing.txt" "$T/bad.err"'
 
+ep_check_profiles "$EP" "$T" || bad "invariants of the profiles written above (entroprof check)"
 echo "$pass passed, $failn failed"
 [ "$failn" = 0 ]

@@ -354,6 +354,41 @@ static void report_writes_self_contained_html(void **state)
     ep_jv_free(prof);
 }
 
+/* Corollary 4.1 in the report: the step-0 loss and log2 V beside the prequential curve. */
+static void report_shows_step0_loss_beside_the_curve(void **state)
+{
+    (void)state;
+    static const char *prof_text =
+        "{\"schema\":\"entroprof.profile/1\",\"shards\":[{\"path\":\"a.txt\",\"status\":\"ok\",\"tokens\":4000,"
+        "\"bytes\":16000,\"estimates\":{"
+        "\"lm_step0\":{\"value\":11.8647,\"unit\":\"bits_per_token\",\"kind\":\"point\",\"log2_vocab\":16.6136,"
+        "\"formula_bits_per_token\":11.8585},"
+        "\"lm_prequential\":{\"value\":9.4463,\"unit\":\"bits_per_token\",\"kind\":\"upper_bound\","
+        "\"curve\":[{\"tokens\":1024,\"bits_per_token\":11.8},{\"tokens\":2048,\"bits_per_token\":8.2}]}}}]}";
+    ep_error err;
+    ep_jv *prof = ep_jv_parse(prof_text, strlen(prof_text), &err);
+    assert_non_null(prof);
+    char dir[] = "/tmp/ep_report_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    ep_report_config c = ep_report_config_default();
+    assert_int_equal(ep_report_write(prof, &c, dir, &err), EP_OK);
+    static const char *const files[] = {"report.md", "report.html"};
+    for (int i = 0; i < 2; i++) {
+        char path[64];
+        snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+        char *doc = slurp(path);
+        assert_non_null(doc);
+        assert_non_null(strstr(doc, "Corollary 4.1"));
+        assert_non_null(strstr(doc, "11.8647")); /* step-0 loss */
+        assert_non_null(strstr(doc, "16.6136")); /* log2 V */
+        assert_non_null(strstr(doc, "9.4463"));  /* prequential */
+        remove(path);
+        free(doc);
+    }
+    rmdir(dir);
+    ep_jv_free(prof);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -367,6 +402,7 @@ int main(void)
         cmocka_unit_test(rank_flags_planted_junk),
         cmocka_unit_test(shard_entropy_converts_units_and_never_invents),
         cmocka_unit_test(report_writes_self_contained_html),
+        cmocka_unit_test(report_shows_step0_loss_beside_the_curve),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

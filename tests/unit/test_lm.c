@@ -401,6 +401,9 @@ static void probe_sample_is_merge_invariant(void **state)
     assert_true(ep_jv_as_int(ep_jv_path(o1, "estimates.lm_prequential.sample_tokens"), 0) > 2500);
     assert_non_null(ep_jv_path(o1, "estimates.lm_step0.bits_per_byte"));
     assert_non_null(ep_jv_path(o1, "estimates.lm_prequential.curve"));
+    /* Honest labels: both are code lengths of the sample under the tiny model, not estimates of H. */
+    assert_string_equal(ep_jv_as_str(ep_jv_path(o1, "estimates.lm_step0.estimates")), EP_ESTIMAND_CODE_LENGTH);
+    assert_string_equal(ep_jv_as_str(ep_jv_path(o1, "estimates.lm_prequential.estimates")), EP_ESTIMAND_CODE_LENGTH);
     ep_jv_free(o1); ep_jv_free(o2);
     ep_probe_lm.free(one); ep_probe_lm.free(a); ep_probe_lm.free(b);
     for (int d = 0; d < ND; d++) free(ids[d]);

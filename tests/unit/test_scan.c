@@ -171,6 +171,35 @@ static void a_failed_shard_is_reported_and_others_go_on(void **state)
     ep_jv_free(p);
 }
 
+/* A negative plug-in / bias-corrected value is published as 0 with the raw number kept; a non-finite
+ * estimate is removed and named; positive values are untouched. */
+static void negative_estimates_are_reported_as_zero_with_the_raw_value(void **state)
+{
+    (void)state;
+    ep_jv *o = ep_jv_obj();
+    ep_jv *neg = ep_estimate_add(o, "ngram_plugin_h6", -6e-5, "bits_per_token", "point", "m", 100);
+    ep_jv_set(neg, "bits_per_byte", ep_jv_num(-3e-5));
+    ep_jv *pos = ep_estimate_add(o, "ngram_plugin_h1", 1.5, "bits_per_token", "point", "m", 100);
+    ep_jv_set(pos, "bits_per_byte", ep_jv_num(0.75));
+    ep_estimate_add(o, "broken", NAN, "bits_per_token", "point", "m", 100);
+    ep_jv *inf_bpb = ep_estimate_add(o, "broken_bpb", 2.0, "bits_per_token", "point", "m", 100);
+    ep_jv_set(inf_bpb, "bits_per_byte", ep_jv_num(INFINITY));
+    ep_estimates_clamp(o);
+    const ep_jv *e = ep_jv_path(o, "estimates.ngram_plugin_h6");
+    assert_true(ep_jv_as_num(ep_jv_get(e, "value"), -1) == 0.0);
+    assert_true(ep_jv_as_num(ep_jv_get(e, "bits_per_byte"), -1) == 0.0);
+    assert_true(ep_jv_as_num(ep_jv_get(e, "raw_value"), 0) == -6e-5);
+    assert_true(ep_jv_as_num(ep_jv_get(e, "raw_bits_per_byte"), 0) == -3e-5);
+    e = ep_jv_path(o, "estimates.ngram_plugin_h1");
+    assert_true(ep_jv_as_num(ep_jv_get(e, "value"), -1) == 1.5);
+    assert_null(ep_jv_get(e, "raw_value"));
+    assert_null(ep_jv_path(o, "estimates.broken"));
+    assert_null(ep_jv_path(o, "estimates.broken_bpb"));
+    const ep_jv *dropped = ep_jv_get(o, "estimates_dropped");
+    assert_int_equal(ep_jv_len(dropped), 2);
+    ep_jv_free(o);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -178,6 +207,7 @@ int main(void)
         cmocka_unit_test(results_are_identical_for_any_thread_count_and_batch_size),
         cmocka_unit_test(exact_duplicates_count_within_and_across_shards),
         cmocka_unit_test(a_failed_shard_is_reported_and_others_go_on),
+        cmocka_unit_test(negative_estimates_are_reported_as_zero_with_the_raw_value),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
