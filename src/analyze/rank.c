@@ -176,13 +176,18 @@ ep_status ep_rank_mark_shard(ep_jv *shard, const ep_rank_config *cfg)
     return EP_OK;
 }
 
-static ep_jv *shard_row(const ep_jv *shard, const ep_rank_config *cfg, double h, ep_jv **flags_out)
+/* A ranked or flagged row: h is the sort value (estimate sort_by, NULL = the headline); the
+ * guardrails read cfg->by as always. */
+static ep_jv *shard_row(const ep_jv *shard, const ep_rank_config *cfg, const char *sort_by, double h,
+                        ep_jv **flags_out)
 {
     ep_jv *row = ep_jv_obj();
     const char *path = ep_jv_as_str(ep_jv_get(shard, "path"));
     ep_jv_set(row, "path", ep_jv_str(path ? path : "?"));
     ep_jv_set(row, "value", ep_jv_num(h));
-    const char *method = ranked_method(shard, cfg);
+    double hg = h;
+    if (sort_by != cfg->by && !ep_analyze_shard_entropy(shard, cfg->by, cfg->bits_per_byte, &hg)) hg = NAN;
+    const char *method = sort_by ? sort_by : ranked_method(shard, cfg);
     if (method) ep_jv_set(row, "method", ep_jv_str(method));
     const char *kind = kind_of(shard, method);
     if (kind) ep_jv_set(row, "kind", ep_jv_str(kind));
@@ -198,7 +203,7 @@ static ep_jv *shard_row(const ep_jv *shard, const ep_rank_config *cfg, double h,
 
     const ep_jv *sf = ep_jv_get(shard, "flags"); /* the scan's own notes (informational) */
     if (ep_jv_len(sf)) ep_jv_set(row, "scan_flags", ep_jv_clone(sf));
-    *flags_out = ep_jv_set(row, "flags", guardrails(shard, cfg, h));
+    *flags_out = ep_jv_set(row, "flags", guardrails(shard, cfg, hg));
     return row;
 }
 
@@ -247,6 +252,25 @@ ep_status ep_rank_run(const ep_jv *profile, const ep_rank_config *cfg, ep_jv **o
     ep_jv_set(th, "disagree_tol", ep_jv_num(cfg->disagree_tol_bits));
     ep_jv_set(th, "min_sample_tokens", ep_jv_num(cfg->min_sample_tokens));
     ep_jv *errors = ep_jv_arr(), *missing = ep_jv_arr();
+    /* Sort key: the one asked for; by default the reference-sample H (heldout_mkn_ref: the same
+     * training size for every shard, so shards of different sizes compare) when every shard that
+     * scanned has it, else the headline (which depends on the sample size: said in the result).
+     * Guardrails always read cfg->by (the headline by default). */
+    const char *sort_by = cfg->by;
+    if (!sort_by) {
+        size_t with_ref = 0, ok = 0;
+        for (size_t i = 0; i < n; i++) {
+            const ep_jv *s = ep_jv_at(shards, i);
+            const char *status = ep_jv_as_str(ep_jv_get(s, "status"));
+            if (status && strcmp(status, "ok") != 0) continue;
+            ok++;
+            double v;
+            if (ep_analyze_shard_entropy(s, "heldout_mkn_ref", cfg->bits_per_byte, &v)) with_ref++;
+        }
+        if (ok && with_ref == ok) sort_by = "heldout_mkn_ref";
+    }
+    ep_jv_set(res, "sorted_by", ep_jv_str(sort_by ? sort_by : "entropy (headline)"));
+    ep_jv_set(res, "size_independent", ep_jv_bool(sort_by && !strcmp(sort_by, "heldout_mkn_ref")));
     for (size_t i = 0; i < n; i++) {
         const ep_jv *s = ep_jv_at(shards, i);
         const char *path = ep_jv_as_str(ep_jv_get(s, "path"));
@@ -259,12 +283,12 @@ ep_status ep_rank_run(const ep_jv *profile, const ep_rank_config *cfg, ep_jv **o
             continue;
         }
         double h;
-        if (!ep_analyze_shard_entropy(s, cfg->by, cfg->bits_per_byte, &h)) {
+        if (!ep_analyze_shard_entropy(s, sort_by, cfg->bits_per_byte, &h)) {
             ep_jv_push(missing, ep_jv_str(path ? path : "?"));
             continue;
         }
         ep_jv *flags;
-        ep_jv *row = shard_row(s, cfg, h, &flags);
+        ep_jv *row = shard_row(s, cfg, sort_by, h, &flags);
         rank_item it = {row, h, ep_jv_as_str(ep_jv_get(row, "path"))};
         if (ep_jv_len(flags)) flagged[nf++] = it;
         else ranked[nr++] = it;

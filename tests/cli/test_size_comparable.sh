@@ -46,6 +46,9 @@ for src in ("a", "b"):
             print("FAIL: entropy.reference_bits_per_byte missing"); ok = False
 sys.exit(0 if ok else 1)
 PY
+"$EP" rank "$OUT/p.json" --format json >"$OUT/rank.json" || { echo "FAIL: rank json"; exit 1; }
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(0 if r["sorted_by"] == "heldout_mkn_ref" and r["size_independent"] else 1)' \
+    "$OUT/rank.json" || { echo "FAIL: rank does not sort by the reference-sample H"; exit 1; }
 "$EP" rank "$OUT/p.json" --format tsv >"$OUT/rank.tsv" || { echo "FAIL: rank"; exit 1; }
 order=$(awk -F'\t' 'NR > 1 && $0 !~ /^#/ {print $0}' "$OUT/rank.tsv" | grep -o '[ab]_\(full\|tenth\)' | tr '\n' ' ')
 case "$order" in
