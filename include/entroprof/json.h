@@ -55,7 +55,9 @@ ep_status ep_jv_write(const ep_jv *v, FILE *f, int indent);
 /** Parses a whole JSON text. @return NULL and sets err on failure. */
 ep_jv *ep_jv_parse(const char *text, size_t len, ep_error *err);
 ep_jv *ep_jv_load_file(const char *path, ep_error *err);
-/** Writes to path via a temporary name + rename, so a reader never sees half a file. */
+/** Writes to path through ep_outfile (include/entroprof/outfile.h): a regular or missing path is
+ *  replaced atomically (temp + fsync + rename), a device, FIFO or symlink is written through, "-" is
+ *  stdout. @return EP_OK, or EP_ERR_IO and a message naming path. */
 ep_status ep_jv_save_file(const ep_jv *v, const char *path, int indent, ep_error *err);
 
 #ifdef __cplusplus

@@ -4,11 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <json-c/json.h>
 
 #include "entroprof/json.h"
+#include "entroprof/outfile.h"
 
 struct ep_jv_s {
     ep_jv_type type;
@@ -293,25 +293,14 @@ ep_status ep_jv_write(const ep_jv *v, FILE *f, int indent)
 
 ep_status ep_jv_save_file(const ep_jv *v, const char *path, int indent, ep_error *err)
 {
-    size_t n = strlen(path);
-    char *tmp = malloc(n + 32);
-    if (!tmp) return ep_error_set(err, EP_ERR_NOMEM, "out of memory");
-    snprintf(tmp, n + 32, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "wb");
-    if (!f) {
-        ep_error_set(err, EP_ERR_IO, "cannot write %s: %s", tmp, strerror(errno));
-        free(tmp);
-        return EP_ERR_IO;
+    ep_outfile *o;
+    ep_status st = ep_outfile_open(path, &o, err);
+    if (st != EP_OK) return st;
+    if (ep_jv_write(v, ep_outfile_stream(o), indent) != EP_OK) {
+        ep_outfile_abort(o);
+        return ep_error_set(err, EP_ERR_IO, "cannot write %s", path);
     }
-    ep_status st = ep_jv_write(v, f, indent);
-    if (fclose(f) != 0) st = EP_ERR_IO;
-    if (st == EP_OK && rename(tmp, path) != 0) st = EP_ERR_IO;
-    if (st != EP_OK) {
-        ep_error_set(err, st, "cannot write %s: %s", path, strerror(errno));
-        remove(tmp);
-    }
-    free(tmp);
-    return st;
+    return ep_outfile_commit(o, err);
 }
 
 /* ---- parser (json-c) ---- */
