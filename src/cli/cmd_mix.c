@@ -97,7 +97,7 @@ int cmd_mix(int argc, char **argv)
     if (n == 0 || cfg.budget_tokens <= 0) { usage(stderr); rc = EP_EXIT_USAGE; goto done; }
     for (size_t k = 0; k < n; k++) {
         ep_error err;
-        ep_jv *prof = ep_jv_load_file(paths[k], &err);
+        ep_jv *prof = ep_jv_load_object(paths[k], "a profile", &err);
         if (!prof) { fprintf(stderr, "mix: %s\n", err.msg); rc = EP_EXIT_FATAL; goto done; }
         const ep_jv *corpus = ep_jv_get(prof, "corpus");
         src[k].name = names[k];

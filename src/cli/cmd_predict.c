@@ -88,7 +88,7 @@ int cmd_predict(int argc, char **argv)
     if (!path && cfg.tokens <= 0 && cfg.params <= 0) return bad("without a profile give --tokens or --params");
     if (path) {
         ep_error err;
-        ep_jv *prof = ep_jv_load_file(path, &err);
+        ep_jv *prof = ep_jv_load_object(path, "a profile", &err);
         if (!prof) { fprintf(stderr, "predict: %s\n", err.msg); return EP_EXIT_FATAL; }
         const ep_jv *corpus = ep_jv_get(prof, "corpus");
         if (!have_h) {

@@ -69,7 +69,7 @@ int cmd_rank(int argc, char **argv)
     }
     if (!path) { usage(stderr); return EP_EXIT_USAGE; }
     ep_error err;
-    ep_jv *prof = ep_jv_load_file(path, &err);
+    ep_jv *prof = ep_jv_load_object(path, "a profile", &err);
     if (!prof) { fprintf(stderr, "rank: %s\n", err.msg); return EP_EXIT_FATAL; }
     ep_jv *res = NULL;
     if (ep_rank_run(prof, &cfg, &res, &err) != EP_OK) {
