@@ -331,9 +331,11 @@ ep_status ep_jv_save_file(const ep_jv *v, const char *path, int indent, ep_error
     ep_outfile *o;
     ep_status st = ep_outfile_open(path, &o, err);
     if (st != EP_OK) return st;
+    errno = 0;
     if (ep_jv_write(v, ep_outfile_stream(o), indent) != EP_OK) {
+        int e = errno ? errno : EIO; /* from the write that failed, before abort's calls */
         ep_outfile_abort(o);
-        return ep_error_set(err, EP_ERR_IO, "cannot write %s", path);
+        return ep_error_set(err, EP_ERR_IO, "cannot write %s: %s", path, strerror(e));
     }
     return ep_outfile_commit(o, err);
 }
