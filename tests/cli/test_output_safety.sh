@@ -19,6 +19,12 @@ printf 'the first document\n\nthe second document, a little longer\n\nthe first 
 printf '{"id":"a","text":"same text here"}\n{"id":"b","text":"same text here"}\n' > "$T/d.jsonl"
 "$EP" scan -q "$T/s.txt" -o "$T/p.json"
 
+# -o -: the profile on stdout, the table on stderr (not mixed into the JSON)
+(cd "$T" && "$EP" scan s.txt -o - > dash.json 2> /dev/null)
+check "scan -o -: stdout is the profile alone" \
+    "python3 -c 'import json,sys; json.load(open(sys.argv[1]))' '$T/dash.json'"
+check "scan -o -: no file named '-'" '[ ! -e "$T/-" ]'
+
 # regular files: replaced by a new file (rename), never written in place
 echo old > "$T/reg.json"
 ino_before=$(stat -c %i "$T/reg.json")
