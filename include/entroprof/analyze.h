@@ -39,7 +39,7 @@ extern "C" {
 /** Entropy of one shard (or the corpus summary) in the requested unit.
  *  by == NULL: the headline `entropy.<unit>`; else `estimates.<by>` converted when needed
  *  (bits_per_byte = bits_per_token * tokens / bytes, both counted on the same text).
- *  @return 1 and *value on success, 0 when absent (nothing is invented). */
+ *  @return 1 and *value on success, 0 when absent or not finite (nothing is invented). */
 int ep_analyze_shard_entropy(const ep_jv *shard, const char *by, int want_bits_per_byte, double *value);
 /** Dedup-aware token count of a shard/corpus: dedup.D_eff, else dedup.unique_tokens, else
  *  tokens x (1 - dedup.exact_dup_bytes / bytes), else tokens.
@@ -83,7 +83,8 @@ ep_status ep_rank_mark_shard(ep_jv *shard, const ep_rank_config *cfg);
  *          "errors":[...],"missing":[...]} (caller frees); EP_ERR_FORMAT when not a profile. */
 ep_status ep_rank_run(const ep_jv *profile, const ep_rank_config *cfg, ep_jv **out, ep_error *err);
 
-/** Writes a rank result as TSV (one header line) or Markdown tables. */
+/** Writes a rank result as TSV (one header line; tab, newline, CR and backslash inside a path or
+ *  message written as \t \n \r \\) or Markdown tables. */
 ep_status ep_rank_write_tsv(const ep_jv *rank, FILE *f);
 ep_status ep_rank_write_md(const ep_jv *rank, FILE *f);
 
@@ -120,7 +121,8 @@ double ep_step0_loss_nats(double vocab, double logit_sd);
 
 /** Runs IC-1 both ways, IC-2, 6ND and the four scaling laws for one request.
  *  @return EP_OK and *out (caller frees); EP_ERR_ARG with a message for impossible requests
- *  (L >= H, negative or zero values, both or neither of tokens/params, eta outside (0, 1]). */
+ *  (L >= H, negative or zero values, both or neither of tokens/params, eta outside (0, 1], an
+ *  answer N, D or 6ND that is not a finite positive double). */
 ep_status ep_predict_run(const ep_predict_config *cfg, ep_jv **out, ep_error *err);
 /** Writes a predict result as readable text, including the eta unit note. */
 ep_status ep_predict_write_text(const ep_jv *pred, FILE *f);

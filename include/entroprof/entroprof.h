@@ -3,6 +3,7 @@
 #define ENTROPROF_H
 #include "common.h"
 #include "json.h"
+#include "outfile.h"
 #include "doc.h"
 #include "reader.h"
 #include "tokenizer.h"

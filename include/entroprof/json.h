@@ -4,7 +4,11 @@
  * every run. Numbers are doubles written with the shortest representation that reads
  * back to the same double, or exact integers (ep_jv_int) below 2^63.
  * Ownership: a value added to an object or array is owned by it; ep_jv_free frees a tree.
- * Parsing uses json-c (see docs/json.md for why) and converts into this tree. */
+ * Parsing uses json-c (see docs/json.md for why) and converts into this tree.
+ * Strings are bytes. The writer escapes every byte that is not part of well-formed UTF-8 as a lone
+ * low surrogate, byte 0xXY -> "\udcXY" (as Python's surrogateescape), so the output is always valid
+ * JSON text; the parser maps such an escape (one not preceded by a high surrogate) back to the
+ * byte, so the original bytes round-trip (docs/profile-schema.md, "Strings"). */
 #ifndef ENTROPROF_JSON_H
 #define ENTROPROF_JSON_H
 
@@ -52,10 +56,16 @@ int ep_jv_as_bool(const ep_jv *v, int fallback);
 
 /** Writes v as JSON. indent < 0: compact; else pretty with that many spaces. */
 ep_status ep_jv_write(const ep_jv *v, FILE *f, int indent);
-/** Parses a whole JSON text. @return NULL and sets err on failure. */
+/** Parses a JSON text (one value; any type at the top level). @return NULL and sets err on failure. */
 ep_jv *ep_jv_parse(const char *text, size_t len, ep_error *err);
+/** Reads and parses a file ("-": stdin). @return NULL and sets err (message starts with path). */
 ep_jv *ep_jv_load_file(const char *path, ep_error *err);
-/** Writes to path via a temporary name + rename, so a reader never sees half a file. */
+/** ep_jv_load_file that also requires an object at the top level: else NULL and EP_ERR_FORMAT,
+ *  "PATH: not WHAT: top level is a number" (WHAT e.g. "a profile"). */
+ep_jv *ep_jv_load_object(const char *path, const char *what, ep_error *err);
+/** Writes to path through ep_outfile (include/entroprof/outfile.h): a regular or missing path is
+ *  replaced atomically (temp + fsync + rename), a device, FIFO or symlink is written through, "-" is
+ *  stdout. @return EP_OK, or EP_ERR_IO and a message naming path. */
 ep_status ep_jv_save_file(const ep_jv *v, const char *path, int indent, ep_error *err);
 
 #ifdef __cplusplus

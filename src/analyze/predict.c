@@ -237,13 +237,22 @@ ep_status ep_predict_run(const ep_predict_config *cfg, ep_jv **out, ep_error *er
         ep_jv_set(ic1, "tokens_range",
                   range(ep_ic1_tokens(cfg->eta_lo, n_bits, h, l), ep_ic1_tokens(cfg->eta_hi, n_bits, h, l)));
     }
-    double info = d_tokens * (h - l);
+    double info = d_tokens * (h - l), flops = 6.0 * n_params * d_tokens;
+    /* Inputs each in range can still overflow a double (H = 1e308): an answer of inf or nan is no
+     * answer, so refuse rather than print it (flops bounds the others: they are products of these). */
+    if (!isfinite(n_bits) || !isfinite(n_params) || !isfinite(d_tokens) || !isfinite(info) || !isfinite(flops) ||
+        !(d_tokens > 0) || !(n_params > 0)) {
+        ep_jv_free(res);
+        return ep_error_set(err, EP_ERR_ARG,
+                            "the answer is not a finite positive number (N = %g bits, D = %g tokens, 6ND = %g "
+                            "FLOPs): H = %g, L = %g bits/token and the given size are out of range",
+                            n_bits, d_tokens, flops, h, l);
+    }
     ep_jv_set(ic1, "info_bits", ep_jv_num(info));
     ep_jv_set(ic1, "tokens_per_param", ep_jv_num(d_tokens / n_params));
 
     /* Training compute: C = 6 N D (Kaplan et al. 2020 sec. 2.1; forward + backward). */
     ep_jv *comp = ep_jv_set(res, "compute", ep_jv_obj());
-    double flops = 6.0 * n_params * d_tokens;
     ep_jv_set(comp, "formula", ep_jv_str("C = 6 N D (N parameters, D tokens)"));
     ep_jv_set(comp, "flops", ep_jv_num(flops));
 

@@ -1,4 +1,5 @@
 /* Reading entropy and token counts out of a profile shard, without inventing anything. */
+#include <math.h>
 #include <string.h>
 
 #include "entroprof/analyze.h"
@@ -10,7 +11,7 @@ static int num_at(const ep_jv *obj, const char *path, double *v)
     ep_jv_type t = ep_jv_typeof(x);
     if (t != EP_JV_INT && t != EP_JV_NUM) return 0;
     *v = ep_jv_as_num(x, 0.0);
-    return 1;
+    return isfinite(*v); /* NaN or inf (json-c reads them) is no value: absent, never ranked */
 }
 
 /* bits_per_byte = bits_per_token * tokens / bytes: both counts are of the same text, so the total
@@ -22,7 +23,7 @@ static int convert(const ep_jv *shard, double v, int from_bpb, int want_bpb, dou
     if (!num_at(shard, "tokens", &tokens) || !num_at(shard, "bytes", &bytes) || tokens <= 0 || bytes <= 0)
         return 0;
     *out = from_bpb ? v * bytes / tokens : v * tokens / bytes;
-    return 1;
+    return isfinite(*out);
 }
 
 int ep_analyze_shard_entropy(const ep_jv *shard, const char *by, int want_bits_per_byte, double *value)

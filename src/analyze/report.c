@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "analyze/report_internal.h"
+#include "entroprof/outfile.h"
 #include "report/svg_internal.h"
 
 ep_report_config ep_report_config_default(void)
@@ -364,8 +365,10 @@ static void sec_predict(FILE *f, int html, const ep_jv *profile, const ep_report
 static ep_status write_doc(const char *path, int html, const ep_jv *profile, const ep_jv *rank,
                            const ep_report_config *cfg, ep_error *err)
 {
-    FILE *f = fopen(path, "w");
-    if (!f) return ep_error_set(err, EP_ERR_IO, "cannot write %s", path);
+    ep_outfile *out;
+    ep_status st = ep_outfile_open(path, &out, err);
+    if (st != EP_OK) return st;
+    FILE *f = ep_outfile_stream(out);
     const ep_jv *shards = ep_jv_get(profile, "shards");
     const char *tok = ep_jv_as_str(ep_jv_get(profile, "tokenizer"));
     char intro[400];
@@ -384,9 +387,7 @@ static ep_status write_doc(const char *path, int html, const ep_jv *profile, con
     sec_curves(f, html, shards);
     sec_predict(f, html, profile, cfg);
     if (html) fputs("</body></html>\n", f);
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad) return ep_error_set(err, EP_ERR_IO, "error writing %s", path);
-    return EP_OK;
+    return ep_outfile_commit(out, err);
 }
 
 ep_status ep_report_write(const ep_jv *profile, const ep_report_config *cfg, const char *dir, ep_error *err)

@@ -4,10 +4,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "cli/commands.h"
 #include "entroprof/dedup.h"
+#include "entroprof/outfile.h"
 
 static void usage(FILE *f)
 {
@@ -17,7 +17,9 @@ static void usage(FILE *f)
             "(canonical order: shards sorted by path, documents in file order; the first occurrence\n"
             "is kept) and writes one JSON line per duplicate: its shard, index, line, byte offset\n"
             "and id, kind (exact|near), the kept document and the estimated Jaccard (docs/dedup.md).\n\n"
-            "  --out FILE        output (default '-': stdout); written via a temporary name\n"
+            "  --out FILE        output (default '-': stdout); a new or regular FILE is replaced\n"
+            "                    atomically (temp file, fsync, rename); a device, FIFO or symlink is\n"
+            "                    written through, never replaced\n"
             "  --ngram N         tokens per shingle (default 5)\n"
             "  --bands B         LSH bands (default 14)\n"
             "  --rows R          rows per band (default 8); permutations k = B * R\n"
@@ -129,35 +131,19 @@ int cmd_dedup(int argc, char **argv)
         return EP_EXIT_USAGE;
     }
 
-    FILE *out = stdout;
-    char *tmp = NULL;
-    if (strcmp(out_path, "-") != 0) {
-        size_t n = strlen(out_path) + 32;
-        tmp = malloc(n);
-        if (!tmp) { free(inputs); return EP_EXIT_FATAL; }
-        snprintf(tmp, n, "%s.tmp.%ld", out_path, (long)getpid());
-        out = fopen(tmp, "wb");
-        if (!out) {
-            fprintf(stderr, "entroprof dedup: cannot write %s: %s\n", tmp, strerror(errno));
-            free(tmp);
-            free(inputs);
-            return EP_EXIT_FATAL;
-        }
+    ep_outfile *out = NULL;
+    if (ep_outfile_open(out_path, &out, &err) != EP_OK) {
+        fprintf(stderr, "entroprof dedup: %s\n", err.msg);
+        free(inputs);
+        return EP_EXIT_FATAL;
     }
     uint64_t docs = 0, ne = 0, nn = 0;
     ep_dedup_stats stats;
     memset(&stats, 0, sizeof stats);
-    ep_status st = ep_dedup_run(inputs, n_inputs, &rcfg, &cfg, out, &docs, &ne, &nn, &stats, &err);
+    ep_status st = ep_dedup_run(inputs, n_inputs, &rcfg, &cfg, ep_outfile_stream(out), &docs, &ne, &nn, &stats, &err);
     int rc = EP_EXIT_OK;
-    if (tmp) {
-        if (fclose(out) != 0 && st == EP_OK) st = ep_error_set(&err, EP_ERR_IO, "cannot write %s", tmp);
-        if (st == EP_OK && rename(tmp, out_path) != 0)
-            st = ep_error_set(&err, EP_ERR_IO, "cannot rename %s to %s: %s", tmp, out_path, strerror(errno));
-        if (st != EP_OK) remove(tmp);
-        free(tmp);
-    } else if (fflush(stdout) != 0 && st == EP_OK) {
-        st = ep_error_set(&err, EP_ERR_IO, "cannot write stdout");
-    }
+    if (st == EP_OK) st = ep_outfile_commit(out, &err);
+    else ep_outfile_abort(out);
     if (st != EP_OK) {
         fprintf(stderr, "entroprof dedup: %s\n", err.msg[0] ? err.msg : ep_strerror(st));
         rc = EP_EXIT_FATAL;

@@ -17,7 +17,8 @@ static void usage(FILE *f)
             "repeated tokens (Muennighoff et al. 2023: D' = U + U R*(1 - exp(-R_D/R*)), R* = 15.39) and\n"
             "U is the source's dedup-aware token count. Prints weights, tokens, epochs, information (bits)\n"
             "and the IC-1 model size for the mix (at --target-loss L bits/token, else the L -> 0 bound).\n"
-            "Exit: 0 ok, 2 bad usage or infeasible limits, 3 unreadable profile.\n");
+            "Each SOURCE name once. Exit: 0 ok, 2 bad usage (also a repeated SOURCE) or infeasible limits,\n"
+            "3 unreadable profile.\n");
 }
 
 #define MAX_SRC 256
@@ -45,36 +46,49 @@ int cmd_mix(int argc, char **argv)
     const char *paths[MAX_SRC], *lims[2 * MAX_SRC], *by = NULL, *v;
     int lim_min[2 * MAX_SRC], json = 0, have_l = 0;
     size_t n = 0, nl = 0;
+    int rc = EP_EXIT_OK;
     double loss = 0;
     for (int i = 1; i < argc; i++) {
         int i0 = i;
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { usage(stdout); return EP_EXIT_OK; }
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { usage(stdout); goto done; }
         if (!strcmp(argv[i], "--json")) json = 1;
         else if ((v = ep_cli_opt(argc, argv, &i, "--budget"))) {
             if (!ep_cli_num(v, &cfg.budget_tokens) || cfg.budget_tokens <= 0) {
                 fprintf(stderr, "mix: --budget needs a number > 0\n");
-                return EP_EXIT_USAGE;
+                rc = EP_EXIT_USAGE;
+                goto done;
             }
         } else if ((v = ep_cli_opt(argc, argv, &i, "--max-epochs"))) {
             if (!ep_cli_num(v, &cfg.max_epochs) || cfg.max_epochs <= 0) {
                 fprintf(stderr, "mix: --max-epochs needs a number > 0\n");
-                return EP_EXIT_USAGE;
+                rc = EP_EXIT_USAGE;
+                goto done;
             }
         } else if ((v = ep_cli_opt(argc, argv, &i, "--target-loss"))) {
-            if (!ep_cli_num(v, &loss) || loss < 0) { fprintf(stderr, "mix: bad --target-loss\n"); return EP_EXIT_USAGE; }
+            if (!ep_cli_num(v, &loss) || loss < 0) {
+                fprintf(stderr, "mix: bad --target-loss\n");
+                rc = EP_EXIT_USAGE;
+                goto done;
+            }
             have_l = 1;
         } else if ((v = ep_cli_opt(argc, argv, &i, "--eta"))) {
-            if (!ep_cli_num(v, &pc.eta_lo)) { fprintf(stderr, "mix: bad --eta\n"); return EP_EXIT_USAGE; }
+            if (!ep_cli_num(v, &pc.eta_lo)) {
+                fprintf(stderr, "mix: bad --eta\n");
+                rc = EP_EXIT_USAGE;
+                goto done;
+            }
             pc.eta_hi = pc.eta_lo;
         } else if ((v = ep_cli_opt(argc, argv, &i, "--eta-range"))) {
             if (sscanf(v, "%lf:%lf", &pc.eta_lo, &pc.eta_hi) != 2) {
                 fprintf(stderr, "mix: --eta-range needs A:B\n");
-                return EP_EXIT_USAGE;
+                rc = EP_EXIT_USAGE;
+                goto done;
             }
         } else if ((v = ep_cli_opt(argc, argv, &i, "--precision"))) {
             if ((pc.bits_per_param = ep_precision_bits(v)) <= 0) {
                 fprintf(stderr, "mix: unknown precision '%s'\n", v);
-                return EP_EXIT_USAGE;
+                rc = EP_EXIT_USAGE;
+                goto done;
             }
         } else if ((v = ep_cli_opt(argc, argv, &i, "--by"))) by = v;
         else if (nl < 2 * MAX_SRC && !strncmp(argv[i], "--m", 3) &&
@@ -83,21 +97,27 @@ int cmd_mix(int argc, char **argv)
             lims[nl++] = v;
         } else if (argv[i][0] != '-' && strchr(argv[i], '=') && n < MAX_SRC) {
             const char *eq = strchr(argv[i], '=');
-            names[n] = strndup(argv[i], (size_t)(eq - argv[i]));
+            size_t len = (size_t)(eq - argv[i]);
+            for (size_t k = 0; k < n; k++)
+                if (strlen(names[k]) == len && !strncmp(names[k], argv[i], len)) {
+                    fprintf(stderr, "mix: source name '%.*s' given twice (names must differ)\n", (int)len, argv[i]);
+                    rc = EP_EXIT_USAGE;
+                    goto done;
+                }
+            if (!(names[n] = strndup(argv[i], len))) { rc = EP_EXIT_FATAL; goto done; }
             paths[n] = eq + 1;
             n++;
         } else {
             fprintf(stderr, "mix: unexpected argument '%s'\n", argv[i]);
             usage(stderr);
-            for (size_t k = 0; k < n; k++) free(names[k]);
-            return EP_EXIT_USAGE;
+            rc = EP_EXIT_USAGE;
+            goto done;
         }
     }
-    int rc = EP_EXIT_OK;
     if (n == 0 || cfg.budget_tokens <= 0) { usage(stderr); rc = EP_EXIT_USAGE; goto done; }
     for (size_t k = 0; k < n; k++) {
         ep_error err;
-        ep_jv *prof = ep_jv_load_file(paths[k], &err);
+        ep_jv *prof = ep_jv_load_object(paths[k], "a profile", &err);
         if (!prof) { fprintf(stderr, "mix: %s\n", err.msg); rc = EP_EXIT_FATAL; goto done; }
         const ep_jv *corpus = ep_jv_get(prof, "corpus");
         src[k].name = names[k];

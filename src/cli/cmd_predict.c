@@ -20,7 +20,8 @@ static void usage(FILE *f)
             "divided by ln 2 here. Beside it: Chinchilla, Epoch AI refit, Kaplan, data-constrained\n"
             "(Muennighoff), Allen-Zhu & Li; compute 6ND; IC-2 Landauer floor at T (300 K) and energy at a\n"
             "hardware efficiency (default %.3g J/FLOP: H100 bf16 at 40%% utilisation, see docs/analyze.md).\n"
-            "Sizes accept K/M/G/T. Exit: 0 ok, 2 bad usage or impossible request, 3 unreadable profile.\n",
+            "Sizes accept K/M/G/T. Exit: 0 ok, 2 bad usage or impossible request (also an answer that\n"
+            "overflows to inf or nan), 3 unreadable profile.\n",
             EP_DEFAULT_J_PER_FLOP);
 }
 
@@ -88,7 +89,7 @@ int cmd_predict(int argc, char **argv)
     if (!path && cfg.tokens <= 0 && cfg.params <= 0) return bad("without a profile give --tokens or --params");
     if (path) {
         ep_error err;
-        ep_jv *prof = ep_jv_load_file(path, &err);
+        ep_jv *prof = ep_jv_load_object(path, "a profile", &err);
         if (!prof) { fprintf(stderr, "predict: %s\n", err.msg); return EP_EXIT_FATAL; }
         const ep_jv *corpus = ep_jv_get(prof, "corpus");
         if (!have_h) {

@@ -22,7 +22,9 @@ static void usage(FILE *f)
             "  --max-dup X          high_duplicates above X duplicate document fraction (0.3)\n"
             "  --disagree-tol X     estimates_disagree beyond X (ranking unit) (0.05)\n"
             "  --min-sample N       small_sample below N sample tokens (10000)\n"
-            "Exit: 0 ok, 2 bad usage, 3 unreadable profile.\n");
+            "TSV: a tab, newline, CR or backslash in a path is written \\t \\n \\r \\\\. A shard whose entropy\n"
+            "is absent or not finite (NaN, inf) is listed as missing.\n"
+            "Exit: 0 ok, 2 bad usage, 3 unreadable profile (or not a profile: not a JSON object).\n");
 }
 
 int cmd_rank(int argc, char **argv)
@@ -69,7 +71,7 @@ int cmd_rank(int argc, char **argv)
     }
     if (!path) { usage(stderr); return EP_EXIT_USAGE; }
     ep_error err;
-    ep_jv *prof = ep_jv_load_file(path, &err);
+    ep_jv *prof = ep_jv_load_object(path, "a profile", &err);
     if (!prof) { fprintf(stderr, "rank: %s\n", err.msg); return EP_EXIT_FATAL; }
     ep_jv *res = NULL;
     if (ep_rank_run(prof, &cfg, &res, &err) != EP_OK) {

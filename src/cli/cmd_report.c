@@ -45,7 +45,7 @@ int cmd_report(int argc, char **argv)
         return EP_EXIT_FATAL;
     }
     ep_error err;
-    ep_jv *prof = ep_jv_load_file(path, &err);
+    ep_jv *prof = ep_jv_load_object(path, "a profile", &err);
     if (!prof) { fprintf(stderr, "report: %s\n", err.msg); return EP_EXIT_FATAL; }
     ep_status st = ep_report_write(prof, &cfg, dir, &err);
     ep_jv_free(prof);

@@ -48,7 +48,9 @@ static const char *USAGE =
     "  --list-probes              print the names of the probes (in registry order) and exit\n"
     "  --seed N                   seed of every hash-based sampling decision (default 0)\n"
     "resources and output:\n"
-    "  -o, --output FILE          write the profile here (atomically: temp file + rename)\n"
+    "  -o, --output FILE          write the profile here ('-': stdout); a new or regular FILE is\n"
+    "                             replaced atomically (temp file, fsync, rename); a device, FIFO\n"
+    "                             or symlink is written through, never replaced\n"
     "  --threads N                worker threads (default: all cores); results do not depend on it\n"
     "  --mem SIZE                 memory budget for estimator state (default: 1/4 of RAM, at most\n"
     "                             2G); past it n-gram tables sample keys and report p and stderr\n"
@@ -198,7 +200,7 @@ int cmd_scan(int argc, char **argv)
     } else {
         ep_jv_write(profile, stdout, compact ? -1 : 2);
     }
-    if (!quiet) print_table(out ? stdout : stderr, profile);
+    if (!quiet) print_table(out && strcmp(out, "-") ? stdout : stderr, profile); /* -o -: profile on stdout */
     const ep_jv *warnings = ep_jv_get(profile, "warnings");
     for (size_t i = 0; i < ep_jv_len(warnings); i++)
         fprintf(stderr, "entroprof scan: warning: %s\n", ep_jv_as_str(ep_jv_at(warnings, i)));

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/cli_output.h"
 #include "cli/commands.h"
 #include "entroprof/common.h"
 
@@ -23,7 +24,7 @@ static void print_usage(FILE *f)
                "2 bad usage, 3 fatal error.\n");
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
     if (argc < 2) { print_usage(stderr); return 2; }
     const char *name = argv[1];
@@ -44,4 +45,10 @@ int main(int argc, char **argv)
     fprintf(stderr, "entroprof: unknown command '%s'\n", name);
     print_usage(stderr);
     return 2;
+}
+
+int main(int argc, char **argv)
+{
+    ep_cli_install_signal_cleanup();
+    return ep_cli_close_stdout(run(argc, argv));
 }

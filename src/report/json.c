@@ -1,14 +1,15 @@
 /* A small ordered JSON tree; writer with deterministic number formatting; parser via json-c. */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <json-c/json.h>
 
 #include "entroprof/json.h"
+#include "entroprof/outfile.h"
 
 struct ep_jv_s {
     ep_jv_type type;
@@ -211,11 +212,39 @@ int ep_jv_as_bool(const ep_jv *v, int fb) { return (v && v->type == EP_JV_BOOL) 
 
 /* ---- writer ---- */
 
+/* Length of the well-formed UTF-8 sequence at s (1..4), or 0 when s[0] does not start one.
+ * Well-formed per RFC 3629 sec. 4 (Unicode 15 table 3-7): no overlongs, no surrogates, <= U+10FFFF. */
+static size_t utf8_seq_len(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0];
+    if (c < 0x80) return 1;
+    size_t len;
+    unsigned char lo = 0x80, hi = 0xBF; /* range of the second byte */
+    if (c >= 0xC2 && c <= 0xDF) len = 2;
+    else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        if (c == 0xE0) lo = 0xA0;
+        if (c == 0xED) hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        if (c == 0xF0) lo = 0x90;
+        if (c == 0xF4) hi = 0x8F;
+    } else return 0;
+    if (n < len || s[1] < lo || s[1] > hi) return 0;
+    for (size_t i = 2; i < len; i++)
+        if (s[i] < 0x80 || s[i] > 0xBF) return 0;
+    return len;
+}
+
+/* A JSON string. Bytes that are not part of well-formed UTF-8 are written as the escape of a lone
+ * low surrogate, byte 0xXY -> \udcXY (0x80..0xFF; as Python's surrogateescape, PEP 383), so the
+ * output is valid JSON text and ep_jv_parse restores the original bytes (docs/profile-schema.md). */
 static void write_str(FILE *f, const char *s, size_t n)
 {
+    const unsigned char *u = (const unsigned char *)s;
     fputc('"', f);
     for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
+        unsigned char c = u[i];
         switch (c) {
         case '"': fputs("\\\"", f); break;
         case '\\': fputs("\\\\", f); break;
@@ -224,7 +253,13 @@ static void write_str(FILE *f, const char *s, size_t n)
         case '\t': fputs("\\t", f); break;
         default:
             if (c < 0x20) fprintf(f, "\\u%04x", c);
-            else fputc(c, f);
+            else if (c < 0x80) fputc(c, f);
+            else {
+                size_t len = utf8_seq_len(u + i, n - i);
+                if (len == 0) fprintf(f, "\\udc%02x", c);
+                else fwrite(u + i, 1, len, f);
+                if (len > 1) i += len - 1;
+            }
         }
     }
     fputc('"', f);
@@ -293,25 +328,16 @@ ep_status ep_jv_write(const ep_jv *v, FILE *f, int indent)
 
 ep_status ep_jv_save_file(const ep_jv *v, const char *path, int indent, ep_error *err)
 {
-    size_t n = strlen(path);
-    char *tmp = malloc(n + 32);
-    if (!tmp) return ep_error_set(err, EP_ERR_NOMEM, "out of memory");
-    snprintf(tmp, n + 32, "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "wb");
-    if (!f) {
-        ep_error_set(err, EP_ERR_IO, "cannot write %s: %s", tmp, strerror(errno));
-        free(tmp);
-        return EP_ERR_IO;
+    ep_outfile *o;
+    ep_status st = ep_outfile_open(path, &o, err);
+    if (st != EP_OK) return st;
+    errno = 0;
+    if (ep_jv_write(v, ep_outfile_stream(o), indent) != EP_OK) {
+        int e = errno ? errno : EIO; /* from the write that failed, before abort's calls */
+        ep_outfile_abort(o);
+        return ep_error_set(err, EP_ERR_IO, "cannot write %s: %s", path, strerror(e));
     }
-    ep_status st = ep_jv_write(v, f, indent);
-    if (fclose(f) != 0) st = EP_ERR_IO;
-    if (st == EP_OK && rename(tmp, path) != 0) st = EP_ERR_IO;
-    if (st != EP_OK) {
-        ep_error_set(err, st, "cannot write %s: %s", path, strerror(errno));
-        remove(tmp);
-    }
-    free(tmp);
-    return st;
+    return ep_outfile_commit(o, err);
 }
 
 /* ---- parser (json-c) ---- */
@@ -345,23 +371,130 @@ static ep_jv *from_jc(struct json_object *o)
     return NULL;
 }
 
+static int hex4(const char *p, unsigned *v)
+{
+    *v = 0;
+    for (int i = 0; i < 4; i++) {
+        char c = p[i];
+        unsigned d = c >= '0' && c <= '9' ? (unsigned)(c - '0')
+                   : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10)
+                   : c >= 'A' && c <= 'F' ? (unsigned)(c - 'A' + 10) : 16u;
+        if (d == 16) return 0;
+        *v = *v << 4 | d;
+    }
+    return 1;
+}
+
+/* Undoes write_str's escape of bytes that are not UTF-8: a lone low surrogate escape \udc80 ..
+ * \udcff (one not preceded by a high surrogate escape, with which it would form a pair) becomes
+ * the raw byte 0x80..0xFF, which json-c keeps as is (it does not validate UTF-8 by default; it
+ * would turn the lone surrogate into U+FFFD). Escaped backslashes are skipped as pairs.
+ * out (may be NULL: count only) receives the rewritten text. When stop_at <= the output length,
+ * returns the input offset that produced output offset stop_at; else the output length. */
+static size_t unescape_bytes(const char *in, size_t len, char *out, size_t stop_at)
+{
+    size_t i = 0, o = 0;
+    int after_high = 0;
+    while (i < len && o < stop_at) {
+        unsigned v;
+        if (in[i] == '\\' && i + 1 < len && in[i + 1] == 'u' && i + 6 <= len && hex4(in + i + 2, &v)) {
+            if (v >= 0xDC80 && v <= 0xDCFF && !after_high) {
+                if (out) out[o] = (char)(v & 0xFF);
+                o++;
+            } else {
+                if (out) memcpy(out + o, in + i, 6);
+                o += 6;
+            }
+            after_high = v >= 0xD800 && v <= 0xDBFF;
+            i += 6;
+        } else {
+            size_t k = in[i] == '\\' && i + 1 < len ? 2 : 1;
+            if (out) memcpy(out + o, in + i, k);
+            o += k;
+            i += k;
+            after_high = 0;
+        }
+    }
+    return stop_at == (size_t)-1 ? o : i;
+}
+
+static int has_byte_escape(const char *text, size_t len)
+{
+    for (size_t i = 0; i + 4 <= len; i++)
+        if (text[i] == '\\' && text[i + 1] == 'u' && (text[i + 2] | 0x20) == 'd' && (text[i + 3] | 0x20) == 'c')
+            return 1;
+    return 0;
+}
+
+static const char *type_name(ep_jv_type t)
+{
+    switch (t) {
+    case EP_JV_NULL: return "null";
+    case EP_JV_BOOL: return "a boolean";
+    case EP_JV_INT:
+    case EP_JV_NUM: return "a number";
+    case EP_JV_STR: return "a string";
+    case EP_JV_ARR: return "an array";
+    case EP_JV_OBJ: return "an object";
+    }
+    return "?";
+}
+
 ep_jv *ep_jv_parse(const char *text, size_t len, ep_error *err)
 {
+    char *copy = NULL;
+    const char *src = text;
+    size_t n = len;
+    if (has_byte_escape(text, len)) {
+        if (!(copy = malloc(len + 1))) { ep_error_set(err, EP_ERR_NOMEM, "out of memory"); return NULL; }
+        n = unescape_bytes(text, len, copy, (size_t)-1);
+        copy[n] = '\0';
+        src = copy;
+    }
+    if (n > INT_MAX - 1) {
+        free(copy);
+        ep_error_set(err, EP_ERR_LIMIT, "JSON text over 2 GiB");
+        return NULL;
+    }
     struct json_tokener *tok = json_tokener_new_ex(512);
-    if (!tok) { ep_error_set(err, EP_ERR_NOMEM, "out of memory"); return NULL; }
-    struct json_object *o = json_tokener_parse_ex(tok, text, (int)len);
+    if (!tok) { free(copy); ep_error_set(err, EP_ERR_NOMEM, "out of memory"); return NULL; }
+    struct json_object *o = json_tokener_parse_ex(tok, src, (int)n);
     enum json_tokener_error e = json_tokener_get_error(tok);
-    if (!o || e != json_tokener_success) {
-        ep_error_set(err, EP_ERR_FORMAT, "invalid JSON at byte %zu: %s", (size_t)json_tokener_get_parse_end(tok),
-                     json_tokener_error_desc(e == json_tokener_success ? json_tokener_continue : e));
+    /* A top-level number is complete only at the end of the input: json-c waits for more
+     * ("continue"); the terminating NUL tells it that there is none (json-c's own convention). */
+    size_t fed = 0; /* bytes of src before the current json_tokener_parse_ex buffer */
+    if (!o && e == json_tokener_continue) {
+        fed = n;
+        o = json_tokener_parse_ex(tok, "", 1);
+        e = json_tokener_get_error(tok);
+    }
+    if (e != json_tokener_success) { /* o == NULL with success is the JSON value null */
+        size_t at = fed + (size_t)json_tokener_get_parse_end(tok);
+        if (at > n) at = n;
+        if (copy) at = unescape_bytes(text, len, NULL, at); /* back to an offset in text */
+        ep_error_set(err, EP_ERR_FORMAT, "invalid JSON at byte %zu: %s", at,
+                     e == json_tokener_continue ? "unexpected end of input" : json_tokener_error_desc(e));
         json_object_put(o);
         json_tokener_free(tok);
+        free(copy);
         return NULL;
     }
     ep_jv *v = from_jc(o);
     json_object_put(o);
     json_tokener_free(tok);
+    free(copy);
     if (!v) ep_error_set(err, EP_ERR_NOMEM, "out of memory");
+    return v;
+}
+
+ep_jv *ep_jv_load_object(const char *path, const char *what, ep_error *err)
+{
+    ep_jv *v = ep_jv_load_file(path, err);
+    if (v && v->type != EP_JV_OBJ) {
+        ep_error_set(err, EP_ERR_FORMAT, "%.300s: not %.100s: top level is %s", path, what, type_name(v->type));
+        ep_jv_free(v);
+        return NULL;
+    }
     return v;
 }
 

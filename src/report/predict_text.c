@@ -1,4 +1,5 @@
 /* Readable text of a predict result (ep_predict_run). */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -53,7 +54,8 @@ ep_status ep_predict_write_text(const ep_jv *p, FILE *f)
         else if (ep_jv_get(o, "why_not")) fprintf(f, "unreachable: %s", ep_jv_as_str(ep_jv_get(o, "why_not")));
         else if (ep_jv_get(o, "note")) fprintf(f, "%s", ep_jv_as_str(ep_jv_get(o, "note")));
         const ep_jv *la = ep_jv_get(o, from_tokens ? "loss_at_ic1_params_bits" : "loss_at_ic1_tokens_bits");
-        if (la) fprintf(f, "; loss at the IC-1 answer %.4f bits/token", ep_jv_as_num(la, 0));
+        if (la && isfinite(ep_jv_as_num(la, NAN))) /* as in the JSON, where a non-finite number is null */
+            fprintf(f, "; loss at the IC-1 answer %.4f bits/token", ep_jv_as_num(la, 0));
         fputc('\n', f);
     }
     return ferror(f) ? EP_ERR_IO : EP_OK;

@@ -12,6 +12,22 @@ static void cell_num(FILE *f, const ep_jv *row, const char *key, const char *fmt
     else fputs("-", f);
 }
 
+/* A TSV cell of free text (a path, an error message): tab, newline, carriage return and backslash
+ * are written as \t \n \r \\, so that every row is one line of exactly the header's columns and
+ * the text is recoverable (the escapes of PostgreSQL's text COPY format). Other bytes are as is. */
+static void tsv_text(FILE *f, const char *s)
+{
+    for (; s && *s; s++) {
+        switch (*s) {
+        case '\t': fputs("\\t", f); break;
+        case '\n': fputs("\\n", f); break;
+        case '\r': fputs("\\r", f); break;
+        case '\\': fputs("\\\\", f); break;
+        default: fputc(*s, f);
+        }
+    }
+}
+
 static void flags_text(FILE *f, const ep_jv *row, int with_reason, const char *sep)
 {
     const ep_jv *fl = ep_jv_get(row, "flags");
@@ -27,7 +43,9 @@ static void tsv_row(FILE *f, const ep_jv *row, const char *group)
 {
     fprintf(f, "%s\t", group);
     cell_num(f, row, "rank", "%.0f");
-    fprintf(f, "\t%s\t", ep_jv_as_str(ep_jv_get(row, "path")));
+    fputc('\t', f);
+    tsv_text(f, ep_jv_as_str(ep_jv_get(row, "path")));
+    fputc('\t', f);
     cell_num(f, row, "value", "%.4f");
     fputc('\t', f);
     cell_num(f, row, "lower", "%.4f");
@@ -50,13 +68,19 @@ ep_status ep_rank_write_tsv(const ep_jv *rank, FILE *f)
     const ep_jv *r = ep_jv_get(rank, "ranked"), *fl = ep_jv_get(rank, "flagged"), *er = ep_jv_get(rank, "errors");
     for (size_t i = 0; i < ep_jv_len(r); i++) tsv_row(f, ep_jv_at(r, i), "ranked");
     for (size_t i = 0; i < ep_jv_len(fl); i++) tsv_row(f, ep_jv_at(fl, i), "flagged");
-    for (size_t i = 0; i < ep_jv_len(er); i++)
-        fprintf(f, "error\t-\t%s\t-\t-\t-\t-\t-\t-\t%s\n", ep_jv_as_str(ep_jv_get(ep_jv_at(er, i), "path")),
-                ep_jv_as_str(ep_jv_get(ep_jv_at(er, i), "error")));
+    for (size_t i = 0; i < ep_jv_len(er); i++) {
+        fputs("error\t-\t", f);
+        tsv_text(f, ep_jv_as_str(ep_jv_get(ep_jv_at(er, i), "path")));
+        fputs("\t-\t-\t-\t-\t-\t-\t", f);
+        tsv_text(f, ep_jv_as_str(ep_jv_get(ep_jv_at(er, i), "error")));
+        fputc('\n', f);
+    }
     const ep_jv *mi = ep_jv_get(rank, "missing");
-    for (size_t i = 0; i < ep_jv_len(mi); i++)
-        fprintf(f, "missing\t-\t%s\t-\t-\t-\t-\t-\t-\tno entropy for this estimator/unit\n",
-                ep_jv_as_str(ep_jv_at(mi, i)));
+    for (size_t i = 0; i < ep_jv_len(mi); i++) {
+        fputs("missing\t-\t", f);
+        tsv_text(f, ep_jv_as_str(ep_jv_at(mi, i)));
+        fputs("\t-\t-\t-\t-\t-\t-\tno entropy for this estimator/unit\n", f);
+    }
     return ferror(f) ? EP_ERR_IO : EP_OK;
 }
 
