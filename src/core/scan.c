@@ -456,10 +456,8 @@ ep_status ep_scan(const char *const *inputs, size_t n_inputs, const ep_scan_conf
     *profile_out = NULL;
     if (n_failed) *n_failed = 0;
     if (!inputs || n_inputs == 0) return ep_error_set(err, EP_ERR_ARG, "no inputs");
-    if (cfg->zstd_strong_fraction <= 0 || cfg->zstd_strong_fraction > 1)
-        return ep_error_set(err, EP_ERR_ARG, "zstd strong fraction must be in (0, 1]");
-    if (cfg->heldout_fraction <= 0 || cfg->heldout_fraction >= 1)
-        return ep_error_set(err, EP_ERR_ARG, "held-out fraction must be in (0, 1)");
+    ep_status cst = ep_scan_config_check(cfg, err);
+    if (cst != EP_OK) return cst;
     scan_ctx c;
     memset(&c, 0, sizeof c);
     c.cfg = cfg;
