@@ -50,7 +50,8 @@ typedef struct {
     uint64_t json_nonstring_field; /**< JSONL objects whose text field is not a string (skipped) */
     uint64_t blank_lines_jsonl;    /**< empty lines in JSONL (ignored, counted) */
     uint64_t jsonl_overlong;       /**< JSONL lines longer than 4 x max_doc_bytes (skipped) */
-    uint64_t error_dropped_bytes;  /**< decoded bytes of an unfinished record lost at a stream error */
+    uint64_t error_dropped_bytes;  /**< decoded bytes of the unfinished record (paragraph so far and the
+                                        last line without its newline) lost at a stream error */
     uint64_t first_bad_lines[EP_READER_FIRST_LINES]; /**< first line numbers of skipped JSONL lines */
     uint32_t n_first_bad_lines;
 } ep_reader_counters;

@@ -138,7 +138,12 @@ static int refill(ep_reader *r, ep_error *err)
         if (grow(&r->buf, &r->cap, r->end + READ_CHUNK)) return ep_error_set(err, EP_ERR_NOMEM, "out of memory"), -1;
     }
     ptrdiff_t n = ep_source_read(r->src, r->buf + r->end, READ_CHUNK, err);
-    if (n < 0) return -1;
+    if (n < 0) {
+        /* a stream error: [pos, end) holds no newline (or refill would not have been called), so it
+         * is the unfinished last line, lost with the stream (next_text adds its paragraph so far) */
+        r->c.error_dropped_bytes += r->end - r->pos;
+        return -1;
+    }
     if (n == 0) { r->src_eof = 1; return 0; }
     r->end += (size_t)n;
     r->c.decoded_bytes += (uint64_t)n;
@@ -302,7 +307,7 @@ static int next_jsonl(ep_reader *r, ep_doc *doc, ep_error *err)
     for (;;) {
         int k = next_line(r, &ln, err);
         if (k <= 0) return k;
-        if (ln.truncated) { r->c.jsonl_overlong++; note_bad_line(r, ln.line_no + 1); continue; }
+        if (ln.truncated) { r->c.jsonl_overlong++; note_bad_line(r, ln.line_no); continue; }
         size_t i = 0;
         while (i < ln.len && isspace((unsigned char)ln.p[i])) i++;
         if (i == ln.len) { r->c.blank_lines_jsonl++; continue; }

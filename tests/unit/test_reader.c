@@ -170,6 +170,76 @@ static void zstd_stream_matches_plain_and_truncation_is_an_error(void **state)
     free(text);
 }
 
+/* A JSONL line over the cap (4 x max_doc_bytes) is reported under its own line number (it was
+ * reported as the next line's), and the lines after it keep theirs. */
+static void jsonl_overlong_line_reports_its_own_number(void **state)
+{
+    (void)state;
+    size_t cap = 8192, n = 0;
+    char *buf = malloc(cap);
+    n += (size_t)snprintf(buf + n, cap - n, "{\"text\":\"a\"}\n{\"text\":\"");
+    memset(buf + n, 'x', 5000);
+    n += 5000;
+    n += (size_t)snprintf(buf + n, cap - n, "\"}\nnot json\n{\"text\":\"b\"}\n");
+    ep_reader_config cfg;
+    ep_reader_config_default(&cfg);
+    cfg.max_doc_bytes = 1024; /* JSONL line cap 4096 */
+    readout o;
+    read_all(write_file("overlong.jsonl", buf, n), &cfg, &o);
+    assert_int_equal(o.rc, 0);
+    assert_int_equal(o.n, 2);
+    assert_int_equal(o.lines[0], 1);
+    assert_int_equal(o.lines[1], 4);
+    assert_int_equal(o.c.jsonl_overlong, 1);
+    assert_int_equal(o.c.json_malformed, 1);
+    assert_int_equal(o.c.n_first_bad_lines, 2);
+    assert_int_equal(o.c.first_bad_lines[0], 2);
+    assert_int_equal(o.c.first_bad_lines[1], 3);
+    free(buf);
+}
+
+/* At a stream error every decoded byte is either in a delivered record or in error_dropped_bytes:
+ * with records of L bytes, docs * L + error_dropped_bytes == decoded_bytes (the unfinished last
+ * line was not counted). Text by line and JSONL, cut at several points. */
+static void truncated_stream_counts_the_unfinished_record(void **state)
+{
+    (void)state;
+    for (int jsonl = 0; jsonl < 2; jsonl++) {
+        size_t tcap = 6u << 20, n = 0, L = 0;
+        char *text = malloc(tcap);
+        for (int i = 0; i < 200000; i++) {
+            const char *fmt = jsonl ? "{\"text\":\"doc %06d %08x\"}\n" : "doc %06d %08x\n";
+            size_t k = (size_t)snprintf(text + n, tcap - n, fmt, i, (unsigned)(i * 2654435761u));
+            assert_true(L == 0 || k == L);
+            L = k;
+            n += k;
+        }
+        size_t zcap = ZSTD_compressBound(n);
+        char *z = malloc(zcap);
+        size_t zn = ZSTD_compress(z, zcap, text, n, 3);
+        assert_false(ZSTD_isError(zn));
+        ep_reader_config cfg;
+        ep_reader_config_default(&cfg);
+        cfg.split = EP_SPLIT_LINE;
+        const size_t cuts[] = {zn - 10, zn / 2, zn / 3, zn / 5};
+        int mid_record = 0;
+        for (size_t c = 0; c < sizeof cuts / sizeof cuts[0]; c++) {
+            readout o;
+            read_all(write_file(jsonl ? "cut.jsonl.zst" : "cut.txt.zst", z, cuts[c]), &cfg, &o);
+            assert_int_equal(o.rc, -1);
+            assert_non_null(strstr(o.err, "truncated zstd"));
+            assert_true(o.n > 0);
+            if (o.c.decoded_bytes % L) mid_record++;
+            if ((uint64_t)o.n * L + o.c.error_dropped_bytes != o.c.decoded_bytes)
+                fail_msg("%s cut %zu: %d docs x %zu + dropped %llu != decoded %llu", jsonl ? "jsonl" : "text", c, o.n,
+                         L, (unsigned long long)o.c.error_dropped_bytes, (unsigned long long)o.c.decoded_bytes);
+        }
+        assert_true(mid_record > 0); /* some cut fell inside a record: the check can fail */
+        free(z);
+        free(text);
+    }
+}
+
 static size_t gzip_member(const char *in, size_t n, unsigned char *out, size_t cap)
 {
     z_stream s;
@@ -252,6 +322,8 @@ int main(void)
         cmocka_unit_test(text_paragraphs_lines_and_file),
         cmocka_unit_test(jsonl_fields_and_skips_are_counted),
         cmocka_unit_test(zstd_stream_matches_plain_and_truncation_is_an_error),
+        cmocka_unit_test(jsonl_overlong_line_reports_its_own_number),
+        cmocka_unit_test(truncated_stream_counts_the_unfinished_record),
         cmocka_unit_test(gzip_members_are_concatenated),
         cmocka_unit_test(overlong_documents_are_cut_and_counted),
         cmocka_unit_test(walk_sorts_skips_hidden_and_detects_loops),
