@@ -1,6 +1,7 @@
 /* entroprof: streaming reader. A shard (one file, or stdin) becomes a sequence of documents.
  *
- * Decompression by magic bytes (zstd, gzip; concatenated members/frames are read), then
+ * Decompression by magic bytes (zstd, gzip; concatenated members/frames are read, zero padding
+ * after the last gzip member is skipped and counted), then
  * record splitting (plain text by paragraph, line or whole file; JSONL one document per line
  * with the text taken from a dotted field path), then repair: invalid UTF-8 sequences are
  * replaced by U+FFFD, CRLF becomes LF, NUL bytes are removed, over-long documents are cut at
@@ -50,6 +51,8 @@ typedef struct {
     uint64_t json_nonstring_field; /**< JSONL objects whose text field is not a string (skipped) */
     uint64_t blank_lines_jsonl;    /**< empty lines in JSONL (ignored, counted) */
     uint64_t jsonl_overlong;       /**< JSONL lines longer than 4 x max_doc_bytes (skipped) */
+    uint64_t zero_padding_bytes;   /**< zero bytes after the last gzip member (padding, skipped as
+                                        gzip(1) does; counted in input_bytes) */
     uint64_t error_dropped_bytes;  /**< decoded bytes of the unfinished record (paragraph so far and the
                                         last line without its newline) lost at a stream error */
     uint64_t first_bad_lines[EP_READER_FIRST_LINES]; /**< first line numbers of skipped JSONL lines */

@@ -258,7 +258,7 @@ static void reader_counters_json(ep_jv *o, const ep_reader_counters *rc, int wit
 #define C(name) ep_jv_set(c, #name, ep_jv_int((int64_t)rc->name))
     C(input_bytes); C(decoded_bytes); C(lines); C(docs); C(doc_bytes); C(empty_docs); C(invalid_utf8);
     C(crlf); C(nul_bytes); C(truncated_docs); C(truncated_bytes); C(json_malformed); C(json_missing_field);
-    C(json_nonstring_field); C(blank_lines_jsonl); C(jsonl_overlong); C(error_dropped_bytes);
+    C(json_nonstring_field); C(blank_lines_jsonl); C(jsonl_overlong); C(zero_padding_bytes); C(error_dropped_bytes);
 #undef C
     if (with_lines) {
         ep_jv *a = ep_jv_set(c, "first_skipped_lines", ep_jv_arr());

@@ -400,6 +400,7 @@ int ep_reader_next(ep_reader *r, ep_doc *doc, ep_error *err)
     if (r->failed) return -1;
     int k = r->format == EP_FORMAT_JSONL ? next_jsonl(r, doc, err) : next_text(r, doc, err);
     r->c.input_bytes = ep_source_raw_offset(r->src);
+    r->c.zero_padding_bytes = ep_source_zero_padding(r->src);
     if (k < 0) r->failed = 1;
     return k;
 }

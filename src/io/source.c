@@ -21,6 +21,7 @@ struct ep_source_s {
     size_t zstd_pending; /* last ZSTD_decompressStream hint: 0 = at a frame boundary */
     z_stream gz;
     int gz_inited, gz_member_done;
+    uint64_t gz_zero_padding; /* zero bytes after the last gzip member (skipped, as gzip(1) does) */
     int deferred;        /* an error met after some output: reported on the next call */
     ep_error deferred_err;
 };
@@ -115,6 +116,20 @@ static ptrdiff_t read_gzip(ep_source *s, char *buf, size_t cap, ep_error *err)
                                     (unsigned long long)s->raw_consumed), -1;
             return 0;
         }
+        if (s->gz_member_done && (s->gz_zero_padding || s->raw[s->raw_pos] == 0)) {
+            /* Zero bytes after a complete member (tape blocks, preallocated files) are padding, as
+             * gzip(1) treats them; no member starts with 0 (magic 1f 8b), so this is unambiguous.
+             * Anything after the zeros is an error. */
+            while (s->raw_pos < s->raw_len && s->raw[s->raw_pos] == 0) {
+                s->raw_pos++;
+                s->raw_consumed++;
+                s->gz_zero_padding++;
+            }
+            if (s->raw_pos < s->raw_len)
+                return ep_error_set(err, EP_ERR_CORRUPT, "gzip: data after %llu bytes of zero padding at compressed byte %llu",
+                                    (unsigned long long)s->gz_zero_padding, (unsigned long long)s->raw_consumed), -1;
+            continue;
+        }
         if (s->gz_member_done) { /* another member follows */
             inflateReset(&s->gz);
             s->gz_member_done = 0;
@@ -160,6 +175,7 @@ ptrdiff_t ep_source_read(ep_source *s, char *buf, size_t cap, ep_error *err)
 
 ep_compression ep_source_compression(const ep_source *s) { return s->comp; }
 uint64_t ep_source_raw_offset(const ep_source *s) { return s->raw_consumed; }
+uint64_t ep_source_zero_padding(const ep_source *s) { return s->gz_zero_padding; }
 
 void ep_source_close(ep_source *s)
 {

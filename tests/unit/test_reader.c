@@ -273,6 +273,35 @@ static void gzip_members_are_concatenated(void **state)
     assert_non_null(strstr(o.err, "gzip"));
 }
 
+/* Zero padding after the last gzip member (as tar blocks or preallocated files leave it) is
+ * skipped and counted, as gzip(1) accepts it; data after the zeros is still an error. */
+static void gzip_trailing_zero_padding_is_accepted(void **state)
+{
+    (void)state;
+    size_t cap = 4096 + (3u << 20);
+    unsigned char *buf = calloc(1, cap + 1);
+    size_t a = gzip_member("first para\n\n", 12, buf, 4096);
+    size_t b = gzip_member("second para\n", 12, buf + a, 4096 - a);
+    size_t pad = (2u << 20) + 123; /* more than one 1 MiB read */
+    ep_reader_config cfg;
+    ep_reader_config_default(&cfg);
+    readout o;
+    read_all(write_file("padded.txt.gz", buf, a + b + pad), &cfg, &o);
+    if (o.rc != 0) fail_msg("rc %d: %s", o.rc, o.err);
+    assert_int_equal(o.n, 2);
+    assert_string_equal(o.texts[1], "second para");
+    assert_int_equal(o.c.zero_padding_bytes, pad);
+    assert_int_equal(o.c.input_bytes, a + b + pad);
+    assert_int_equal(o.c.error_dropped_bytes, 0);
+    buf[a + b + pad] = 'x'; /* not padding: corrupt, named with its offset */
+    read_all(write_file("padded_bad.txt.gz", buf, a + b + pad + 1), &cfg, &o);
+    assert_int_equal(o.rc, -1);
+    assert_int_equal(o.n, 1); /* the last paragraph was unfinished at the error: dropped, counted */
+    assert_int_equal(o.c.error_dropped_bytes, 11);
+    assert_non_null(strstr(o.err, "after 2097275 bytes of zero padding"));
+    free(buf);
+}
+
 static void overlong_documents_are_cut_and_counted(void **state)
 {
     (void)state;
@@ -325,6 +354,7 @@ int main(void)
         cmocka_unit_test(jsonl_overlong_line_reports_its_own_number),
         cmocka_unit_test(truncated_stream_counts_the_unfinished_record),
         cmocka_unit_test(gzip_members_are_concatenated),
+        cmocka_unit_test(gzip_trailing_zero_padding_is_accepted),
         cmocka_unit_test(overlong_documents_are_cut_and_counted),
         cmocka_unit_test(walk_sorts_skips_hidden_and_detects_loops),
     };
