@@ -67,7 +67,9 @@ typedef struct ep_reader_s ep_reader;
 ep_status ep_reader_open(ep_reader **out, const char *path, const ep_reader_config *cfg, ep_error *err);
 
 /** Next document. @return 1 and fills *doc (valid until the next call), 0 at the end, -1 on a
- *  fatal error of this shard (message in err; documents before it stay counted). */
+ *  fatal error of this shard (message in err; documents before it stay counted): a read error,
+ *  a truncated or corrupt stream, or a regular file that ended before its size at open (it
+ *  shrank while being read). */
 int ep_reader_next(ep_reader *r, ep_doc *doc, ep_error *err);
 
 const ep_reader_counters *ep_reader_counters_get(const ep_reader *r);
@@ -79,7 +81,8 @@ void ep_reader_close(ep_reader *r); /**< NULL-safe */
 
 /** Expands inputs (files, directories recursively, "-") into a sorted list of shard paths.
  *  Directories are walked in byte order of names; symlink loops are detected and reported;
- *  hidden entries (".name") are skipped. *out is a malloc'd array of malloc'd strings. */
+ *  hidden entries (".name") are skipped. A directory that cannot be opened, or an entry whose
+ *  stat fails other than as a dangling link, stays in the list (opening it fails later). *out is a malloc'd array of malloc'd strings. */
 ep_status ep_list_shards(const char *const *inputs, size_t n_inputs, char ***out, size_t *n_out,
                          ep_error *err);
 void ep_list_free(char **list, size_t n);

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+
 #include <zlib.h>
 #include <zstd.h>
 
@@ -12,6 +14,9 @@
 struct ep_source_s {
     FILE *f;
     int is_stdin;
+    int is_regular;          /* a regular file: its size at open is checked at the end */
+    uint64_t size_at_open;   /* st_size when opened (regular files) */
+    uint64_t bytes_read;     /* bytes fread so far */
     ep_compression comp;
     unsigned char *raw; /* (RAW_CAP) compressed input buffer */
     size_t raw_pos, raw_len;
@@ -31,10 +36,18 @@ static int fill(ep_source *s, ep_error *err)
     if (s->eof) return 0;
     if (s->raw_pos < s->raw_len) return 1;
     size_t n = fread(s->raw, 1, RAW_CAP, s->f);
+    s->bytes_read += n;
     if (n == 0) {
         if (ferror(s->f)) {
             ep_error_set(err, EP_ERR_IO, "read error at byte %llu: %s", (unsigned long long)s->raw_consumed,
                          strerror(errno));
+            return -1;
+        }
+        if (s->is_regular && s->bytes_read < s->size_at_open) {
+            /* the file was cut while we read it (rewritten, truncated): what was read may be a
+             * torn state, and the end of the data is missing */
+            ep_error_set(err, EP_ERR_IO, "file shrank while being read: %llu bytes at open, end of file after %llu",
+                         (unsigned long long)s->size_at_open, (unsigned long long)s->bytes_read);
             return -1;
         }
         s->eof = 1;
@@ -55,6 +68,15 @@ ep_status ep_source_open(ep_source **out, const char *path, ep_error *err)
         ep_error_set(err, EP_ERR_IO, "cannot open: %s", strerror(errno));
         free(s);
         return EP_ERR_IO;
+    }
+    struct stat sb;
+    if (fstat(fileno(s->f), &sb) == 0) {
+        if (S_ISDIR(sb.st_mode)) {
+            ep_source_close(s);
+            return ep_error_set(err, EP_ERR_IO, "cannot read: is a directory");
+        }
+        s->is_regular = S_ISREG(sb.st_mode);
+        s->size_at_open = (uint64_t)sb.st_size;
     }
     s->raw = malloc(RAW_CAP);
     if (!s->raw) { ep_source_close(s); return ep_error_set(err, EP_ERR_NOMEM, "out of memory"); }

@@ -91,5 +91,33 @@ check "predict --tokens nan refused" '[ $rc = 2 ]'
 rc "$EP" predict --h 10 --target-loss 3 --tokens 1T --json
 check "predict --tokens 1T accepted" '[ $rc = 0 ]'
 
+# ---- item 11: an unreadable directory or entry is a failed input (status error, exit 1) ----
+# chmod does not stop root: as root the scan runs as nobody (setpriv), else as this user.
+if [ "$(id -u)" = 0 ]; then AS=(setpriv --reuid=nobody --regid=nogroup --clear-groups); else AS=(); fi
+U="$T/unreadable"
+mkdir -p "$U/in/locked" "$U/in/noexec" "$U/in/open" "$U/out"
+chmod 755 "$T" "$U" "$U/in"; chmod 777 "$U/out"
+echo "hello there" > "$U/in/open/a.txt"; echo "secret" > "$U/in/locked/b.txt"; echo "hidden" > "$U/in/noexec/c.txt"
+chmod 644 "$U/in/open/a.txt"; chmod 755 "$U/in/open"
+ln -s "$U/in/nothing-here" "$U/in/dangling.txt"
+chmod 000 "$U/in/locked"; chmod 444 "$U/in/noexec"   # noexec: names listed, entries cannot be stat'ed
+if "${AS[@]}" "$EP" --help >/dev/null 2>&1 && ! "${AS[@]}" cat "$U/in/locked/b.txt" >/dev/null 2>&1; then
+  rc "${AS[@]}" "$EP" scan -q --tokenizer byte "$U/in" -o "$U/out/p.json"
+  check "unreadable directory: exit 1" '[ $rc = 1 ]'
+  check "unreadable directory and entry are shards with status error, the readable one is ok" "jq_py '$U/out/p.json' \"
+s = {x['path'][len('$U/in/'):]: x for x in p['shards']}
+assert sorted(s) == ['locked', 'noexec/c.txt', 'open/a.txt'], sorted(s)
+assert s['locked']['status'] == 'error' and 'Permission denied' in s['locked']['error'], s['locked']
+assert s['noexec/c.txt']['status'] == 'error' and 'Permission denied' in s['noexec/c.txt']['error']
+assert s['open/a.txt']['status'] == 'ok' and s['open/a.txt']['docs'] == 1
+assert p['corpus']['shards_failed'] == 2
+assert len(p['warnings']) == 1 and 'dangling.txt' in p['warnings'][0], p['warnings']
+\""
+  check "unreadable directory named on stderr" 'grep -q "locked: cannot open: Permission denied" "$T/err"'
+else
+  echo "skip unreadable directory checks: cannot run as an unprivileged user here"
+fi
+chmod 755 "$U/in/locked" "$U/in/noexec"
+
 echo "$pass passed, $failn failed"
 [ "$failn" = 0 ]

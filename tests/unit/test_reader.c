@@ -240,6 +240,38 @@ static void truncated_stream_counts_the_unfinished_record(void **state)
     }
 }
 
+/* A regular file cut while it is read (size at open > bytes read at end of file) fails with a
+ * message; it was reported ok with the documents that happened to be there. */
+static void file_that_shrinks_while_read_is_an_error(void **state)
+{
+    (void)state;
+    size_t n = 3u << 20, cut = (3u << 19) + 7; /* 3 MiB at open, 1.5 MiB + 7 bytes by the end */
+    char *text = malloc(n);
+    for (size_t i = 0; i < n; i++) text[i] = i % 20 == 19 ? '\n' : (char)('a' + i % 19);
+    const char *path = write_file("shrinks.txt", text, n);
+    ep_reader_config cfg;
+    ep_reader_config_default(&cfg);
+    cfg.split = EP_SPLIT_LINE;
+    ep_reader *r = NULL;
+    ep_error err;
+    ep_error_clear(&err);
+    assert_int_equal(ep_reader_open(&r, path, &cfg, &err), EP_OK); /* has read the first 1 MiB */
+    assert_int_equal(truncate(path, (off_t)cut), 0);
+    ep_doc d;
+    int k;
+    uint64_t docs = 0;
+    while ((k = ep_reader_next(r, &d, &err)) == 1) docs++;
+    assert_int_equal(k, -1);
+    if (!strstr(err.msg, "file shrank while being read: 3145728 bytes at open, end of file after 1572871"))
+        fail_msg("message: %s", err.msg);
+    const ep_reader_counters *c = ep_reader_counters_get(r);
+    assert_int_equal(docs, cut / 20);
+    assert_int_equal(c->decoded_bytes, cut);
+    assert_int_equal(c->error_dropped_bytes, cut % 20);
+    ep_reader_close(r);
+    free(text);
+}
+
 static size_t gzip_member(const char *in, size_t n, unsigned char *out, size_t cap)
 {
     z_stream s;
@@ -353,6 +385,7 @@ int main(void)
         cmocka_unit_test(zstd_stream_matches_plain_and_truncation_is_an_error),
         cmocka_unit_test(jsonl_overlong_line_reports_its_own_number),
         cmocka_unit_test(truncated_stream_counts_the_unfinished_record),
+        cmocka_unit_test(file_that_shrinks_while_read_is_an_error),
         cmocka_unit_test(gzip_members_are_concatenated),
         cmocka_unit_test(gzip_trailing_zero_padding_is_accepted),
         cmocka_unit_test(overlong_documents_are_cut_and_counted),
