@@ -253,26 +253,39 @@ static int append_doc(ep_reader *r, const char *p, size_t n)
     return 0;
 }
 
-/* Repairs r->doc into r->rep and fills doc. @return 1 delivered, 0 empty (skipped), -1 OOM. */
+/* Repairs r->doc and fills doc. @return 1 delivered, 0 empty (skipped), -1 OOM.
+ * Memory: a first pass only measures and counts. A record that needs no repair (valid UTF-8, no
+ * CR LF, no NUL: the usual case) is delivered from r->doc itself; otherwise it is repaired into
+ * r->rep, which holds at most max_doc_bytes (the cut happens while writing), never the 3 x
+ * record that a U+FFFD per invalid byte could reach. */
 static int finish_doc(ep_reader *r, ep_doc *doc, uint64_t line, uint64_t offset, int truncated)
 {
-    if (grow(&r->rep, &r->rep_cap, 3 * r->doc_len + 1)) return -1;
+    size_t max = r->cfg.max_doc_bytes, n;
     ep_repair_counts rc = {0, 0, 0};
-    size_t n = ep_utf8_repair(r->doc, r->doc_len, r->rep, &rc);
+    size_t full = ep_utf8_repair_capped(r->doc, r->doc_len, NULL, 0, &rc, &n);
+    const char *text;
+    if (!rc.invalid && !rc.crlf && !rc.nul) { /* nothing to repair: full == doc_len */
+        text = r->doc;
+        n = full > max ? ep_utf8_floor(r->doc, max) : full;
+    } else {
+        size_t cap = full < max ? full : max;
+        if (grow(&r->rep, &r->rep_cap, cap + 1)) return -1;
+        ep_repair_counts again = {0, 0, 0};
+        ep_utf8_repair_capped(r->doc, r->doc_len, r->rep, cap, &again, &n);
+        text = r->rep;
+    }
     r->c.invalid_utf8 += rc.invalid;
     r->c.crlf += rc.crlf;
     r->c.nul_bytes += rc.nul;
-    if (n > r->cfg.max_doc_bytes) {
-        size_t cut = ep_utf8_floor(r->rep, r->cfg.max_doc_bytes);
-        r->c.truncated_bytes += n - cut;
-        n = cut;
+    if (full > max) {
+        r->c.truncated_bytes += full - n;
         truncated = 1;
     }
     if (truncated) r->c.truncated_docs++;
     if (n == 0) { r->c.empty_docs++; return 0; }
-    XXH128_hash_t h = XXH3_128bits(r->rep, n);
+    XXH128_hash_t h = XXH3_128bits(text, n);
     memset(doc, 0, sizeof *doc);
-    doc->text = r->rep;
+    doc->text = text;
     doc->len = n;
     doc->index = r->doc_index++;
     doc->line = line;
