@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <zlib.h>
 #include <zstd.h>
@@ -15,7 +16,7 @@ struct ep_source_s {
     FILE *f;
     int is_stdin;
     int is_regular;          /* a regular file: its size at open is checked at the end */
-    uint64_t size_at_open;   /* st_size when opened (regular files) */
+    uint64_t size_at_open;   /* bytes from the file position to st_size when opened (regular files) */
     uint64_t bytes_read;     /* bytes fread so far */
     ep_compression comp;
     unsigned char *raw; /* (RAW_CAP) compressed input buffer */
@@ -75,8 +76,10 @@ ep_status ep_source_open(ep_source **out, const char *path, ep_error *err)
             ep_source_close(s);
             return ep_error_set(err, EP_ERR_IO, "cannot read: is a directory");
         }
-        s->is_regular = S_ISREG(sb.st_mode);
-        s->size_at_open = (uint64_t)sb.st_size;
+        /* stdin may be a regular file already read in part: count from where it stands */
+        off_t at = S_ISREG(sb.st_mode) ? lseek(fileno(s->f), 0, SEEK_CUR) : -1;
+        s->is_regular = at >= 0 && at <= sb.st_size;
+        s->size_at_open = s->is_regular ? (uint64_t)(sb.st_size - at) : 0;
     }
     s->raw = malloc(RAW_CAP);
     if (!s->raw) { ep_source_close(s); return ep_error_set(err, EP_ERR_NOMEM, "out of memory"); }

@@ -118,6 +118,12 @@ else
   echo "skip unreadable directory checks: cannot run as an unprivileged user here"
 fi
 chmod 755 "$U/in/locked" "$U/in/noexec"
+# a file that shrinks while read is an error (test_reader covers it); stdin that is a regular file
+# already read in part is not: its size is counted from where it stands
+printf 'skip me\n\nhello there\n' > "$T/partly.txt"
+set +e; { dd bs=1 count=9 status=none >/dev/null; "${SCAN[@]}" - -o "$T/partly.json"; } < "$T/partly.txt"; rc=$?; set -e
+check "stdin read in part before the scan is ok" \
+  "[ \$rc = 0 ] && jq_py '$T/partly.json' 'assert p[\"shards\"][0][\"status\"] == \"ok\" and p[\"shards\"][0][\"docs\"] == 1'"
 
 echo "$pass passed, $failn failed"
 [ "$failn" = 0 ]
