@@ -57,7 +57,7 @@ static const char *USAGE =
     "  -q, --quiet                no progress, no table\n"
     "  -v, --verbose              elapsed time, throughput and memory budget on stderr\n"
     "SIZE and token counts: an integer or decimal with an optional K, M, G or T (powers of 1024),\n"
-    "optionally followed by B or iB (64M, 1GiB, 1.5G; fractions round down to whole units).\n"
+    "optionally followed by B or iB (64M, 1GiB, 1.5G; a fraction is rounded down to a whole number).\n"
     "exit status: 0 ok, 1 some shard failed (profile written, failures inside),\n"
     "             2 bad usage, 3 fatal error (nothing written)\n";
 
