@@ -1,6 +1,7 @@
 /* entroprof: streaming reader. A shard (one file, or stdin) becomes a sequence of documents.
  *
- * Decompression by magic bytes (zstd, gzip; concatenated members/frames are read), then
+ * Decompression by magic bytes (zstd, gzip; concatenated members/frames are read, zero padding
+ * after the last gzip member is skipped and counted), then
  * record splitting (plain text by paragraph, line or whole file; JSONL one document per line
  * with the text taken from a dotted field path), then repair: invalid UTF-8 sequences are
  * replaced by U+FFFD, CRLF becomes LF, NUL bytes are removed, over-long documents are cut at
@@ -50,7 +51,10 @@ typedef struct {
     uint64_t json_nonstring_field; /**< JSONL objects whose text field is not a string (skipped) */
     uint64_t blank_lines_jsonl;    /**< empty lines in JSONL (ignored, counted) */
     uint64_t jsonl_overlong;       /**< JSONL lines longer than 4 x max_doc_bytes (skipped) */
-    uint64_t error_dropped_bytes;  /**< decoded bytes of an unfinished record lost at a stream error */
+    uint64_t zero_padding_bytes;   /**< zero bytes after the last gzip member (padding, skipped as
+                                        gzip(1) does; counted in input_bytes) */
+    uint64_t error_dropped_bytes;  /**< decoded bytes of the unfinished record (paragraph so far and the
+                                        last line without its newline) lost at a stream error */
     uint64_t first_bad_lines[EP_READER_FIRST_LINES]; /**< first line numbers of skipped JSONL lines */
     uint32_t n_first_bad_lines;
 } ep_reader_counters;
@@ -63,7 +67,9 @@ typedef struct ep_reader_s ep_reader;
 ep_status ep_reader_open(ep_reader **out, const char *path, const ep_reader_config *cfg, ep_error *err);
 
 /** Next document. @return 1 and fills *doc (valid until the next call), 0 at the end, -1 on a
- *  fatal error of this shard (message in err; documents before it stay counted). */
+ *  fatal error of this shard (message in err; documents before it stay counted): a read error,
+ *  a truncated or corrupt stream, or a regular file that ended before its size at open (it
+ *  shrank while being read). */
 int ep_reader_next(ep_reader *r, ep_doc *doc, ep_error *err);
 
 const ep_reader_counters *ep_reader_counters_get(const ep_reader *r);
@@ -75,7 +81,8 @@ void ep_reader_close(ep_reader *r); /**< NULL-safe */
 
 /** Expands inputs (files, directories recursively, "-") into a sorted list of shard paths.
  *  Directories are walked in byte order of names; symlink loops are detected and reported;
- *  hidden entries (".name") are skipped. *out is a malloc'd array of malloc'd strings. */
+ *  hidden entries (".name") are skipped. A directory that cannot be opened, or an entry whose
+ *  stat fails other than as a dangling link, stays in the list (opening it fails later). *out is a malloc'd array of malloc'd strings. */
 ep_status ep_list_shards(const char *const *inputs, size_t n_inputs, char ***out, size_t *n_out,
                          ep_error *err);
 void ep_list_free(char **list, size_t n);

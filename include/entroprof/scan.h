@@ -34,17 +34,18 @@ typedef struct {
     int threads;                /**< worker threads; 0 = OpenMP default */
     uint64_t mem_bytes;         /**< memory budget for probe state; 0 = min(1/4 of physical RAM, 2 GiB) */
     size_t batch_bytes;         /**< text bytes per work batch; default 4 MiB; no effect on results */
-    int zstd_level;             /**< compression probe level, 1..22; default 3 */
+    int zstd_level;             /**< compression probe level, 1..22 (others are refused); default 3 */
     int zstd_strong_level;      /**< strong compression bound level, 0 = off; default 19 */
     int zstd_long;              /**< --long window log for compression probes; 0 = off (10..31) */
     double zstd_strong_fraction; /**< strong level runs on this fraction of documents, chosen by content
-                                      hash (0 < f <= 1); default 0.125 */
+                                      hash (0 < f <= 1); default 1/32 */
     int ngram_order;            /**< K of the n-gram ladder; 0 = by tokenizer (8 bytes/chars, 5 else) */
     double heldout_fraction;    /**< fraction of documents (by content hash) held out; default 0.1 */
     int lm_enable;              /**< tiny-model pass; default 0 */
     uint64_t lm_tokens;         /**< token budget of the tiny-model sample per shard */
     uint64_t seed;              /**< seed of every hash-based sampling decision; default 0 */
-    const char *probes;         /**< comma list to enable only these (NULL = defaults) */
+    const char *probes;         /**< comma list of registry names to enable only these (NULL = defaults;
+                                     "counts" always runs; unknown names are refused) */
     uint64_t ngram_sample_tokens; /**< n-gram ladder: at most about this many tokens per shard (and for
                                        the corpus), a content-hashed document sample; 0 = only the
                                        memory budget limits it; default 4M */
@@ -56,6 +57,12 @@ typedef struct {
 } ep_scan_config;
 
 void ep_scan_config_default(ep_scan_config *cfg);
+
+/** Checks a configuration before a scan: zstd levels in range (1..22; strong 0..22), fractions in
+ *  range, every name of cfg->probes a probe of the registry (an empty element such as "a,,b" is
+ *  unknown too). ep_scan calls it first.
+ *  @return EP_OK, or EP_ERR_ARG / EP_ERR_NOTFOUND with a message naming the known probes. */
+ep_status ep_scan_config_check(const ep_scan_config *cfg, ep_error *err);
 
 /** Scans the inputs and builds the profile. A shard that fails is marked "error" in the
  *  profile and the scan goes on; *n_failed counts them.

@@ -1,4 +1,5 @@
 /* Argument helpers for the analysis commands. */
+#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,10 @@
 int ep_cli_num(const char *s, double *out)
 {
     if (!s || !*s) return 0;
+    /* a plain decimal number: strtod would also take blanks, hex floats, inf and nan */
+    const char *d = s + (*s == '-' || *s == '+');
+    if (!isdigit((unsigned char)*d) && !(*d == '.' && isdigit((unsigned char)d[1]))) return 0;
+    if (d[0] == '0' && (d[1] == 'x' || d[1] == 'X')) return 0;
     char *end;
     double v = strtod(s, &end);
     if (end == s) return 0;

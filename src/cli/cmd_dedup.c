@@ -1,10 +1,13 @@
 /* entroprof dedup: exact and near duplicates of every document, one JSON line each. The work is
  * in the library (ep_dedup_run); this file parses arguments and prints. */
 #include <errno.h>
+#include <float.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "entroprof/dedup.h"
 #include "entroprof/outfile.h"
@@ -25,8 +28,9 @@ static void usage(FILE *f)
             "  --rows R          rows per band (default 8); permutations k = B * R\n"
             "  --threshold J     estimated Jaccard to accept a pair (default 0.72)\n"
             "  --bucket-cap N    earlier bucket members verified per document (default 8)\n"
-            "  --seed S          hash seed (default 0)\n"
-            "  --mem SIZE        index memory budget, K/M/G suffixes (default 1G)\n"
+            "  --seed S          hash seed, an integer 0..9223372036854775807 (default 0)\n"
+            "  --mem SIZE        index memory budget (default 1G; 0 = default); SIZE is an integer or\n"
+            "                    decimal with an optional K, M, G or T (powers of 1024), then B or iB\n"
             "  --tmp DIR         directory for the signature spill file (default $TMPDIR or /tmp)\n"
             "  --threads N       signature threads (default: all; no effect on results)\n"
             "  --field F         JSONL text field (default text); --id-field F (default id)\n"
@@ -35,29 +39,12 @@ static void usage(FILE *f)
             "Exit status: 0 success, 2 bad usage, 3 fatal error.\n");
 }
 
-static int parse_size(const char *s, uint64_t *out)
+/* Shared exact parsers (cli_util.h); the value ranges are checked by ep_dedup_config_check. */
+static int set_int(const char *v, int *out)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || v < 0) return 0;
-    double mul = 1;
-    if (*end == 'K' || *end == 'k') mul = 1024.0, end++;
-    else if (*end == 'M' || *end == 'm') mul = 1048576.0, end++;
-    else if (*end == 'G' || *end == 'g') mul = 1073741824.0, end++;
-    if (*end == 'B' || *end == 'b') end++;
-    if (*end) return 0;
-    *out = (uint64_t)(v * mul);
-    return 1;
-}
-
-static int parse_int(const char *s, int *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < -2147483647L || v > 2147483647L) return 0;
-    *out = (int)v;
+    long l;
+    if (ep_cli_parse_int(v, INT_MIN, INT_MAX, &l)) return 0;
+    *out = (int)l;
     return 1;
 }
 
@@ -86,20 +73,14 @@ int cmd_dedup(int argc, char **argv)
         } else if (a[0] == '-' && a[1] == '-' ) {
             if (!v) ok = 0;
             else if (!strcmp(a, "--out")) out_path = v;
-            else if (!strcmp(a, "--ngram")) ok = parse_int(v, &cfg.ngram);
-            else if (!strcmp(a, "--bands")) ok = parse_int(v, &cfg.bands);
-            else if (!strcmp(a, "--rows")) ok = parse_int(v, &cfg.rows);
-            else if (!strcmp(a, "--bucket-cap")) ok = parse_int(v, &cfg.bucket_cap);
-            else if (!strcmp(a, "--threads")) ok = parse_int(v, &cfg.threads);
-            else if (!strcmp(a, "--threshold")) {
-                char *end;
-                cfg.threshold = strtod(v, &end);
-                ok = end != v && !*end;
-            } else if (!strcmp(a, "--seed")) {
-                char *end;
-                cfg.seed = strtoull(v, &end, 0);
-                ok = end != v && !*end;
-            } else if (!strcmp(a, "--mem")) ok = parse_size(v, &cfg.mem_bytes);
+            else if (!strcmp(a, "--ngram")) ok = set_int(v, &cfg.ngram);
+            else if (!strcmp(a, "--bands")) ok = set_int(v, &cfg.bands);
+            else if (!strcmp(a, "--rows")) ok = set_int(v, &cfg.rows);
+            else if (!strcmp(a, "--bucket-cap")) ok = set_int(v, &cfg.bucket_cap);
+            else if (!strcmp(a, "--threads")) ok = set_int(v, &cfg.threads);
+            else if (!strcmp(a, "--threshold")) ok = !ep_cli_parse_double(v, -DBL_MAX, DBL_MAX, &cfg.threshold);
+            else if (!strcmp(a, "--seed")) ok = !ep_cli_parse_u64(v, 0, EP_CLI_SEED_MAX, &cfg.seed);
+            else if (!strcmp(a, "--mem")) ok = !ep_cli_parse_size(v, 0, INT64_MAX, &cfg.mem_bytes);
             else if (!strcmp(a, "--tmp")) cfg.tmp_dir = v;
             else if (!strcmp(a, "--field")) rcfg.field = v;
             else if (!strcmp(a, "--id-field")) rcfg.id_field = v;

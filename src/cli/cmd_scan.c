@@ -27,12 +27,12 @@ static const char *USAGE =
     "  --split paragraph|line|file  plain-text documents (default paragraph: blank-line separated)\n"
     "  --field PATH               JSONL text field, dotted path (default text)\n"
     "  --id-field PATH            JSONL id field reported by dedup (default id)\n"
-    "  --max-doc-bytes SIZE       cut longer documents, counted (default 64M)\n"
+    "  --max-doc-bytes SIZE       cut longer documents, counted, 1K..1G (default 64M)\n"
     "tokens and estimators:\n"
     "  --tokenizer NAME|PATH      cl100k_base (default) | o200k_base | r50k_base | byte | char | word,\n"
     "                             or a tiktoken / tokenizer.json vocabulary file\n"
     "  --zstd-level N             compression bound level, 1..22 (default 3)\n"
-    "  --zstd-strong-level N      strong compression bound level, 0 = off (default 19)\n"
+    "  --zstd-strong-level N      strong compression bound level, 0..22, 0 = off (default 19)\n"
     "  --zstd-strong-fraction F   fraction of documents (by content hash) for the strong level\n"
     "                             (default 0.03125 = 1/32)\n"
     "  --long[=WLOG]              zstd long-distance matching, window 2^WLOG (default 27)\n"
@@ -44,20 +44,25 @@ static const char *USAGE =
     "  --lm-tokens N              tiny-model sample size in tokens (default 65536)\n"
     "  --dedup-estimators         entropy estimators skip exact duplicate documents (bytes equal to\n"
     "                             an earlier document's, canonical order); counts and dedup see all\n"
-    "  --probes LIST              run only these probes (comma list; counts always runs)\n"
+    "  --probes LIST              run only these probes (comma list of --list-probes names;\n"
+    "                             counts always runs; an unknown name is a usage error)\n"
     "  --list-probes              print the names of the probes (in registry order) and exit\n"
-    "  --seed N                   seed of every hash-based sampling decision (default 0)\n"
+    "  --seed N                   seed of every hash-based sampling decision, an integer\n"
+    "                             0..9223372036854775807 (default 0)\n"
     "resources and output:\n"
     "  -o, --output FILE          write the profile here ('-': stdout); a new or regular FILE is\n"
     "                             replaced atomically (temp file, fsync, rename); a device, FIFO\n"
     "                             or symlink is written through, never replaced\n"
     "  --threads N                worker threads (default: all cores); results do not depend on it\n"
-    "  --mem SIZE                 memory budget for estimator state (default: 1/4 of RAM, at most\n"
-    "                             2G); past it n-gram tables sample keys and report p and stderr\n"
-    "  --batch-bytes SIZE         text per work batch (default 4M); results do not depend on it\n"
+    "  --mem SIZE                 memory budget for estimator state, at least 1M (default: 1/4 of\n"
+    "                             RAM, at most 2G); past it n-gram tables sample keys and report p\n"
+    "                             and stderr\n"
+    "  --batch-bytes SIZE         text per work batch, 1..1G (default 4M); results do not depend on it\n"
     "  --compact                  compact JSON instead of indented\n"
     "  -q, --quiet                no progress, no table\n"
     "  -v, --verbose              elapsed time, throughput and memory budget on stderr\n"
+    "SIZE and token counts: an integer or decimal with an optional K, M, G or T (powers of 1024),\n"
+    "optionally followed by B or iB (64M, 1GiB, 1.5G; a fraction is rounded down to a whole number).\n"
     "exit status: 0 ok, 1 some shard failed (profile written, failures inside),\n"
     "             2 bad usage, 3 fatal error (nothing written)\n";
 
@@ -150,11 +155,11 @@ int cmd_scan(int argc, char **argv)
         case O_FIELD: cfg.reader.field = optarg; break;
         case O_IDFIELD: cfg.reader.id_field = optarg; break;
         case O_MAXDOC:
-            if (ep_cli_parse_size(optarg, &sz) || sz < 1024 || sz > ((uint64_t)1 << 30)) goto bad;
+            if (ep_cli_parse_size(optarg, 1024, (uint64_t)1 << 30, &sz)) goto bad;
             cfg.reader.max_doc_bytes = (size_t)sz;
             break;
         case O_TOK: cfg.tokenizer = optarg; break;
-        case O_ZL: if (ep_cli_parse_int(optarg, 0, 22, &l)) goto bad; cfg.zstd_level = (int)l; break;
+        case O_ZL: if (ep_cli_parse_int(optarg, 1, 22, &l)) goto bad; cfg.zstd_level = (int)l; break;
         case O_ZSL: if (ep_cli_parse_int(optarg, 0, 22, &l)) goto bad; cfg.zstd_strong_level = (int)l; break;
         case O_ZSF: if (ep_cli_parse_double(optarg, 1e-6, 1.0, &d)) goto bad; cfg.zstd_strong_fraction = d; break;
         case O_LONG:
@@ -166,21 +171,22 @@ int cmd_scan(int argc, char **argv)
         case O_HELDOUT: if (ep_cli_parse_double(optarg, 0.001, 0.9, &d)) goto bad; cfg.heldout_fraction = d; break;
         case O_LM: cfg.lm_enable = 1; break;
         case O_DEDUPEST: cfg.dedup_estimators = 1; break;
-        case O_NGSAMPLE: if (ep_cli_parse_size(optarg, &sz)) goto bad; cfg.ngram_sample_tokens = sz; break;
-        case O_LMTOK: if (ep_cli_parse_size(optarg, &sz) || sz < 256) goto bad; cfg.lm_tokens = sz; break;
+        case O_NGSAMPLE: if (ep_cli_parse_size(optarg, 0, INT64_MAX, &sz)) goto bad; cfg.ngram_sample_tokens = sz; break;
+        case O_LMTOK: if (ep_cli_parse_size(optarg, 256, INT64_MAX, &sz)) goto bad; cfg.lm_tokens = sz; break;
         case O_PROBES: cfg.probes = optarg; break;
-        case O_SEED: if (ep_cli_parse_size(optarg, &sz)) goto bad; cfg.seed = sz; break;
+        case O_SEED: if (ep_cli_parse_u64(optarg, 0, EP_CLI_SEED_MAX, &sz)) goto bad; cfg.seed = sz; break;
         case O_THREADS: if (ep_cli_parse_int(optarg, 1, 1024, &l)) goto bad; cfg.threads = (int)l; break;
-        case O_MEM: if (ep_cli_parse_size(optarg, &sz) || sz < ((uint64_t)1 << 20)) goto bad; cfg.mem_bytes = sz; break;
-        case O_BATCH: if (ep_cli_parse_size(optarg, &sz) || sz < 1) goto bad; cfg.batch_bytes = (size_t)sz; break;
+        case O_MEM: if (ep_cli_parse_size(optarg, (uint64_t)1 << 20, INT64_MAX, &sz)) goto bad; cfg.mem_bytes = sz; break;
+        case O_BATCH: if (ep_cli_parse_size(optarg, 1, (uint64_t)1 << 30, &sz)) goto bad; cfg.batch_bytes = (size_t)sz; break;
         default: goto usage;
         }
     }
     if (optind >= argc) { fprintf(stderr, "entroprof scan: no input paths\n"); goto usage; }
-    progress_state ps = {isatty(2) && !quiet};
-    if (ps.isatty) { cfg.progress = print_progress; cfg.progress_user = &ps; }
     ep_error err;
     ep_error_clear(&err);
+    if (ep_scan_config_check(&cfg, &err) != EP_OK) { fprintf(stderr, "entroprof scan: %s\n", err.msg); goto usage; }
+    progress_state ps = {isatty(2) && !quiet};
+    if (ps.isatty) { cfg.progress = print_progress; cfg.progress_user = &ps; }
     ep_jv *profile = NULL;
     size_t failed = 0;
     struct timespec t0, t1;

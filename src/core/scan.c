@@ -259,7 +259,7 @@ static void reader_counters_json(ep_jv *o, const ep_reader_counters *rc, int wit
 #define C(name) ep_jv_set(c, #name, ep_jv_int((int64_t)rc->name))
     C(input_bytes); C(decoded_bytes); C(lines); C(docs); C(doc_bytes); C(empty_docs); C(invalid_utf8);
     C(crlf); C(nul_bytes); C(truncated_docs); C(truncated_bytes); C(json_malformed); C(json_missing_field);
-    C(json_nonstring_field); C(blank_lines_jsonl); C(jsonl_overlong); C(error_dropped_bytes);
+    C(json_nonstring_field); C(blank_lines_jsonl); C(jsonl_overlong); C(zero_padding_bytes); C(error_dropped_bytes);
 #undef C
     if (with_lines) {
         ep_jv *a = ep_jv_set(c, "first_skipped_lines", ep_jv_arr());
@@ -466,10 +466,8 @@ ep_status ep_scan(const char *const *inputs, size_t n_inputs, const ep_scan_conf
     *profile_out = NULL;
     if (n_failed) *n_failed = 0;
     if (!inputs || n_inputs == 0) return ep_error_set(err, EP_ERR_ARG, "no inputs");
-    if (cfg->zstd_strong_fraction <= 0 || cfg->zstd_strong_fraction > 1)
-        return ep_error_set(err, EP_ERR_ARG, "zstd strong fraction must be in (0, 1]");
-    if (cfg->heldout_fraction <= 0 || cfg->heldout_fraction >= 1)
-        return ep_error_set(err, EP_ERR_ARG, "held-out fraction must be in (0, 1)");
+    ep_status cst = ep_scan_config_check(cfg, err);
+    if (cst != EP_OK) return cst;
     scan_ctx c;
     memset(&c, 0, sizeof c);
     c.cfg = cfg;

@@ -138,7 +138,12 @@ static int refill(ep_reader *r, ep_error *err)
         if (grow(&r->buf, &r->cap, r->end + READ_CHUNK)) return ep_error_set(err, EP_ERR_NOMEM, "out of memory"), -1;
     }
     ptrdiff_t n = ep_source_read(r->src, r->buf + r->end, READ_CHUNK, err);
-    if (n < 0) return -1;
+    if (n < 0) {
+        /* a stream error: [pos, end) holds no newline (or refill would not have been called), so it
+         * is the unfinished last line, lost with the stream (next_text adds its paragraph so far) */
+        r->c.error_dropped_bytes += r->end - r->pos;
+        return -1;
+    }
     if (n == 0) { r->src_eof = 1; return 0; }
     r->end += (size_t)n;
     r->c.decoded_bytes += (uint64_t)n;
@@ -248,26 +253,39 @@ static int append_doc(ep_reader *r, const char *p, size_t n)
     return 0;
 }
 
-/* Repairs r->doc into r->rep and fills doc. @return 1 delivered, 0 empty (skipped), -1 OOM. */
+/* Repairs r->doc and fills doc. @return 1 delivered, 0 empty (skipped), -1 OOM.
+ * Memory: a first pass only measures and counts. A record that needs no repair (valid UTF-8, no
+ * CR LF, no NUL: the usual case) is delivered from r->doc itself; otherwise it is repaired into
+ * r->rep, which holds at most max_doc_bytes (the cut happens while writing), never the 3 x
+ * record that a U+FFFD per invalid byte could reach. */
 static int finish_doc(ep_reader *r, ep_doc *doc, uint64_t line, uint64_t offset, int truncated)
 {
-    if (grow(&r->rep, &r->rep_cap, 3 * r->doc_len + 1)) return -1;
+    size_t max = r->cfg.max_doc_bytes, n;
     ep_repair_counts rc = {0, 0, 0};
-    size_t n = ep_utf8_repair(r->doc, r->doc_len, r->rep, &rc);
+    size_t full = ep_utf8_repair_capped(r->doc, r->doc_len, NULL, 0, &rc, &n);
+    const char *text;
+    if (!rc.invalid && !rc.crlf && !rc.nul) { /* nothing to repair: full == doc_len */
+        text = r->doc;
+        n = full > max ? ep_utf8_floor(r->doc, max) : full;
+    } else {
+        size_t cap = full < max ? full : max;
+        if (grow(&r->rep, &r->rep_cap, cap + 1)) return -1;
+        ep_repair_counts again = {0, 0, 0};
+        ep_utf8_repair_capped(r->doc, r->doc_len, r->rep, cap, &again, &n);
+        text = r->rep;
+    }
     r->c.invalid_utf8 += rc.invalid;
     r->c.crlf += rc.crlf;
     r->c.nul_bytes += rc.nul;
-    if (n > r->cfg.max_doc_bytes) {
-        size_t cut = ep_utf8_floor(r->rep, r->cfg.max_doc_bytes);
-        r->c.truncated_bytes += n - cut;
-        n = cut;
+    if (full > max) {
+        r->c.truncated_bytes += full - n;
         truncated = 1;
     }
     if (truncated) r->c.truncated_docs++;
     if (n == 0) { r->c.empty_docs++; return 0; }
-    XXH128_hash_t h = XXH3_128bits(r->rep, n);
+    XXH128_hash_t h = XXH3_128bits(text, n);
     memset(doc, 0, sizeof *doc);
-    doc->text = r->rep;
+    doc->text = text;
     doc->len = n;
     doc->index = r->doc_index++;
     doc->line = line;
@@ -302,7 +320,7 @@ static int next_jsonl(ep_reader *r, ep_doc *doc, ep_error *err)
     for (;;) {
         int k = next_line(r, &ln, err);
         if (k <= 0) return k;
-        if (ln.truncated) { r->c.jsonl_overlong++; note_bad_line(r, ln.line_no + 1); continue; }
+        if (ln.truncated) { r->c.jsonl_overlong++; note_bad_line(r, ln.line_no); continue; }
         size_t i = 0;
         while (i < ln.len && isspace((unsigned char)ln.p[i])) i++;
         if (i == ln.len) { r->c.blank_lines_jsonl++; continue; }
@@ -395,6 +413,7 @@ int ep_reader_next(ep_reader *r, ep_doc *doc, ep_error *err)
     if (r->failed) return -1;
     int k = r->format == EP_FORMAT_JSONL ? next_jsonl(r, doc, err) : next_text(r, doc, err);
     r->c.input_bytes = ep_source_raw_offset(r->src);
+    r->c.zero_padding_bytes = ep_source_zero_padding(r->src);
     if (k < 0) r->failed = 1;
     return k;
 }

@@ -4,6 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <zlib.h>
 #include <zstd.h>
 
@@ -12,6 +15,9 @@
 struct ep_source_s {
     FILE *f;
     int is_stdin;
+    int is_regular;          /* a regular file: its size at open is checked at the end */
+    uint64_t size_at_open;   /* bytes from the file position to st_size when opened (regular files) */
+    uint64_t bytes_read;     /* bytes fread so far */
     ep_compression comp;
     unsigned char *raw; /* (RAW_CAP) compressed input buffer */
     size_t raw_pos, raw_len;
@@ -21,6 +27,7 @@ struct ep_source_s {
     size_t zstd_pending; /* last ZSTD_decompressStream hint: 0 = at a frame boundary */
     z_stream gz;
     int gz_inited, gz_member_done;
+    uint64_t gz_zero_padding; /* zero bytes after the last gzip member (skipped, as gzip(1) does) */
     int deferred;        /* an error met after some output: reported on the next call */
     ep_error deferred_err;
 };
@@ -30,10 +37,18 @@ static int fill(ep_source *s, ep_error *err)
     if (s->eof) return 0;
     if (s->raw_pos < s->raw_len) return 1;
     size_t n = fread(s->raw, 1, RAW_CAP, s->f);
+    s->bytes_read += n;
     if (n == 0) {
         if (ferror(s->f)) {
             ep_error_set(err, EP_ERR_IO, "read error at byte %llu: %s", (unsigned long long)s->raw_consumed,
                          strerror(errno));
+            return -1;
+        }
+        if (s->is_regular && s->bytes_read < s->size_at_open) {
+            /* the file was cut while we read it (rewritten, truncated): what was read may be a
+             * torn state, and the end of the data is missing */
+            ep_error_set(err, EP_ERR_IO, "file shrank while being read: %llu bytes at open, end of file after %llu",
+                         (unsigned long long)s->size_at_open, (unsigned long long)s->bytes_read);
             return -1;
         }
         s->eof = 1;
@@ -54,6 +69,17 @@ ep_status ep_source_open(ep_source **out, const char *path, ep_error *err)
         ep_error_set(err, EP_ERR_IO, "cannot open: %s", strerror(errno));
         free(s);
         return EP_ERR_IO;
+    }
+    struct stat sb;
+    if (fstat(fileno(s->f), &sb) == 0) {
+        if (S_ISDIR(sb.st_mode)) {
+            ep_source_close(s);
+            return ep_error_set(err, EP_ERR_IO, "cannot read: is a directory");
+        }
+        /* stdin may be a regular file already read in part: count from where it stands */
+        off_t at = S_ISREG(sb.st_mode) ? lseek(fileno(s->f), 0, SEEK_CUR) : -1;
+        s->is_regular = at >= 0 && at <= sb.st_size;
+        s->size_at_open = s->is_regular ? (uint64_t)(sb.st_size - at) : 0;
     }
     s->raw = malloc(RAW_CAP);
     if (!s->raw) { ep_source_close(s); return ep_error_set(err, EP_ERR_NOMEM, "out of memory"); }
@@ -115,6 +141,20 @@ static ptrdiff_t read_gzip(ep_source *s, char *buf, size_t cap, ep_error *err)
                                     (unsigned long long)s->raw_consumed), -1;
             return 0;
         }
+        if (s->gz_member_done && (s->gz_zero_padding || s->raw[s->raw_pos] == 0)) {
+            /* Zero bytes after a complete member (tape blocks, preallocated files) are padding, as
+             * gzip(1) treats them; no member starts with 0 (magic 1f 8b), so this is unambiguous.
+             * Anything after the zeros is an error. */
+            while (s->raw_pos < s->raw_len && s->raw[s->raw_pos] == 0) {
+                s->raw_pos++;
+                s->raw_consumed++;
+                s->gz_zero_padding++;
+            }
+            if (s->raw_pos < s->raw_len)
+                return ep_error_set(err, EP_ERR_CORRUPT, "gzip: data after %llu bytes of zero padding at compressed byte %llu",
+                                    (unsigned long long)s->gz_zero_padding, (unsigned long long)s->raw_consumed), -1;
+            continue;
+        }
         if (s->gz_member_done) { /* another member follows */
             inflateReset(&s->gz);
             s->gz_member_done = 0;
@@ -160,6 +200,7 @@ ptrdiff_t ep_source_read(ep_source *s, char *buf, size_t cap, ep_error *err)
 
 ep_compression ep_source_compression(const ep_source *s) { return s->comp; }
 uint64_t ep_source_raw_offset(const ep_source *s) { return s->raw_consumed; }
+uint64_t ep_source_zero_padding(const ep_source *s) { return s->gz_zero_padding; }
 
 void ep_source_close(ep_source *s)
 {

@@ -1,6 +1,9 @@
 /* Expands inputs into the canonical shard list: regular files found under the inputs, sorted by
  * path (byte order), without duplicates. Directories are followed through symlinks, but a
- * directory already on the current path (same device and inode) is a loop: skipped, warned. */
+ * directory already on the current path (same device and inode) is a loop: skipped, warned.
+ * An input that cannot be read is not skipped: a directory that cannot be opened, or an entry
+ * whose stat fails for another reason than a dangling link (ENOENT, ELOOP: warned), stays in the
+ * list as a shard, so opening it fails and the profile lists it with status error. */
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -49,7 +52,7 @@ static int walk_dir(const char *path, dirid *stack, size_t depth, strlist *out, 
 {
     if (depth >= 256) { warn(w, "%s: directory nesting deeper than 256, not descended%s", path, ""); return 0; }
     DIR *d = opendir(path);
-    if (!d) { warn(w, "%s: cannot open directory: %s", path, strerror(errno)); return 0; }
+    if (!d) return push(out, path); /* a failed input: the scan's open reports why */
     strlist names = {0};
     struct dirent *e;
     while ((e = readdir(d))) {
@@ -66,7 +69,8 @@ static int walk_dir(const char *path, dirid *stack, size_t depth, strlist *out, 
         snprintf(child, len, "%s%s%s", path, path[strlen(path) - 1] == '/' ? "" : "/", names.items[i]);
         struct stat st;
         if (stat(child, &st) != 0) {
-            warn(w, "%s: cannot stat (dangling link?): %s", child, strerror(errno));
+            if (errno == ENOENT || errno == ELOOP) warn(w, "%s: cannot stat (dangling link?): %s", child, strerror(errno));
+            else if (push(out, child)) rc = -1; /* e.g. EACCES: a failed input */
         } else if (S_ISDIR(st.st_mode)) {
             int loop = 0;
             for (size_t k = 0; k < depth; k++)

@@ -1,4 +1,5 @@
-/* Input expansion with warnings (symlink loops, unreadable directories). */
+/* Input expansion with warnings (symlink loops, dangling links); unreadable directories and entries
+ * are kept in the list, so that they fail as shards. */
 #ifndef EP_IO_WALK_H
 #define EP_IO_WALK_H
 

@@ -49,30 +49,62 @@ static size_t maximal_subpart(const unsigned char *s, size_t avail)
     return k;
 }
 
-size_t ep_utf8_repair(const char *in, size_t n, char *out, ep_repair_counts *c)
+/* One pass does both jobs: the repaired text is produced unit by unit (a unit is one output code
+ * point: an ASCII run is a run of units), written while it fits in out_cap and only measured after
+ * that, so the caller can size the output exactly or cap it. */
+size_t ep_utf8_repair_capped(const char *in, size_t n, char *out, size_t out_cap, ep_repair_counts *c,
+                             size_t *written)
 {
+    static const char fffd[3] = {(char)0xEF, (char)0xBF, (char)0xBD};
     const unsigned char *s = (const unsigned char *)in;
-    size_t i = 0, o = 0;
+    size_t i = 0, o = 0;        /* o: length of the whole repaired text so far */
+    size_t room = out ? out_cap : 0; /* bytes still writable; once a unit does not fit, 0 for good */
+    int writing = out != NULL;
+#define EMIT(src, len)                                                   \
+    do {                                                                 \
+        if (writing) {                                                   \
+            if ((len) <= room) { memcpy(out + o, (src), (len)); room -= (len); } \
+            else { writing = 0; *written = o; }                          \
+        }                                                                \
+        o += (len);                                                      \
+    } while (0)
+    *written = 0;
     while (i < n) {
-        /* Fast path: a run of printable ASCII (no CR, no NUL). */
+        /* Fast path: a run of printable ASCII (no CR, no NUL); each byte is a unit. */
         size_t j = i;
         while (j < n && s[j] < 0x80 && s[j] != '\r' && s[j] != 0) j++;
-        if (j > i) { memcpy(out + o, s + i, j - i); o += j - i; i = j; if (i >= n) break; }
+        if (j > i) {
+            size_t run = j - i;
+            if (writing && run > room) { memcpy(out + o, s + i, room); *written = o + room; writing = 0; }
+            else if (writing) { memcpy(out + o, s + i, run); room -= run; }
+            o += run;
+            i = j;
+            if (i >= n) break;
+        }
         unsigned ch = s[i];
         if (ch == 0) { c->nul++; i++; continue; }
         if (ch == '\r') {
             if (i + 1 < n && s[i + 1] == '\n') { c->crlf++; i++; continue; }
-            out[o++] = '\r';
+            EMIT("\r", 1);
             i++;
             continue;
         }
         size_t len = ep_utf8_seq_len(s + i, n - i);
-        if (len) { memcpy(out + o, s + i, len); o += len; i += len; continue; }
+        if (len) { EMIT((const char *)s + i, len); i += len; continue; }
         c->invalid++;
-        out[o++] = (char)0xEF; out[o++] = (char)0xBF; out[o++] = (char)0xBD;
+        EMIT(fffd, 3);
         i += maximal_subpart(s + i, n - i);
     }
+#undef EMIT
+    if (writing) *written = o;
     return o;
+}
+
+size_t ep_utf8_repair(const char *in, size_t n, char *out, ep_repair_counts *c)
+{
+    size_t written;
+    ep_utf8_repair_capped(in, n, out, 3 * n, c, &written);
+    return written;
 }
 
 uint32_t ep_utf8_decode(const unsigned char *s, size_t *len)

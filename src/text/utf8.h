@@ -16,6 +16,14 @@ typedef struct {
  *  dropped. out must hold 3*n bytes. @return bytes written. Counts are added to *c. */
 size_t ep_utf8_repair(const char *in, size_t n, char *out, ep_repair_counts *c);
 
+/** ep_utf8_repair that writes at most out_cap bytes: whole code points while they fit, then only
+ *  measures (out may be NULL: measures and counts only). *written = bytes written, which is the
+ *  longest prefix of the repaired text that ends on a code point boundary and fits in out_cap
+ *  (= ep_utf8_floor of the whole repaired text at out_cap). Counts cover all of in.
+ *  @return the length of the whole repaired text. */
+size_t ep_utf8_repair_capped(const char *in, size_t n, char *out, size_t out_cap, ep_repair_counts *c,
+                             size_t *written);
+
 /** Length of the valid UTF-8 sequence starting at s (1..4), or 0 if invalid / cut at end. */
 size_t ep_utf8_seq_len(const unsigned char *s, size_t avail);
 

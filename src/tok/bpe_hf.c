@@ -31,7 +31,7 @@ static void byte_alphabet(int16_t inv[324])
     }
 }
 
-/* Decodes a token string of the byte alphabet to bytes; @return length or -1. */
+/* Decodes a token string of the byte alphabet to bytes (dst NULL: only checks); @return length or -1. */
 static long alphabet_decode(const int16_t inv[324], const char *s, size_t n, uint8_t *dst)
 {
     long o = 0;
@@ -42,7 +42,8 @@ static long alphabet_decode(const int16_t inv[324], const char *s, size_t n, uin
         else if ((c & 0xE0) == 0xC0 && i + 1 < n) { cp = (uint32_t)(c & 0x1F) << 6 | ((unsigned char)s[i + 1] & 0x3F); i += 2; }
         else return -1;
         if (cp >= 324 || inv[cp] < 0) return -1;
-        dst[o++] = (uint8_t)inv[cp];
+        if (dst) dst[o] = (uint8_t)inv[cp];
+        o++;
     }
     return o;
 }
@@ -132,7 +133,7 @@ ep_status ep_bpe_vocab_parse_hf(ep_bpe_vocab *v, char **pattern, const char *buf
     json_object_object_get_ex(root, "pre_tokenizer", &pre);
     if ((st = find_pattern(pre, pattern, what, err)) != EP_OK) goto done;
 
-    /* ids and total bytes */
+    /* Pass 1: ids, alphabet and total bytes are checked before anything is sized by them. */
     uint64_t max_id = 0, total = 0, count = 0;
     json_object_object_foreach(vocab, key, val) {
         if (!json_object_is_type(val, json_type_int) || json_object_get_int64(val) < 0 ||
@@ -140,10 +141,21 @@ ep_status ep_bpe_vocab_parse_hf(ep_bpe_vocab *v, char **pattern, const char *buf
             st = ep_error_set(err, EP_ERR_FORMAT, "%s: vocab entry \"%.40s\" has no valid id", what, key);
             goto done;
         }
+        if (alphabet_decode(inv, key, strlen(key), NULL) <= 0) {
+            st = ep_error_set(err, EP_ERR_UNSUPPORTED, "%s: vocab entry \"%.40s\" is not in the byte-level alphabet",
+                              what, key);
+            goto done;
+        }
         uint64_t id = (uint64_t)json_object_get_int64(val);
         if (id + 1 > max_id) max_id = id + 1;
         total += strlen(key);
         count++;
+    }
+    if (max_id > ep_bpe_id_limit(count)) {
+        st = ep_error_set(err, EP_ERR_FORMAT,
+                          "%s: vocab id %llu is too large for %llu entries (ids must stay below 2 x entries + 1024)",
+                          what, (unsigned long long)(max_id - 1), (unsigned long long)count);
+        goto done;
     }
     v->n_ids = (uint32_t)max_id;
     v->start = calloc(max_id + 1, sizeof *v->start);
@@ -202,12 +214,18 @@ ep_status ep_bpe_vocab_parse_hf(ep_bpe_vocab *v, char **pattern, const char *buf
     for (uint32_t id = 0; id < v->n_ids; id++)
         if (v->len[id] && v->rank[id] == EP_BPE_NO_RANK) v->special[id] = 1;
     if (json_object_object_get_ex(root, "added_tokens", &added) && json_object_is_type(added, json_type_array)) {
-        for (size_t i = 0; i < json_object_array_length(added); i++) {
+        size_t n_added = json_object_array_length(added);
+        for (size_t i = 0; i < n_added; i++) {
             json_object *t = json_object_array_get_idx(added, i), *jid;
             const char *content = str_field(t, "content");
             if (!content || !json_object_object_get_ex(t, "id", &jid)) continue;
             int64_t id = json_object_get_int64(jid);
-            if (id < 0 || id >= (int64_t)UINT32_MAX / 2) continue;
+            if (id < 0 || (uint64_t)id >= ep_bpe_id_limit(count + n_added)) {
+                st = ep_error_set(err, EP_ERR_FORMAT,
+                                  "%s: added_tokens[%zu] id %lld is outside 0..2 x (vocab entries + added tokens) + 1023",
+                                  what, i, (long long)id);
+                goto done;
+            }
             if ((uint64_t)id < v->n_ids && v->len[id]) { v->special[id] = 1; continue; }
             if ((st = ep_bpe_vocab_add_special(v, content, (uint32_t)id, err)) != EP_OK) goto done;
         }

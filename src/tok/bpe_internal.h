@@ -55,7 +55,15 @@ typedef struct {
 
 void ep_bpe_vocab_free(ep_bpe_vocab *v);
 
+/** Largest id count a vocabulary file with `entries` tokens may ask for. Ids may leave holes (neither
+ *  tiktoken files nor tokenizer.json require dense ids), but the id arrays are sized by the largest id,
+ *  so without a bound a 16-byte file naming rank 400000000 allocated gigabytes before failing (issue
+ *  12). The published vocabularies are dense; this allows as many holes as entries, plus 1024. */
+static inline uint64_t ep_bpe_id_limit(uint64_t entries) { return 2 * entries + 1024; }
+
 /** Parses a tiktoken file (base64 token, space, rank, per line) held in buf[0..n).
+ *  Every line is checked (syntax, base64, rank range, ranks below ep_bpe_id_limit of the number of
+ *  entries) before anything is allocated, so memory is bounded by a constant times n.
  *  Errors name the 1-based line. */
 ep_status ep_bpe_vocab_parse_tiktoken(ep_bpe_vocab *v, const char *buf, size_t n, const char *what,
                                       ep_error *err);

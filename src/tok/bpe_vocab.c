@@ -129,7 +129,8 @@ ep_status ep_bpe_vocab_add_special(ep_bpe_vocab *v, const char *text, uint32_t i
     return EP_OK;
 }
 
-/* RFC 4648 base64 (standard alphabet, '=' padding). @return decoded length or -1. */
+/* RFC 4648 base64 (standard alphabet, '=' padding). dst NULL: only checks and measures.
+ * @return decoded length or -1. */
 static long b64_decode(uint8_t *dst, const char *s, size_t n)
 {
     static const int8_t T[256] = {
@@ -157,29 +158,50 @@ static long b64_decode(uint8_t *dst, const char *s, size_t n)
             else val -= 1;
             q = q << 6 | (uint32_t)val;
         }
-        dst[o++] = (uint8_t)(q >> 16);
-        if (i + 4 < n || pad < 2) dst[o++] = (uint8_t)(q >> 8);
-        if (i + 4 < n || pad < 1) dst[o++] = (uint8_t)q;
+        uint8_t out3[3] = {(uint8_t)(q >> 16), (uint8_t)(q >> 8), (uint8_t)q};
+        int k = 1 + (i + 4 < n || pad < 2) + (i + 4 < n || pad < 1);
+        if (dst) memcpy(dst + o, out3, (size_t)k);
+        o += k;
     }
     return o;
+}
+
+/* One line of a tiktoken file: "BASE64 RANK" (a CR before the newline is ignored). */
+typedef struct {
+    const char *b64;
+    size_t b64_len;
+    uint32_t rank;
+    long bytes; /* decoded length */
+} tiktoken_line;
+
+/* Parses buf[i..le) (non-empty). @return NULL or the reason it is malformed. */
+static const char *parse_tiktoken_line(const char *line, size_t len, tiktoken_line *out)
+{
+    const char *sp = memchr(line, ' ', len);
+    if (!sp) return "expected 'BASE64 RANK'";
+    out->b64 = line;
+    out->b64_len = (size_t)(sp - line);
+    const char *q = sp + 1, *end = line + len;
+    uint64_t r = 0;
+    if (q == end) return "rank is not a non-negative integer";
+    for (; q < end; q++) {
+        if (*q < '0' || *q > '9' || r > UINT32_MAX / 10) return "rank is not a non-negative integer";
+        r = r * 10 + (uint64_t)(*q - '0');
+    }
+    if (r >= UINT32_MAX / 2) return "rank is not a non-negative integer";
+    out->rank = (uint32_t)r;
+    out->bytes = b64_decode(NULL, out->b64, out->b64_len);
+    if (out->bytes <= 0) return "invalid base64 token";
+    return NULL;
 }
 
 ep_status ep_bpe_vocab_parse_tiktoken(ep_bpe_vocab *v, const char *buf, size_t n, const char *what,
                                       ep_error *err)
 {
     memset(v, 0, sizeof *v);
-    /* Pass 1: line count and largest rank bound the arrays. */
-    size_t lines = 0;
-    for (size_t i = 0; i < n; i++) lines += buf[i] == '\n';
-    if (n && buf[n - 1] != '\n') lines++;
-    if (lines == 0 || lines > UINT32_MAX / 2)
-        return ep_error_set(err, EP_ERR_FORMAT, "%s: empty or oversized tiktoken file", what);
-    uint32_t cap_ids = (uint32_t)lines;
-    v->start = calloc(cap_ids, sizeof *v->start);
-    v->len = calloc(cap_ids, sizeof *v->len);
-    v->blob = malloc(n / 4 * 3 + 4);
-    if (!v->start || !v->len || !v->blob) goto nomem;
-    uint32_t max_id = 0;
+    /* Pass 1: check every line and measure (entries, largest rank, token bytes); nothing is
+     * allocated until the file is known to be well formed and its ranks fit its size. */
+    uint64_t entries = 0, max_rank = 0, blob_bytes = 0, max_rank_line = 0;
     size_t line = 0;
     for (size_t i = 0; i < n;) {
         size_t e = i;
@@ -188,57 +210,52 @@ ep_status ep_bpe_vocab_parse_tiktoken(ep_bpe_vocab *v, const char *buf, size_t n
         size_t le = e;
         if (le > i && buf[le - 1] == '\r') le--;
         if (le > i) {
-            const char *sp = memchr(buf + i, ' ', le - i);
-            if (!sp) {
-                ep_bpe_vocab_free(v);
-                return ep_error_set(err, EP_ERR_FORMAT, "%s:%zu: expected 'BASE64 RANK'", what, line);
-            }
-            size_t b64n = (size_t)(sp - (buf + i));
-            uint64_t r = 0;
-            const char *q = sp + 1;
-            if (q == buf + le) goto badrank;
-            for (; q < buf + le; q++) {
-                if (*q < '0' || *q > '9' || r > UINT32_MAX / 10) goto badrank;
-                r = r * 10 + (uint64_t)(*q - '0');
-            }
-            if (r >= cap_ids) {
-                /* ranks may have holes; grow (rare: the standard files are dense) */
-                if (r > (uint64_t)UINT32_MAX / 2) goto badrank;
-                uint32_t nc = (uint32_t)r + 1;
-                uint32_t *s = realloc(v->start, nc * sizeof *s);
-                if (!s) goto nomem;
-                v->start = s;
-                uint32_t *l = realloc(v->len, nc * sizeof *l);
-                if (!l) goto nomem;
-                v->len = l;
-                memset(v->start + cap_ids, 0, (nc - cap_ids) * sizeof *s);
-                memset(v->len + cap_ids, 0, (nc - cap_ids) * sizeof *l);
-                cap_ids = nc;
-            }
-            if (v->len[r]) {
-                ep_bpe_vocab_free(v);
-                return ep_error_set(err, EP_ERR_FORMAT, "%s:%zu: rank %llu appears twice", what, line,
-                                    (unsigned long long)r);
-            }
-            long dn = b64_decode(v->blob + v->blob_len, buf + i, b64n);
-            if (dn <= 0) {
-                ep_bpe_vocab_free(v);
-                return ep_error_set(err, EP_ERR_FORMAT, "%s:%zu: invalid base64 token", what, line);
-            }
-            v->start[r] = (uint32_t)v->blob_len;
-            v->len[r] = (uint32_t)dn;
-            v->blob_len += (size_t)dn;
-            if (r + 1 > max_id) max_id = (uint32_t)r + 1;
+            tiktoken_line tl;
+            const char *why = parse_tiktoken_line(buf + i, le - i, &tl);
+            if (why) return ep_error_set(err, EP_ERR_FORMAT, "%s:%zu: %s", what, line, why);
+            entries++;
+            blob_bytes += (uint64_t)tl.bytes;
+            if (tl.rank >= max_rank) { max_rank = tl.rank; max_rank_line = line; }
         }
         i = e + 1;
-        continue;
-    badrank:
-        ep_bpe_vocab_free(v);
-        return ep_error_set(err, EP_ERR_FORMAT, "%s:%zu: rank is not a non-negative integer", what, line);
     }
-    v->n_ids = max_id;
+    if (entries == 0) return ep_error_set(err, EP_ERR_FORMAT, "%s: empty tiktoken file", what);
+    if (max_rank + 1 > ep_bpe_id_limit(entries))
+        return ep_error_set(err, EP_ERR_FORMAT,
+                            "%s:%llu: rank %llu is too large for a file of %llu tokens (ranks must stay below "
+                            "2 x tokens + 1024)",
+                            what, (unsigned long long)max_rank_line, (unsigned long long)max_rank,
+                            (unsigned long long)entries);
+    /* Pass 2: fill. */
+    uint32_t n_ids = (uint32_t)max_rank + 1;
+    v->start = calloc(n_ids, sizeof *v->start);
+    v->len = calloc(n_ids, sizeof *v->len);
+    v->blob = malloc(blob_bytes + 1);
+    if (!v->start || !v->len || !v->blob) {
+        ep_bpe_vocab_free(v);
+        return ep_error_set(err, EP_ERR_NOMEM, "%s: out of memory", what);
+    }
+    line = 0;
+    for (size_t i = 0; i < n;) {
+        size_t e = i;
+        while (e < n && buf[e] != '\n') e++;
+        line++;
+        size_t le = e;
+        if (le > i && buf[le - 1] == '\r') le--;
+        if (le > i) {
+            tiktoken_line tl;
+            parse_tiktoken_line(buf + i, le - i, &tl); /* checked in pass 1 */
+            if (v->len[tl.rank]) {
+                ep_bpe_vocab_free(v);
+                return ep_error_set(err, EP_ERR_FORMAT, "%s:%zu: rank %u appears twice", what, line, tl.rank);
+            }
+            b64_decode(v->blob + v->blob_len, tl.b64, tl.b64_len);
+            v->start[tl.rank] = (uint32_t)v->blob_len;
+            v->len[tl.rank] = (uint32_t)tl.bytes;
+            v->blob_len += (size_t)tl.bytes;
+        }
+        i = e + 1;
+    }
+    v->n_ids = n_ids;
     return ep_bpe_vocab_finish(v, what, err);
-nomem:
-    ep_bpe_vocab_free(v);
-    return ep_error_set(err, EP_ERR_NOMEM, "%s: out of memory", what);
 }

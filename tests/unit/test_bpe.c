@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "ep_test.h"
@@ -315,6 +316,58 @@ static void tokenizer_json_byte_level_bpe(void **state)
     free(json);
 }
 
+/* Peak resident set of this process so far, in KiB (Linux ru_maxrss unit). */
+static long peak_rss_kib(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss;
+}
+
+/* Tiny files naming huge ids fail with a clear message before the id arrays are allocated: the
+ * process's peak RSS grows by less than 100 MB (a 16-byte tiktoken file with rank 400000000 took
+ * 3.1 GB before the check; "zz": 400000000 in a tokenizer.json vocab 1.6 GB). */
+static void huge_ids_in_tiny_vocab_files_fail_before_allocating(void **state)
+{
+    (void)state;
+    static const char hf_head[] =
+        "{\"normalizer\":null,\"pre_tokenizer\":{\"type\":\"ByteLevel\",\"use_regex\":true},"
+        "\"model\":{\"type\":\"BPE\",\"merges\":[],\"vocab\":{";
+    char hf_big_vocab[512], *hf_big_added = malloc(8192), *p = hf_big_added;
+    snprintf(hf_big_vocab, sizeof hf_big_vocab, "%s\"zz\": 400000000}}}", hf_head);
+    /* a complete byte-level vocabulary (byte b -> id b) and one added token with a huge id */
+    p += sprintf(p, "%s", hf_head);
+    for (int b = 0; b < 256; b++) {
+        *p++ = '"';
+        append_alphabet_char(&p, b);
+        p += sprintf(p, "\":%d%s", b, b < 255 ? "," : "");
+    }
+    sprintf(p, "}},\"added_tokens\":[{\"id\":100000000,\"content\":\"x\"}]}");
+    const struct { const char *content; const char *expect; } t[] = {
+        {"Bg== 400000000\n", ":1: rank 400000000 is too large for a file of 1 tokens"},
+        {"Bg==b 400000000\n", ":1: invalid base64"},
+        {"QQ== 0\nQg== 1\nQw== 2000000000\n", ":3: rank 2000000000 is too large"},
+        {hf_big_vocab, "vocab id 400000000 is too large for 1 entries"},
+        {hf_big_added, "added_tokens[0] id 100000000 is outside"},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        char path[] = "/tmp/ep_bpe_big_XXXXXX";
+        write_tmp(path, t[i].content);
+        long before = peak_rss_kib();
+        ep_tokenizer *tok = NULL;
+        ep_error err = {0};
+        ep_status st = ep_tokenizer_open(&tok, path, &err);
+        long grown_kib = peak_rss_kib() - before;
+        unlink(path);
+        ep_tokenizer_free(tok);
+        if (grown_kib > 100 * 1024) fail_msg("case %zu: peak RSS grew by %ld KiB", i, grown_kib);
+        assert_null(tok);
+        if (st != EP_ERR_FORMAT || !strstr(err.msg, t[i].expect))
+            fail_msg("case %zu: status %d message '%s' lacks '%s'", i, (int)st, err.msg, t[i].expect);
+    }
+    free(hf_big_added);
+}
+
 /* Many threads with their own scratch get the same ids as one. */
 static void threads_with_own_scratch_agree(void **state)
 {
@@ -435,6 +488,7 @@ static void ascii_scanner_equals_pcre2(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(huge_ids_in_tiny_vocab_files_fail_before_allocating), /* first: lowest RSS baseline */
         cmocka_unit_test(r50k_ids_equal_tiktoken_fixtures),
         cmocka_unit_test(cl100k_ids_equal_tiktoken_fixtures),
         cmocka_unit_test(o200k_ids_equal_tiktoken_fixtures),

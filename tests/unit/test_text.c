@@ -57,6 +57,36 @@ static void floor_cuts_on_code_point_boundary(void **state)
     assert_int_equal(ep_utf8_count(s, 5), 3);
 }
 
+/* The capped repair writes the longest whole-code-point prefix that fits (= ep_utf8_floor of the
+ * full repair), measures the full length, and counts the whole input, for every cap. */
+static void capped_repair_is_a_floored_prefix_of_the_full_repair(void **state)
+{
+    (void)state;
+    static const char in[] = "ab\xC3\xA9\xFF\r\nc\x00d\xE2\x82\xAC\xF0\x9F\x98\x80\xE2\x82z\r";
+    size_t n = sizeof in - 1;
+    char full[128], out[128];
+    ep_repair_counts c0 = {0, 0, 0};
+    size_t full_len = ep_utf8_repair(in, n, full, &c0);
+    for (size_t cap = 0; cap <= full_len + 2; cap++) {
+        ep_repair_counts c = {0, 0, 0};
+        size_t written = 99;
+        memset(out, '#', sizeof out);
+        assert_int_equal(ep_utf8_repair_capped(in, n, out, cap, &c, &written), full_len);
+        size_t want = ep_utf8_floor(full, cap < full_len ? cap : full_len);
+        if (written != want) fail_msg("cap %zu: wrote %zu, want %zu", cap, written, want);
+        assert_memory_equal(out, full, written);
+        assert_int_equal(out[written], '#'); /* nothing past the prefix */
+        assert_int_equal(c.invalid, c0.invalid);
+        assert_int_equal(c.crlf, c0.crlf);
+        assert_int_equal(c.nul, c0.nul);
+    }
+    ep_repair_counts c = {0, 0, 0};
+    size_t written = 99;
+    assert_int_equal(ep_utf8_repair_capped(in, n, NULL, 0, &c, &written), full_len); /* measure only */
+    assert_int_equal(written, 0);
+    assert_int_equal(c.invalid, c0.invalid);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -64,6 +94,7 @@ int main(void)
         cmocka_unit_test(invalid_sequences_become_one_replacement_each),
         cmocka_unit_test(crlf_and_nul_are_repaired_and_counted),
         cmocka_unit_test(floor_cuts_on_code_point_boundary),
+        cmocka_unit_test(capped_repair_is_a_floored_prefix_of_the_full_repair),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
