@@ -302,6 +302,7 @@ static void add_rate_fit(ep_jv *out, const ep_mkn_curve_point *pts, size_t np, c
                                "size: fit c + a n^-alpha over nested training samples",
                                nsub_tokens);
     if (!e) return;
+    ep_jv_set(e, "estimates", ep_jv_str("entropy_rate"));
     ep_jv_set(e, "bits_per_byte", ep_jv_num(fit->c / bytes_per_pred));
     ep_jv *iv = ep_jv_set(e, "interval", ep_jv_arr());
     ep_jv_push(iv, ep_jv_num(fit->lo));

@@ -2,10 +2,10 @@
 # usage: ep_check_profiles ENTROPROF DIR   (call at the end of the test, before DIR is removed)
 # A profile is a *.json file under DIR whose "schema" is entroprof.profile/1.
 # EP_CHECK_PROFILES selects what a violation does:
-#   1     fail the test (print every violation);
-#   warn  print every violation, do not fail (the default until the headline rule holds the invariants);
+#   1     fail the test (print every violation; the default);
+#   warn  print every violation, do not fail;
 #   0     skip the check.
-EP_CHECK_PROFILES_DEFAULT=warn
+EP_CHECK_PROFILES_DEFAULT=1
 
 ep_check_profiles() {
     local ep=$1 dir=$2 mode=${EP_CHECK_PROFILES:-$EP_CHECK_PROFILES_DEFAULT} n=0 bad=0 f out
