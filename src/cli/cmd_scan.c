@@ -195,7 +195,8 @@ int cmd_scan(int argc, char **argv)
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (st != EP_OK) {
         fprintf(stderr, "entroprof scan: %s\n", err.msg[0] ? err.msg : ep_strerror(st));
-        return EP_EXIT_FATAL;
+        /* a bad configuration or an unknown tokenizer name is bad usage; anything else is fatal */
+        return st == EP_ERR_ARG || st == EP_ERR_NOTFOUND ? EP_EXIT_USAGE : EP_EXIT_FATAL;
     }
     if (out) {
         if (ep_jv_save_file(profile, out, compact ? -1 : 2, &err) != EP_OK) {

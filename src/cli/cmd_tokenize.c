@@ -101,9 +101,10 @@ int cmd_tokenize(int argc, char **argv)
 
     ep_error err = {0};
     ep_tokenizer *tok = NULL;
-    if (ep_tokenizer_open(&tok, tokname, &err) != EP_OK) {
+    ep_status ts = ep_tokenizer_open(&tok, tokname, &err);
+    if (ts != EP_OK) {
         fprintf(stderr, "entroprof tokenize: %s\n", err.msg);
-        return EP_EXIT_FATAL;
+        return ts == EP_ERR_NOTFOUND ? EP_EXIT_USAGE : EP_EXIT_FATAL; /* an unknown name is bad usage */
     }
     ep_reader *r = NULL;
     if (ep_reader_open(&r, input, &rc, &err) != EP_OK) {

@@ -19,6 +19,10 @@ printf 'hello world\n\nfoo bar baz\n' > "$T/a.txt"
 SCAN=("$EP" scan -q --tokenizer byte)
 
 # ---- item 4: unknown names and out-of-range levels are usage errors ----
+rc "${SCAN[@]}" --tokenizer nosuch -o "$T/pt.json" "$T/a.txt"
+check "--tokenizer nosuch: exit 2 (bad usage, not a fatal error)" '[ $rc = 2 ] && grep -q "unknown tokenizer" "$T/err"'
+rc "$EP" tokenize --tokenizer nosuch --count "$T/a.txt"
+check "tokenize --tokenizer nosuch: exit 2" '[ $rc = 2 ]'
 rc "${SCAN[@]}" --probes ngarm -o "$T/p.json" "$T/a.txt"
 check "--probes ngarm: exit 2" '[ $rc = 2 ]'
 check "--probes ngarm: stderr names the unknown and the known probes" \
