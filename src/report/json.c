@@ -351,8 +351,24 @@ ep_jv *ep_jv_parse(const char *text, size_t len, ep_error *err)
     if (!tok) { ep_error_set(err, EP_ERR_NOMEM, "out of memory"); return NULL; }
     struct json_object *o = json_tokener_parse_ex(tok, text, (int)len);
     enum json_tokener_error e = json_tokener_get_error(tok);
+    size_t end = (size_t)json_tokener_get_parse_end(tok);
+    if (!o && e == json_tokener_continue && end == len) {
+        /* The text ended inside a value that may go on (a number: "12" could be "123"); json-c
+         * takes a NUL byte as the end of the text. */
+        o = json_tokener_parse_ex(tok, "", 1);
+        e = json_tokener_get_error(tok);
+        end = len;
+    }
+    /* One JSON text is one value, then only white space (RFC 8259 sec. 2). */
+    while (o && end < len && (text[end] == ' ' || text[end] == '\t' || text[end] == '\n' || text[end] == '\r')) end++;
+    if (o && e == json_tokener_success && end < len) {
+        ep_error_set(err, EP_ERR_FORMAT, "invalid JSON at byte %zu: data after the value", end);
+        json_object_put(o);
+        json_tokener_free(tok);
+        return NULL;
+    }
     if (!o || e != json_tokener_success) {
-        ep_error_set(err, EP_ERR_FORMAT, "invalid JSON at byte %zu: %s", (size_t)json_tokener_get_parse_end(tok),
+        ep_error_set(err, EP_ERR_FORMAT, "invalid JSON at byte %zu: %s", end,
                      json_tokener_error_desc(e == json_tokener_success ? json_tokener_continue : e));
         json_object_put(o);
         json_tokener_free(tok);
