@@ -8,9 +8,10 @@
  *             1: the harness wraps them in two zstd frames; 2: in two gzip members
  *   bits 6-7  max_doc_bytes = 1 KiB << bits
  * Checks the promises of reader.h and doc.h on every document: non-empty, at most max_doc_bytes,
- * well-formed UTF-8, no NUL byte, index = position, hash = XXH3-128 of the text; and on the
- * counters: docs and doc_bytes equal what was delivered; a stream the harness compressed itself is
- * read to its end without error, with decoded_bytes = the bytes compressed. */
+ * well-formed UTF-8, no NUL byte, index = position, hash = XXH3-128 of the text, start line and
+ * offset increasing and inside what was decoded; and on the counters: docs and doc_bytes equal
+ * what was delivered; a stream the harness compressed itself is read to its end without error,
+ * with decoded_bytes = the bytes compressed; plain input is read whole. */
 #include <stdint.h>
 #include <string.h>
 
@@ -88,7 +89,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     ep_doc d;
     int k;
-    uint64_t docs = 0, bytes = 0;
+    uint64_t docs = 0, bytes = 0, last_line = 0, last_offset = 0;
     while ((k = ep_reader_next(r, &d, &err)) == 1) {
         FZ_CHECK(d.len > 0, "document %llu is empty", (unsigned long long)docs);
         FZ_CHECK(d.len <= cfg.max_doc_bytes, "document of %zu bytes over max_doc_bytes %zu", d.len, cfg.max_doc_bytes);
@@ -98,6 +99,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         XXH128_hash_t h = XXH3_128bits(d.text, d.len);
         FZ_CHECK(d.hash_lo == h.low64 && d.hash_hi == h.high64, "hash is not XXH3-128 of the text");
         FZ_CHECK(d.id == NULL || d.id_len < ((size_t)1 << 40), "id length %zu", d.id_len);
+        /* where the record starts: on a later line and byte than the previous one, in what was decoded */
+        FZ_CHECK(d.line >= 1 && (docs == 0 || d.line > last_line), "document %llu starts on line %llu after %llu",
+                 (unsigned long long)docs, (unsigned long long)d.line, (unsigned long long)last_line);
+        FZ_CHECK(docs == 0 || d.offset > last_offset, "document %llu starts at byte %llu after %llu",
+                 (unsigned long long)docs, (unsigned long long)d.offset, (unsigned long long)last_offset);
+        FZ_CHECK(d.offset < ep_reader_counters_get(r)->decoded_bytes, "document %llu starts at byte %llu of %llu decoded",
+                 (unsigned long long)docs, (unsigned long long)d.offset,
+                 (unsigned long long)ep_reader_counters_get(r)->decoded_bytes);
+        last_line = d.line;
+        last_offset = d.offset;
         docs++;
         bytes += d.len;
     }
