@@ -57,6 +57,18 @@ static const char *USAGE =
     "             failures inside),\n"
     "             2 bad usage, 3 fatal error (nothing written)\n";
 
+/* One stderr line per probe that gave up on a shard (or the corpus). @return how many. */
+static size_t print_probe_errors(const ep_jv *shard_or_corpus, const char *where)
+{
+    const ep_jv *list = ep_jv_get(shard_or_corpus, "probe_errors");
+    for (size_t i = 0; i < ep_jv_len(list); i++) {
+        const ep_jv *e = ep_jv_at(list, i);
+        fprintf(stderr, "entroprof scan: %s: partial: probe %s gave up: %s\n", where ? where : "?",
+                ep_jv_as_str(ep_jv_get(e, "probe")), ep_jv_as_str(ep_jv_get(e, "error")));
+    }
+    return ep_jv_len(list);
+}
+
 typedef struct {
     int isatty;
 } progress_state;
@@ -121,18 +133,6 @@ static void print_table(FILE *f, const ep_jv *profile)
                 ep_jv_as_str(ep_jv_get(s, "path")));
     }
     free(rows);
-}
-
-/* One stderr line per probe that gave up on a shard (or the corpus). @return how many. */
-static size_t print_probe_errors(const ep_jv *shard_or_corpus, const char *where)
-{
-    const ep_jv *list = ep_jv_get(shard_or_corpus, "probe_errors");
-    for (size_t i = 0; i < ep_jv_len(list); i++) {
-        const ep_jv *e = ep_jv_at(list, i);
-        fprintf(stderr, "entroprof scan: %s: partial: probe %s gave up: %s\n", where ? where : "?",
-                ep_jv_as_str(ep_jv_get(e, "probe")), ep_jv_as_str(ep_jv_get(e, "error")));
-    }
-    return ep_jv_len(list);
 }
 
 int cmd_scan(int argc, char **argv)

@@ -62,5 +62,35 @@ paths = [x["path"] for x in r["ranked"] + r["flagged"]]
 assert any(p.endswith("b_big.txt") for p in paths), r
 assert r["errors"] == [], r["errors"]
 PY
+# The n-gram ladder gives up when no document fits its sample (--ngram-sample-tokens): it said
+# nothing and the headline silently fell back to the unigram bound; now the shard is partial.
+python3 - "$T" <<'PY'
+import sys
+with open(sys.argv[1] + "/one_long.txt", "w") as f:
+    f.write(" ".join("w%d" % (i * 7919 % 1000) for i in range(1500)) + "\n")
+PY
+set +e
+"$EP" scan "$T/one_long.txt" --split file --tokenizer byte --probes counts,ngram --ngram-sample-tokens 2000 \
+    -q -o "$T/n.json" 2>"$T/err3"
+rc=$?
+set -e
+[ "$rc" = 1 ] || bad "a shard whose n-gram ladder gave up exits 1 (got $rc)"
+grep -q "one_long.txt: partial: probe ngram gave up" "$T/err3" || bad "stderr names ngram and the shard: $(cat "$T/err3")"
+python3 - "$T/n.json" <<'PY' || bad "profile marks the over-long shard partial"
+import json, sys
+s = json.load(open(sys.argv[1]))["shards"][0]
+assert s["status"] == "partial" and [e["probe"] for e in s["probe_errors"]] == ["ngram"], s
+assert "--ngram-sample-tokens" in s["probe_errors"][0]["error"], s["probe_errors"]
+PY
+# ... and a sample that holds the document gives the ladder, status ok
+"$EP" scan "$T/one_long.txt" --split file --tokenizer byte --probes counts,ngram --ngram-sample-tokens 20000 \
+    -q -o "$T/n2.json" || bad "the ladder with a large enough sample exits 0"
+python3 - "$T/n2.json" <<'PY' || bad "the ladder is there when the document fits"
+import json, sys
+s = json.load(open(sys.argv[1]))["shards"][0]
+assert s["status"] == "ok" and "ngram_grassberger_h1" in s["estimates"], s
+# the tokens offered to the sample are counted (they were always 0)
+assert s["estimates"]["ngram_grassberger_h1"]["offered_tokens"] == s["tokens"] == 7331, s["estimates"]
+PY
 [ $fail = 0 ] && echo "ok: partial shards"
 exit $fail
