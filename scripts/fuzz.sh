@@ -44,7 +44,7 @@ trap 'rm -rf "$probe" "$work"' EXIT
 failed=()
 for name in "${harnesses[@]}"; do
     mkdir -p "$work/$name/corpus" "$work/$name/tmp" "$BUILD/artifacts/$name"
-    cp tests/fuzz/corpus/"$name"/* "$work/$name/corpus/"
+    if [ -d tests/fuzz/corpus/"$name" ]; then cp tests/fuzz/corpus/"$name"/* "$work/$name/corpus/"; fi
     echo "fuzz: $name for ${SECONDS_EACH} s"
     # shellcheck disable=SC2086
     if TMPDIR="$work/$name/tmp" ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=0 \
