@@ -12,7 +12,10 @@
  *   finish  writes the probe's results into the shard (or corpus) JSON object. `before` is the
  *           corpus state of all earlier shards (NULL when finishing the corpus itself): this is
  *           how cross-shard facts (a duplicate of an earlier shard's document) are computed.
- *           Floating point happens here only, from the merged integer state;
+ *           Floating point happens here only, from the merged integer state. A probe that cannot
+ *           give its results for this shard (a memory limit, a failure it survived) says so with
+ *           ep_probe_gave_up and returns EP_OK: the scan marks the shard "partial" and goes on.
+ *           A status other than EP_OK ends the whole scan;
  *   free.
  */
 #ifndef ENTROPROF_PROBE_H
@@ -88,6 +91,11 @@ void ep_estimate_set_estimand(ep_jv *est, const char *estimand, int order);
  *  named in out.estimates_dropped [{estimate, reason}]. The scan calls it on every shard and the
  *  corpus after the probes finish, before the headline is chosen. */
 void ep_estimates_clamp(ep_jv *out);
+
+/** Records that probe `probe` gave up on this shard (or on the corpus) and why: appends
+ *  {"probe": probe, "error": reason} to out.probe_errors. The scan then sets the shard's status to
+ *  "partial" (docs/profile-schema.md) and the CLI exits 1 naming the probe and the shard. */
+void ep_probe_gave_up(ep_jv *out, const char *probe, const char *reason);
 
 #ifdef __cplusplus
 }

@@ -262,7 +262,7 @@ ep_status ep_rank_run(const ep_jv *profile, const ep_rank_config *cfg, ep_jv **o
         for (size_t i = 0; i < n; i++) {
             const ep_jv *s = ep_jv_at(shards, i);
             const char *status = ep_jv_as_str(ep_jv_get(s, "status"));
-            if (status && strcmp(status, "ok") != 0) continue;
+            if (status && strcmp(status, "ok") != 0 && strcmp(status, "partial") != 0) continue;
             ok++;
             double v;
             if (ep_analyze_shard_entropy(s, "heldout_mkn_ref", cfg->bits_per_byte, &v)) with_ref++;
@@ -275,7 +275,8 @@ ep_status ep_rank_run(const ep_jv *profile, const ep_rank_config *cfg, ep_jv **o
         const ep_jv *s = ep_jv_at(shards, i);
         const char *path = ep_jv_as_str(ep_jv_get(s, "path"));
         const char *status = ep_jv_as_str(ep_jv_get(s, "status"));
-        if (status && strcmp(status, "ok") != 0) {
+        /* partial: a probe gave up (e.g. near_dedup over its memory limit), the estimates are whole */
+        if (status && strcmp(status, "ok") != 0 && strcmp(status, "partial") != 0) {
             ep_jv *e = ep_jv_push(errors, ep_jv_obj());
             ep_jv_set(e, "path", ep_jv_str(path ? path : "?"));
             const char *msg = ep_jv_as_str(ep_jv_get(s, "error"));

@@ -63,8 +63,21 @@ static const char *USAGE =
     "  -v, --verbose              elapsed time, throughput and memory budget on stderr\n"
     "SIZE and token counts: an integer or decimal with an optional K, M, G or T (powers of 1024),\n"
     "optionally followed by B or iB (64M, 1GiB, 1.5G; a fraction is rounded down to a whole number).\n"
-    "exit status: 0 ok, 1 some shard failed (profile written, failures inside),\n"
+    "exit status: 0 ok, 1 some shard failed or is partial (a probe gave up; profile written,\n"
+    "             failures inside),\n"
     "             2 bad usage, 3 fatal error (nothing written)\n";
+
+/* One stderr line per probe that gave up on a shard (or the corpus). @return how many. */
+static size_t print_probe_errors(const ep_jv *shard_or_corpus, const char *where)
+{
+    const ep_jv *list = ep_jv_get(shard_or_corpus, "probe_errors");
+    for (size_t i = 0; i < ep_jv_len(list); i++) {
+        const ep_jv *e = ep_jv_at(list, i);
+        fprintf(stderr, "entroprof scan: %s: partial: probe %s gave up: %s\n", where ? where : "?",
+                ep_jv_as_str(ep_jv_get(e, "probe")), ep_jv_as_str(ep_jv_get(e, "error")));
+    }
+    return ep_jv_len(list);
+}
 
 typedef struct {
     int isatty;
@@ -212,12 +225,15 @@ int cmd_scan(int argc, char **argv)
     for (size_t i = 0; i < ep_jv_len(warnings); i++)
         fprintf(stderr, "entroprof scan: warning: %s\n", ep_jv_as_str(ep_jv_at(warnings, i)));
     const ep_jv *shards = ep_jv_get(profile, "shards");
+    size_t gave_up = 0;
     for (size_t i = 0; i < ep_jv_len(shards); i++) {
         const ep_jv *s = ep_jv_at(shards, i);
         if (!strcmp(ep_jv_as_str(ep_jv_get(s, "status")), "error"))
             fprintf(stderr, "entroprof scan: %s: %s\n", ep_jv_as_str(ep_jv_get(s, "path")),
                     ep_jv_as_str(ep_jv_get(s, "error")));
+        gave_up += print_probe_errors(s, ep_jv_as_str(ep_jv_get(s, "path")));
     }
+    gave_up += print_probe_errors(ep_jv_get(profile, "corpus"), "corpus");
     if (verbose) {
         char tbuf[16];
         double secs = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
@@ -230,7 +246,7 @@ int cmd_scan(int argc, char **argv)
         else fprintf(stderr, "entroprof scan: memory budget: default (1/4 of physical RAM, at most 2 GiB)\n");
     }
     ep_jv_free(profile);
-    return failed ? EP_EXIT_SHARD_FAILED : EP_EXIT_OK;
+    return failed || gave_up ? EP_EXIT_SHARD_FAILED : EP_EXIT_OK;
 bad:
     fprintf(stderr, "entroprof scan: invalid value '%s'\n", optarg);
 usage:

@@ -411,6 +411,9 @@ static ep_status scan_shard(scan_ctx *c, const char *path, ep_jv *shard, ep_read
         if (st != EP_OK) { ep_error_set(err, st, "probe %s failed on %s: %s", c->probes[p].vt->name, path, ep_strerror(st)); break; }
         st = c->probes[p].vt->merge(c->probes[p].corpus, ordered[p]);
     }
+    /* A probe that gave up (ep_probe_gave_up) leaves the shard partial; a read error outranks that. */
+    if (st == EP_OK && !read_failed && ep_jv_len(ep_jv_get(shard, "probe_errors")) > 0)
+        ep_jv_set(shard, "status", ep_jv_str("partial"));
     reader_counters_json(shard, rc, 1);
     read_flags(shard, rc, read_failed);
     ep_estimates_clamp(shard);
@@ -544,12 +547,14 @@ ep_status ep_scan(const char *const *inputs, size_t n_inputs, const ep_scan_conf
 
     ep_reader_counters total;
     memset(&total, 0, sizeof total);
-    size_t failed = 0;
+    size_t failed = 0, partial = 0;
     for (size_t i = 0; i < n_paths && st == EP_OK; i++) {
         ep_jv *shard = ep_jv_push(shards, ep_jv_obj());
         int f = 0;
         st = scan_shard(&c, paths[i], shard, &total, &f, err);
         failed += (size_t)f;
+        const char *status = ep_jv_as_str(ep_jv_get(shard, "status"));
+        partial += status && !strcmp(status, "partial");
         c.shards_done++;
     }
     if (st != EP_OK) goto done;
@@ -558,6 +563,7 @@ ep_status ep_scan(const char *const *inputs, size_t n_inputs, const ep_scan_conf
     ep_jv *corpus = ep_jv_set(profile, "corpus", ep_jv_obj());
     ep_jv_set(corpus, "shards", ep_jv_int((int64_t)n_paths));
     ep_jv_set(corpus, "shards_failed", ep_jv_int((int64_t)failed));
+    ep_jv_set(corpus, "shards_partial", ep_jv_int((int64_t)partial));
     for (size_t p = 0; p < c.n_probes && st == EP_OK; p++) {
         st = c.probes[p].vt->finish(c.probes[p].corpus, NULL, corpus, &c.probes[p].env_corpus);
         if (st != EP_OK) ep_error_set(err, st, "probe %s failed on the corpus: %s", c.probes[p].vt->name, ep_strerror(st));

@@ -315,6 +315,7 @@ static ep_status nd_finish(void *st, const void *before_p, ep_jv *out, const ep_
     ep_jv *dd = ep_jv_child(out, "dedup");
     if (s->failed || (before && before->failed)) {
         ep_jv_set(ep_jv_child(dd, "near_dedup"), "error", ep_jv_str("out of memory or spill failure"));
+        ep_probe_gave_up(out, "near_dedup", "out of memory or spill failure");
         return EP_OK;
     }
     ep_error err;
@@ -351,7 +352,9 @@ static ep_status nd_finish(void *st, const void *before_p, ep_jv *out, const ep_
         }
     }
     if (rc != EP_OK) {
-        ep_jv_set(ep_jv_child(dd, "near_dedup"), "error", ep_jv_str(err.msg[0] ? err.msg : ep_strerror(rc)));
+        const char *why = err.msg[0] ? err.msg : ep_strerror(rc);
+        ep_jv_set(ep_jv_child(dd, "near_dedup"), "error", ep_jv_str(why));
+        ep_probe_gave_up(out, "near_dedup", why);
         free(o);
         return EP_OK;
     }

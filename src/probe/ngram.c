@@ -123,6 +123,8 @@ static void ngram_observe(void *st, const ep_doc *doc, const ep_token *ids, size
     d.hi = doc->hash_hi;
     d.bytes = doc->len;
     d.len = (uint32_t)n_ids;
+    s->pool.offered_docs++; /* sampled or not: the `offered_tokens` of the estimates */
+    s->pool.offered_tokens += n_ids;
     ep_status r = ep_mkn_pool_add(&s->pool, &d, ids);
     if (r != EP_OK && s->status == EP_OK) s->status = r;
 }
@@ -345,6 +347,17 @@ static ep_status ngram_finish(void *st, const void *before, ep_jv *out, const ep
     (void)env;
     ngram_state *s = st;
     if (s->status != EP_OK) return s->status;
+    if (s->pool.offered_docs > 0 && s->pool.ndocs == 0) {
+        /* Every document was sampled out: each alone is over the pool (the sample cap, or a quarter
+         * of the probe's memory share). No estimate is not an estimate of zero: say so. */
+        char why[200];
+        snprintf(why, sizeof why,
+                 "no estimate: each of the %llu documents is longer than the n-gram sample (%llu tokens; "
+                 "raise --ngram-sample-tokens or --mem)",
+                 (unsigned long long)s->pool.offered_docs, (unsigned long long)s->pool.max_cost);
+        ep_probe_gave_up(out, "ngram", why);
+        return EP_OK;
+    }
     s->docs = s->pool.ndocs;
     s->tokens = s->bytes = 0;
     for (size_t k = 0; k < s->pool.ndocs; k++) {

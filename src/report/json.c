@@ -463,10 +463,24 @@ ep_jv *ep_jv_parse(const char *text, size_t len, ep_error *err)
     /* A top-level number is complete only at the end of the input: json-c waits for more
      * ("continue"); the terminating NUL tells it that there is none (json-c's own convention). */
     size_t fed = 0; /* bytes of src before the current json_tokener_parse_ex buffer */
+    size_t end = (size_t)json_tokener_get_parse_end(tok);
     if (!o && e == json_tokener_continue) {
         fed = n;
         o = json_tokener_parse_ex(tok, "", 1);
         e = json_tokener_get_error(tok);
+        end = n;
+    }
+    /* One JSON text is one value, then only white space (RFC 8259 sec. 2). */
+    while (e == json_tokener_success && end < n &&
+           (src[end] == ' ' || src[end] == '\t' || src[end] == '\n' || src[end] == '\r'))
+        end++;
+    if (e == json_tokener_success && end < n) {
+        size_t at = copy ? unescape_bytes(text, len, NULL, end) : end;
+        ep_error_set(err, EP_ERR_FORMAT, "invalid JSON at byte %zu: data after the value", at);
+        json_object_put(o);
+        json_tokener_free(tok);
+        free(copy);
+        return NULL;
     }
     if (e != json_tokener_success) { /* o == NULL with success is the JSON value null */
         size_t at = fed + (size_t)json_tokener_get_parse_end(tok);

@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Loads the HTML report in headless Chromium: the charts must render (svg, rect, path elements in the
 # DOM after load), with no console errors; saves a screenshot under the build dir.
-# Skips (exit 0) where Chromium is absent. usage: test_report_browser.sh ENTROPROF SOURCE_DIR BUILD_DIR
+# Skips (exit 77, shown as Skipped by ctest) where Chromium is absent. usage: test_report_browser.sh ENTROPROF SOURCE_DIR BUILD_DIR
 set -u
 EP=$1; SRC=$2; BUILD=$3
 CHROME=""
 for c in chromium chromium-browser google-chrome; do
     if command -v "$c" >/dev/null 2>&1; then CHROME=$c; break; fi
 done
-if [ -z "$CHROME" ]; then echo "SKIP: chromium not found"; exit 0; fi
+if [ -z "$CHROME" ]; then echo "SKIP: chromium not found"; exit 77; fi
 
 OUT="$(cd "$BUILD" && pwd)/report_browser"
 rm -rf "$OUT"; mkdir -p "$OUT"

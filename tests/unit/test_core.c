@@ -129,6 +129,35 @@ static void json_round_trips_in_order(void **state)
     free(buf);
 }
 
+/* A JSON text is one value and nothing after it but white space (RFC 8259 sec. 2); a number may end
+ * the text (json-c waits for more digits until told the text has ended). Found by fuzz_profile:
+ * "0" did not parse, and "0 garbage" parsed as 0. */
+static void json_parse_takes_one_whole_value(void **state)
+{
+    (void)state;
+    ep_error err;
+    ep_jv *v = ep_jv_parse("12", 2, &err);
+    assert_non_null(v);
+    assert_int_equal(ep_jv_as_int(v, -1), 12);
+    ep_jv_free(v);
+    v = ep_jv_parse("-1.5e3 \n", 8, &err);
+    assert_non_null(v);
+    assert_true(ep_jv_as_num(v, 0) == -1500.0);
+    ep_jv_free(v);
+    v = ep_jv_parse("{\"a\": 1}\n\t ", 11, &err);
+    assert_non_null(v);
+    ep_jv_free(v);
+    assert_null(ep_jv_parse("0 garbage", 9, &err));
+    assert_int_equal(err.status, EP_ERR_FORMAT);
+    assert_null(ep_jv_parse("{\"a\": 1} {\"b\": 2}", 17, &err));
+    assert_int_equal(err.status, EP_ERR_FORMAT);
+    assert_non_null(strstr(err.msg, "byte 9"));
+    v = ep_jv_parse("12", 1, &err); /* only len bytes are the text */
+    assert_non_null(v);
+    assert_int_equal(ep_jv_as_int(v, -1), 1);
+    ep_jv_free(v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -137,6 +166,7 @@ int main(void)
         cmocka_unit_test(grassberger_reduces_bias_on_small_samples),
         cmocka_unit_test(u64map_counts_and_merges),
         cmocka_unit_test(json_round_trips_in_order),
+        cmocka_unit_test(json_parse_takes_one_whole_value),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
