@@ -83,6 +83,11 @@ ep_status ep_scan(const char *const *inputs, size_t n_inputs, const ep_scan_conf
  *  distinct/N above EP_HEADLINE_LOOKAHEAD_DISTINCT: a longer memory could not have been seen. */
 #define EP_HEADLINE_LOOKAHEAD 2
 #define EP_HEADLINE_LOOKAHEAD_DISTINCT 0.5
+/** Undersampled also when (m+1)-grams beyond the selected order coincide at least
+ *  EP_HEADLINE_HIDDEN_RATIO times as often as the selected order predicts, on at least
+ *  EP_HEADLINE_HIDDEN_MIN_PAIRS coincident pairs (headline.c, hidden_structure). */
+#define EP_HEADLINE_HIDDEN_RATIO 1.5
+#define EP_HEADLINE_HIDDEN_MIN_PAIRS 100
 /** The ladder value stays the lower side when at most this much (relative) above the headline. */
 #define EP_HEADLINE_LOWER_SLACK 0.005
 

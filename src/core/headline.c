@@ -12,7 +12,9 @@
  *    EP_HEADLINE_MAX_DISTINCT at every order 0..n (bias of Grassberger h_n there: docs §5 grid).
  * 3. undersampled = n* < n_sel, or no ladder order qualifies, or one of the EP_HEADLINE_LOOKAHEAD
  *    orders above n_sel has distinct/N > EP_HEADLINE_LOOKAHEAD_DISTINCT (the sample cannot tell
- *    whether a longer context lowers h): the sample does not pin down h.
+ *    whether a longer context lowers h), or the coincidences of longer n-grams exceed what the
+ *    selected order predicts (hidden_structure: memory the sample shows but cannot resolve;
+ *    `longer_memory_unresolved`): the sample does not pin down h.
  * 4. MKN may win only with >= EP_HEADLINE_MKN_MIN_HELDOUT held-out tokens (below that its value
  *    scatters around and below the rate). Headline: when n* = n_sel, L unless MKN (allowed) is
  *    lower; otherwise MKN if allowed, else L, else unigram_grassberger, else unigram_plugin, else
@@ -87,6 +89,32 @@ static void put(ep_jv *h, const char *prefix, double bpt, double bpb, const char
     ep_jv_set(h, k, ep_jv_str(method));
 }
 
+/* Collision probability of the (n+1)-grams of ladder order n: coincident pairs / (N (N-1) / 2). */
+static double collision(const ep_jv *e)
+{
+    double pairs = num(e, "coincident_pairs"), n = num(e, "sample_tokens");
+    return isfinite(pairs) && n > 1 ? pairs / (n * (n - 1) / 2) : NAN;
+}
+
+/* Structure beyond the selected order that the held-out model could not use (docs/estimators.md
+ * §5): if the source had no memory beyond n_sel, the collision probability of (m+1)-grams would
+ * fall by the factor C_{n_sel} / C_{n_sel-1} per added token (C_{-1} = 1). Coincidences at least
+ * EP_HEADLINE_HIDDEN_RATIO times that prediction, on at least EP_HEADLINE_HIDDEN_MIN_PAIRS pairs,
+ * mean a longer memory the sample shows but cannot resolve. */
+static int hidden_structure(const ep_jv *const *lad, int K, int n_sel)
+{
+    double c = collision(lad[n_sel]), prev = n_sel > 0 ? collision(lad[n_sel - 1]) : 1.0;
+    if (!(c > 0) || !(prev > 0)) return 0;
+    double pred = c, ratio = c / prev;
+    for (int m = n_sel + 1; m < K; m++) {
+        pred *= ratio;
+        double obs = collision(lad[m]);
+        if (num(lad[m], "coincident_pairs") >= EP_HEADLINE_HIDDEN_MIN_PAIRS && obs >= EP_HEADLINE_HIDDEN_RATIO * pred)
+            return 1;
+    }
+    return 0;
+}
+
 void ep_profile_choose_headline(ep_jv *o)
 {
     const ep_jv *ests = ep_jv_get(o, "estimates");
@@ -129,6 +157,8 @@ void ep_profile_choose_headline(ep_jv *o)
     int undersampled = limited;
     for (int n = n_sel + 1; n <= n_sel + EP_HEADLINE_LOOKAHEAD && n < K; n++)
         if (num(lad[n], "distinct_over_n") > EP_HEADLINE_LOOKAHEAD_DISTINCT) undersampled = 1;
+    int hidden = n_sel >= 0 && hidden_structure(lad, K, n_sel);
+    if (hidden) undersampled = 1;
 
     /* 4. Candidate headline. */
     int mkn_ok = mkn && ep_jv_as_int(ep_jv_get(mkn, "heldout_tokens"), 0) >= EP_HEADLINE_MKN_MIN_HELDOUT;
@@ -193,6 +223,7 @@ void ep_profile_choose_headline(ep_jv *o)
         ep_jv_set(h, "order", ep_jv_int(n_sel));
         ep_jv_set(h, "order_selected_by", ep_jv_str(by_mkn ? "heldout_mkn cross-fit" : "ladder coverage"));
     }
+    if (hidden) ep_jv_set(h, "longer_memory_unresolved", ep_jv_bool(1));
     if (clamped_from) ep_jv_set(h, "clamped_from", ep_jv_str(clamped_from));
     if (clamped_per_token_to) ep_jv_set(h, "per_token_clamped_to", ep_jv_str(clamped_per_token_to));
 

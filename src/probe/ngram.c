@@ -299,9 +299,10 @@ ep_status ep_ngram_block_stats_counts(const uint64_t *counts, size_t n_counts, d
     ep_status st = ep_coc_from_counts(&c, counts, n_counts);
     if (st != EP_OK) return st;
     /* Sums over the sampled types, in the fixed order of the count-of-counts (m ascending). */
-    double s_plug = 0, s_gr = 0, v_plug = 0, v_gr = 0;
+    double s_plug = 0, s_gr = 0, v_plug = 0, v_gr = 0, pairs = 0;
     for (size_t i = 0; i < c.n; i++) {
         double m = (double)c.m[i], f = (double)c.f[i];
+        pairs += f * m * (m - 1) / 2;
         double gp = m * log2(m), gg = m * ep_grassberger_G(c.m[i]) / M_LN2;
         s_plug += f * gp;
         s_gr += f * gg;
@@ -318,6 +319,7 @@ ep_status ep_ngram_block_stats_counts(const uint64_t *counts, size_t n_counts, d
     out->grassberger_se = sqrt((1 - p) / (p * p) * v_gr) / N;
     out->distinct = (double)ep_coc_types(&c) / p;
     for (uint64_t m = 1; m <= 4; m++) out->f[m - 1] = (double)ep_coc_f(&c, m) / p;
+    out->pairs = pairs / p;
     ep_coc_free(&c);
     return EP_OK;
 }
@@ -339,6 +341,7 @@ static void add_estimate(ep_jv *out, const char *kind_name, int n, double h, dou
     ep_jv_set(e, "stderr", ep_jv_num(se));
     static const char *fk[4] = {"f1", "f2", "f3", "f4"};
     for (int m = 0; m < 4; m++) ep_jv_set(e, fk[m], ep_jv_num(hi->f[m]));
+    ep_jv_set(e, "coincident_pairs", ep_jv_num(hi->pairs));
 }
 
 static ep_status ngram_finish(void *st, const void *before, ep_jv *out, const ep_probe_env *env)

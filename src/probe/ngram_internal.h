@@ -50,6 +50,7 @@ typedef struct {
     double plugin_se, grassberger_se; /* standard errors from sampling (0 when p = 1) */
     double distinct;         /* distinct n-grams (estimated: sampled / p) */
     double f[4];             /* f_1..f_4 (estimated: sampled / p) */
+    double pairs;            /* coincident pairs sum_i n_i (n_i - 1) / 2 (estimated: sampled / p) */
 } ep_ngram_block;
 
 ep_status ep_ngram_block_stats(const ep_ngtab *t, uint64_t total, ep_ngram_block *out);

@@ -160,6 +160,35 @@ static void unseen_longer_memory_flags_without_changing_the_headline(void **stat
     ep_jv_free(o);
 }
 
+/* Coincidences: an i.i.d.-looking sample (MKN selects no context) whose 4-grams coincide 3x as
+ * often as the unigram collision rate predicts has a memory it cannot resolve: flagged, headline
+ * unchanged, wide bracket. Without the excess, not flagged. */
+static void excess_coincidences_flag_an_unresolved_memory(void **state)
+{
+    (void)state;
+    for (int excess = 0; excess < 2; excess++) {
+        ep_jv *o = shard_new();
+        double h[] = {6.0, 6.0, 5.99, 5.9, 3.0}, d[] = {0.0001, 0.004, 0.2, 0.45, 0.49};
+        ladder(o, 5, h, d);
+        double N = 1e6, c = 1.0 / 64;
+        for (int n = 0; n < 5; n++) {
+            char k[40];
+            snprintf(k, sizeof k, "ngram_grassberger_h%d", n);
+            double coll = pow(c, n + 1) * (excess && n >= 3 ? 3.0 : 1.0);
+            ep_jv *e = (ep_jv *)ep_jv_get(ep_jv_child(o, "estimates"), k); /* ours to change */
+            ep_jv_set(e, "coincident_pairs", ep_jv_num(coll * N * (N - 1) / 2));
+        }
+        mkn(o, 6.01, 1, 1, 100000, 0.005);
+        ep_profile_choose_headline(o);
+        assert_string_equal(hstr(o, "entropy.method"), "ngram_grassberger_h0");
+        assert_int_equal(ep_jv_as_bool(ep_jv_path(o, "entropy.undersampled"), -1), excess);
+        assert_int_equal(ep_jv_as_bool(ep_jv_path(o, "entropy.longer_memory_unresolved"), 0), excess);
+        if (excess) assert_near(hnum(o, "entropy.lower_bits_per_token"), 3.0, 1e-12);
+        assert_consistent(o);
+        ep_jv_free(o);
+    }
+}
+
 /* Junk-like shard: MKN and the ladder above what zstd already achieves. The headline is the zstd
  * bound, per byte and (converted) per token, and says what it was clamped from. */
 static void headline_never_above_the_smallest_upper_bound(void **state)
@@ -242,6 +271,7 @@ int main(void)
         cmocka_unit_test(ladder_past_the_old_limit_still_gives_the_headline),
         cmocka_unit_test(selected_order_out_of_reach_is_undersampled),
         cmocka_unit_test(unseen_longer_memory_flags_without_changing_the_headline),
+        cmocka_unit_test(excess_coincidences_flag_an_unresolved_memory),
         cmocka_unit_test(headline_never_above_the_smallest_upper_bound),
         cmocka_unit_test(mkn_needs_enough_heldout_tokens),
         cmocka_unit_test(invariants_hold_on_random_estimate_sets),
