@@ -79,10 +79,6 @@ ep_status ep_scan(const char *const *inputs, size_t n_inputs, const ep_scan_conf
 #define EP_HEADLINE_WELL_SAMPLED 0.1
 #define EP_HEADLINE_MAX_DISTINCT 0.35
 #define EP_HEADLINE_MKN_MIN_HELDOUT 32768
-/** Undersampled also when one of the EP_HEADLINE_LOOKAHEAD orders above the selected one has
- *  distinct/N above EP_HEADLINE_LOOKAHEAD_DISTINCT: a longer memory could not have been seen. */
-#define EP_HEADLINE_LOOKAHEAD 2
-#define EP_HEADLINE_LOOKAHEAD_DISTINCT 0.5
 /** Undersampled also when (m+1)-grams beyond the selected order coincide at least
  *  EP_HEADLINE_HIDDEN_RATIO times as often as the selected order predicts, on at least
  *  EP_HEADLINE_HIDDEN_MIN_PAIRS coincident pairs (headline.c, hidden_structure). */

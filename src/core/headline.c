@@ -10,16 +10,14 @@
  *    n_sel = the last order with distinct/N <= EP_HEADLINE_WELL_SAMPLED (the first version's rule).
  * 2. Ladder value L = Grassberger h_{n*}, n* the largest n <= n_sel with distinct/N <=
  *    EP_HEADLINE_MAX_DISTINCT at every order 0..n (bias of Grassberger h_n there: docs §5 grid).
- * 3. undersampled = n* < n_sel, or no ladder order qualifies, or one of the EP_HEADLINE_LOOKAHEAD
- *    orders above n_sel has distinct/N > EP_HEADLINE_LOOKAHEAD_DISTINCT (the sample cannot tell
- *    whether a longer context lowers h), or the coincidences of longer n-grams exceed what the
- *    selected order predicts (hidden_structure: memory the sample shows but cannot resolve;
- *    `longer_memory_unresolved`): the sample does not pin down h.
+ * 3. undersampled = n* < n_sel, or no ladder order qualifies, or the coincidences of longer
+ *    n-grams exceed what the selected order predicts (hidden_structure: memory the sample shows
+ *    but cannot resolve; `longer_memory_unresolved`): the sample does not pin down h.
  * 4. MKN may win only with >= EP_HEADLINE_MKN_MIN_HELDOUT held-out tokens (below that its value
  *    scatters around and below the rate). Headline: when n* = n_sel, L unless MKN (allowed) is
  *    lower; otherwise MKN if allowed, else L, else unigram_grassberger, else unigram_plugin, else
- *    Grassberger h_0 however sparse (flagged). (The
- *    look-ahead part of 3 widens the bracket; it does not change the headline.)
+ *    Grassberger h_0 however sparse (flagged). (The coincidence part of 3 widens the bracket; it
+ *    does not change the headline.)
  * 5. The headline never exceeds the smallest upper bound, per byte and per token: if it does, the
  *    headline is that bound (kind upper_bound, `clamped_from` names the candidate).
  * 6. Bracket. Upper side: the smallest upper bound per byte, each counted at value + 2 standard
@@ -155,8 +153,6 @@ void ep_profile_choose_headline(ep_jv *o)
     /* 3. Undersampled? */
     int limited = nstar < 0 || nstar < n_sel; /* h at the selected order is out of the ladder's reach */
     int undersampled = limited;
-    for (int n = n_sel + 1; n <= n_sel + EP_HEADLINE_LOOKAHEAD && n < K; n++)
-        if (num(lad[n], "distinct_over_n") > EP_HEADLINE_LOOKAHEAD_DISTINCT) undersampled = 1;
     int hidden = n_sel >= 0 && hidden_structure(lad, K, n_sel);
     if (hidden) undersampled = 1;
 

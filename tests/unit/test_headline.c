@@ -143,23 +143,6 @@ static void selected_order_out_of_reach_is_undersampled(void **state)
     ep_jv_free(o);
 }
 
-/* The look-ahead: the selected order is well sampled but the next ones are not: the headline
- * stays the ladder value, the flag and the wide bracket say a longer memory could hide. */
-static void unseen_longer_memory_flags_without_changing_the_headline(void **state)
-{
-    (void)state;
-    ep_jv *o = shard_new();
-    double h[] = {6.0, 5.99, 5.9, 2.0}, d[] = {0.001, 0.06, 0.7, 0.97};
-    ladder(o, 4, h, d);
-    mkn(o, 6.01, 1, 1, 100000, 0.01);
-    ep_profile_choose_headline(o);
-    assert_string_equal(hstr(o, "entropy.method"), "ngram_grassberger_h0");
-    assert_true(ep_jv_as_bool(ep_jv_path(o, "entropy.undersampled"), 0));
-    assert_near(hnum(o, "entropy.lower_bits_per_token"), 2.0, 1e-12);
-    assert_consistent(o);
-    ep_jv_free(o);
-}
-
 /* Coincidences: an i.i.d.-looking sample (MKN selects no context) whose 4-grams coincide 3x as
  * often as the unigram collision rate predicts has a memory it cannot resolve: flagged, headline
  * unchanged, wide bracket. Without the excess, not flagged. */
@@ -270,7 +253,6 @@ int main(void)
         cmocka_unit_test(well_sampled_ladder_at_the_order_mkn_selects),
         cmocka_unit_test(ladder_past_the_old_limit_still_gives_the_headline),
         cmocka_unit_test(selected_order_out_of_reach_is_undersampled),
-        cmocka_unit_test(unseen_longer_memory_flags_without_changing_the_headline),
         cmocka_unit_test(excess_coincidences_flag_an_unresolved_memory),
         cmocka_unit_test(headline_never_above_the_smallest_upper_bound),
         cmocka_unit_test(mkn_needs_enough_heldout_tokens),
