@@ -193,6 +193,11 @@ static ep_jv *shard_row(const ep_jv *shard, const ep_rank_config *cfg, const cha
     if (kind) ep_jv_set(row, "kind", ep_jv_str(kind));
     double lo, hi, v;
     brackets(shard, cfg->bits_per_byte, &lo, &hi);
+    /* The profile's own bracket of the headline (docs/estimators.md §5) when it has one. */
+    if (!cfg->by && num(shard, cfg->bits_per_byte ? "entropy.lower_bits_per_byte" : "entropy.lower_bits_per_token", &v))
+        lo = v;
+    if (!cfg->by && num(shard, cfg->bits_per_byte ? "entropy.upper_bits_per_byte" : "entropy.upper_bits_per_token", &v))
+        hi = v;
     if (isfinite(lo)) ep_jv_set(row, "lower", ep_jv_num(lo));
     if (isfinite(hi)) ep_jv_set(row, "upper", ep_jv_num(hi));
     double sample = sample_tokens_of(shard, method);
