@@ -339,10 +339,20 @@ static ep_status mkn_finish(void *st, const void *before, ep_jv *out, const ep_p
     mkn_state *s = st;
     int T = env && env->nthreads > 0 ? env->nthreads : 1;
     if (s->status != EP_OK) return s->status;
+    /* A side with no document offered (a small shard: no held-out document) has nothing to
+     * estimate: absent. A side whose offered documents were all sampled away by the memory budget,
+     * or tables that fit no document, is the probe giving up: said, and the shard is partial. */
+    if ((s->train.offered_docs && !s->train.ndocs) || (s->test.offered_docs && !s->test.ndocs)) {
+        ep_probe_gave_up(out, "heldout_mkn", "no document fits its share of --mem (the pools sampled every document away)");
+        return EP_OK;
+    }
     if (s->train.ndocs == 0 || s->test.ndocs == 0) return EP_OK; /* nothing to estimate: absent */
     ep_mkn_model m;
     ep_status r = build(&m, &s->train, s, T);
-    if (r == EP_ERR_LIMIT) return EP_OK; /* budget too small for a single document: absent */
+    if (r == EP_ERR_LIMIT) {
+        ep_probe_gave_up(out, "heldout_mkn", "its model tables fit no training document within its share of --mem");
+        return EP_OK;
+    }
     if (r != EP_OK) return r;
     ep_mkn_pool_sort(&s->test);
     /* The curve's held-out subset: the first documents of the sorted pool (a hash order, so a

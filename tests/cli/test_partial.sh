@@ -92,5 +92,25 @@ assert s["status"] == "ok" and "ngram_grassberger_h1" in s["estimates"], s
 # the tokens offered to the sample are counted (they were always 0)
 assert s["estimates"]["ngram_grassberger_h1"]["offered_tokens"] == s["tokens"] == 7331, s["estimates"]
 PY
+# held-out MKN gives up when its memory share holds no document (it was absent, status ok, exit 0)
+python3 - "$T" <<'PY'
+import random, sys
+r = random.Random(1)
+with open(sys.argv[1] + "/big_docs.txt", "w") as f:
+    for i in range(30):
+        f.write("".join(r.choice("abcdefgh ") for _ in range(240000)) + "\n\n")
+PY
+set +e
+"$EP" scan "$T/big_docs.txt" --tokenizer byte --probes counts,heldout_mkn --mem 1M -q -o "$T/m.json" 2>"$T/err4"
+rc=$?
+set -e
+[ "$rc" = 1 ] || bad "a shard whose held-out MKN gave up exits 1 (got $rc)"
+grep -q "big_docs.txt: partial: probe heldout_mkn gave up" "$T/err4" || bad "stderr names heldout_mkn: $(cat "$T/err4")"
+python3 - "$T/m.json" <<'PY' || bad "profile marks the shard partial with heldout_mkn's reason"
+import json, sys
+s = json.load(open(sys.argv[1]))["shards"][0]
+assert s["status"] == "partial" and [e["probe"] for e in s["probe_errors"]] == ["heldout_mkn"], s
+assert "--mem" in s["probe_errors"][0]["error"], s["probe_errors"]
+PY
 [ $fail = 0 ] && echo "ok: partial shards"
 exit $fail

@@ -68,6 +68,8 @@ def tiktoken_seeds():
     # errors: a bad base64 token, a duplicate rank, a missing byte
     put("fuzz_tiktoken", "bad_base64", b"".join(r50[:256]) + b"!!== 256\n")
     put("fuzz_tiktoken", "dup_rank", b"".join(r50[:257]) + r50[256].split(b" ")[0] + b" 12\n")
+    # issue 12 item 6: a 16-byte file whose rank once sized a 3 GB allocation
+    put("fuzz_tiktoken", "huge_rank", b"Bg==b 400000000\n")
     put("fuzz_tiktoken", "missing_byte", b"".join(r50[1:270]))
 
 
@@ -112,6 +114,7 @@ def tokenizer_json_seeds():
     pairs = dict(bl)
     pairs["model"] = dict(bl["model"], merges=[m.split(" ") for m in merges])
     put("fuzz_tokenizer_json", "merges_as_pairs", json.dumps(pairs, ensure_ascii=False).encode())
+    put("fuzz_tokenizer_json", "huge_id", b'{"model": {"type": "BPE", "vocab": {"zz": 400000000}, "merges": []}}')
     put("fuzz_tokenizer_json", "unsupported", b'{"model": {"type": "WordPiece", "vocab": {}, "merges": []}}')
 
 
