@@ -11,8 +11,11 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: entroprof rank PROFILE.json [--by ESTIMATOR] [--unit bits_per_byte|bits_per_token]\n"
             "                      [--format tsv|md|json] [thresholds]\n"
-            "Ranks shards by entropy (headline `entropy` unless --by; bits per byte by default, comparable\n"
-            "across tokenizers). Shards that trip a guardrail are listed apart with reasons.\n"
+            "Ranks shards by entropy, bits per byte by default (comparable across tokenizers): by the\n"
+            "reference-sample H `heldout_mkn_ref` (the same training size for every shard, so comparable\n"
+            "across shard sizes) when every shard has it, else by the headline `entropy`; --by ESTIMATOR\n"
+            "ranks by that estimate. Guardrails read the headline (or --by). Shards that trip a guardrail\n"
+            "are listed apart with reasons.\n"
             "thresholds (defaults):\n"
             "  --max-bpb X          near_max_entropy above X bits/byte (7.5)\n"
             "  --max-vocab-frac X   near_max_entropy when H >= X * log2(observed vocabulary) (0.9)\n"
