@@ -18,7 +18,7 @@ static const char *USAGE =
     "Profiles every shard (one file = one shard; directories are walked recursively in path\n"
     "order; '-' reads stdin) and writes the profile JSON (schema entroprof.profile/1, see\n"
     "docs/profile-schema.md) to PROFILE.json, or to stdout without -o. The table of `entroprof rank`\n"
-    "(shards ranked by headline bits per byte; shards that trip a guardrail listed apart as\n"
+    "(shards ranked in bits per byte as `rank` does; shards that trip a guardrail listed apart as\n"
     "'flagged', with reasons, also written into each shard's `flags`) goes to stdout when -o is\n"
     "given, else to stderr.\n"
     "\n"
