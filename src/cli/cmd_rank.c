@@ -82,6 +82,14 @@ int cmd_rank(int argc, char **argv)
         ep_jv_free(prof);
         return EP_EXIT_FATAL;
     }
+    /* --by naming an estimate that no shard has is a typo, not an empty ranking. */
+    if (cfg.by && ep_jv_len(ep_jv_get(res, "missing")) > 0 && !ep_jv_len(ep_jv_get(res, "ranked")) &&
+        !ep_jv_len(ep_jv_get(res, "flagged"))) {
+        fprintf(stderr, "rank: no shard of %s has the estimate '%s' (see a shard's \"estimates\")\n", path, cfg.by);
+        ep_jv_free(res);
+        ep_jv_free(prof);
+        return EP_EXIT_USAGE;
+    }
     if (!strcmp(format, "json")) { ep_jv_write(res, stdout, 2); fputc('\n', stdout); }
     else if (!strcmp(format, "md")) ep_rank_write_md(res, stdout);
     else ep_rank_write_tsv(res, stdout);

@@ -31,6 +31,8 @@ p = {"schema": "entroprof.profile/1", "tokenizer": "byte",
      "corpus": {"docs": 40, "bytes": 400000, "tokens": 120000}}
 open(sys.argv[1], "w").write(json.dumps(p))
 PY
+run "$EP" rank "$T/p.json" --by nosuch_estimate
+check "rank --by an estimate no shard has: exit 2 naming it" '[ "$(rc)" = 2 ] && grep -q "nosuch_estimate" "$T/err"'
 run "$EP" rank "$T/p.json"
 check "rank exits 0" '[ "$(rc)" = 0 ]'
 check "rank TSV: every row has the header's 10 columns" \
