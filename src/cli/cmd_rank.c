@@ -27,7 +27,7 @@ static void usage(FILE *f)
             "  --min-sample N       small_sample below N sample tokens (10000)\n"
             "TSV: a tab, newline, CR or backslash in a path is written \\t \\n \\r \\\\. A shard whose entropy\n"
             "is absent or not finite (NaN, inf) is listed as missing.\n"
-            "Exit: 0 ok, 2 bad usage, 3 unreadable profile (or not a profile: not a JSON object).\n");
+            "Exit: 0 ok, 2 bad usage (also --by naming an estimate no shard has), 3 unreadable profile (or not a profile: not a JSON object).\n");
 }
 
 int cmd_rank(int argc, char **argv)
