@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "entroprof/json.h"
+#include "entroprof/probe.h"
 #include "entroprof/scan.h"
 
 int main(int argc, char **argv)
@@ -24,11 +25,13 @@ int main(int argc, char **argv)
     for (size_t i = 0; shards && i < ep_jv_len(shards); i++) {
         ep_jv *sh = (ep_jv *)ep_jv_at(shards, i);
         ep_jv_del(sh, "entropy");
+        ep_estimates_clamp(sh); /* as the scan does; a no-op on profiles it wrote */
         ep_profile_choose_headline(sh);
     }
     ep_jv *corpus = (ep_jv *)ep_jv_get(p, "corpus");
     if (corpus) {
         ep_jv_del(corpus, "entropy");
+        ep_estimates_clamp(corpus);
         ep_profile_choose_headline(corpus);
     }
     int rc = ep_jv_save_file(p, argv[2], 1, &err) == EP_OK ? 0 : 1;

@@ -88,7 +88,9 @@ ep_status ep_scan(const char *const *inputs, size_t n_inputs, const ep_scan_conf
 #define EP_HEADLINE_LOWER_SLACK 0.005
 
 /** Picks the headline entropy of a shard or corpus object from its estimates and writes the
- *  "entropy" object (docs/estimators.md states the rule). Used by scan and by analyses. */
+ *  "entropy" object (docs/estimators.md states the rule). Used by scan and by analyses. Expects
+ *  estimates already made publishable by ep_estimates_clamp (probe.h: none negative or
+ *  non-finite), as the scan does before calling it. */
 void ep_profile_choose_headline(ep_jv *shard_or_corpus);
 
 #ifdef __cplusplus

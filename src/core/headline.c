@@ -69,8 +69,6 @@ static side side_of(const ep_jv *e, const char *key, double bytes_per_token)
 {
     side s = {est_bpt(e, bytes_per_token), est_bpb(e), key, ep_jv_as_str(ep_jv_get(e, "kind")),
               ep_jv_as_int(ep_jv_get(e, "sample_tokens"), 0)};
-    if (s.bpt < 0) s.bpt = 0; /* a bias-corrected value below 0 estimates 0 */
-    if (s.bpb < 0) s.bpb = 0;
     return s;
 }
 
