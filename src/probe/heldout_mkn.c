@@ -226,37 +226,41 @@ static ep_status build(ep_mkn_model *m, ep_mkn_pool *p, const mkn_state *s, int 
  * held-out subset (the first documents of the sorted pool, up to EP_MKN_CURVE_HELDOUT_TOKENS),
  * then models trained on nested subsamples of the training pool (document hash below 2^64/2^j
  * more), from the first level at or below EP_MKN_REF_TRAIN_TOKENS, EP_MKN_CURVE_LEVELS levels. */
-static size_t curve(const mkn_state *s, const score_sums *full_sub, size_t nsub, int T,
-                    ep_mkn_curve_point *pts, double *bytes_per_pred)
+static ep_status curve(const mkn_state *s, const score_sums *full_sub, size_t nsub, int T,
+                       ep_mkn_curve_point *pts, size_t *npts, double *bytes_per_pred)
 {
     size_t np = 0;
+    *npts = 0;
     crossfit c = crossfit_of(full_sub, s->K);
-    if (!isfinite(c.se) || full_sub->bytes == 0) return 0;
+    if (!isfinite(c.se) || full_sub->bytes == 0) return EP_OK;
     *bytes_per_pred = (double)full_sub->bytes / (double)c.predicted;
     pts[np++] = (ep_mkn_curve_point){(double)s->train.ntok, c.v, c.se};
     unsigned j = 1;
     while (((double)s->train.ntok / (double)(1u << j)) > (double)EP_MKN_REF_TRAIN_TOKENS && j < 30) j++;
-    for (int lev = 0; lev < EP_MKN_CURVE_LEVELS && np < EP_MKN_CURVE_MAX_POINTS; lev++, j++) {
+    ep_status r = EP_OK;
+    for (int lev = 0; lev < EP_MKN_CURVE_LEVELS && np < EP_MKN_CURVE_MAX_POINTS && r == EP_OK; lev++, j++) {
         ep_mkn_pool sub;
         ep_mkn_pool_init(&sub, UINT64_MAX);
-        ep_status r = ep_mkn_pool_subsample(&sub, &s->train, s->train.shift + j);
-        ep_mkn_model m;
-        if (r != EP_OK || sub.ndocs < 2 || sub.ntok < EP_MKN_CURVE_MIN_TRAIN ||
-            ep_mkn_build(&m, &sub, s->K, s->seed, s->budget / 2, s->dense_vocab, T) != EP_OK) {
+        r = ep_mkn_pool_subsample(&sub, &s->train, s->train.shift + j);
+        if (r != EP_OK || sub.ndocs < 2 || sub.ntok < EP_MKN_CURVE_MIN_TRAIN) {
             ep_mkn_pool_free(&sub);
-            break;
+            break; /* too small for another point (or out of memory: r says) */
         }
-        score_sums all;
-        r = score(&m, &s->test, nsub, s->K, s->seed, T, &all, NULL, 0);
-        ep_mkn_free(&m);
+        ep_mkn_model m;
+        r = ep_mkn_build(&m, &sub, s->K, s->seed, s->budget / 2, s->dense_vocab, T);
         if (r == EP_OK) {
+            score_sums all;
+            r = score(&m, &s->test, nsub, s->K, s->seed, T, &all, NULL, 0);
+            ep_mkn_free(&m);
             crossfit cj = crossfit_of(&all, s->K);
-            if (isfinite(cj.se)) pts[np++] = (ep_mkn_curve_point){(double)sub.ntok, cj.v, cj.se};
+            if (r == EP_OK && isfinite(cj.se)) pts[np++] = (ep_mkn_curve_point){(double)sub.ntok, cj.v, cj.se};
         }
         ep_mkn_pool_free(&sub);
-        if (r != EP_OK) break;
     }
-    return np;
+    *npts = np;
+    /* A level whose tables do not fit ends the curve (a smaller sample than the main model's, so
+     * only at tiny budgets); any other failure is the probe's error, as for the main model. */
+    return r == EP_ERR_LIMIT ? EP_OK : r;
 }
 
 /* heldout_mkn_ref: H at the reference training size R. Inside the points' range: on the fitted
@@ -412,7 +416,9 @@ static ep_status mkn_finish(void *st, const void *before, ep_jv *out, const ep_p
     }
     ep_mkn_curve_point pts[EP_MKN_CURVE_MAX_POINTS];
     double bpp = NAN;
-    size_t np = curve(s, &zsub, nsub, T, pts, &bpp);
+    size_t np = 0;
+    r = curve(s, &zsub, nsub, T, pts, &np, &bpp);
+    if (r != EP_OK) return r;
     add_curve_estimates(out, pts, np, bpp, nsub_tok);
     return EP_OK;
 }
