@@ -195,6 +195,20 @@ static const char *parse_tiktoken_line(const char *line, size_t len, tiktoken_li
     return NULL;
 }
 
+/* The next line of buf[0, n) from *at (a final line without '\n' included), without its '\n' or
+ * "\r\n"; *len its length. Advances *at; NULL at the end. */
+static const char *next_line(const char *buf, size_t n, size_t *at, size_t *len)
+{
+    if (*at >= n) return NULL;
+    const char *l = buf + *at;
+    size_t e = *at;
+    while (e < n && buf[e] != '\n') e++;
+    *len = e - *at;
+    if (*len && l[*len - 1] == '\r') (*len)--;
+    *at = e + 1;
+    return l;
+}
+
 ep_status ep_bpe_vocab_parse_tiktoken(ep_bpe_vocab *v, const char *buf, size_t n, const char *what,
                                       ep_error *err)
 {
@@ -202,22 +216,18 @@ ep_status ep_bpe_vocab_parse_tiktoken(ep_bpe_vocab *v, const char *buf, size_t n
     /* Pass 1: check every line and measure (entries, largest rank, token bytes); nothing is
      * allocated until the file is known to be well formed and its ranks fit its size. */
     uint64_t entries = 0, max_rank = 0, blob_bytes = 0, max_rank_line = 0;
-    size_t line = 0;
-    for (size_t i = 0; i < n;) {
-        size_t e = i;
-        while (e < n && buf[e] != '\n') e++;
+    size_t line = 0, at = 0, len;
+    const char *l;
+    while ((l = next_line(buf, n, &at, &len))) {
         line++;
-        size_t le = e;
-        if (le > i && buf[le - 1] == '\r') le--;
-        if (le > i) {
+        if (len) {
             tiktoken_line tl;
-            const char *why = parse_tiktoken_line(buf + i, le - i, &tl);
+            const char *why = parse_tiktoken_line(l, len, &tl);
             if (why) return ep_error_set(err, EP_ERR_FORMAT, "%s:%zu: %s", what, line, why);
             entries++;
             blob_bytes += (uint64_t)tl.bytes;
             if (tl.rank >= max_rank) { max_rank = tl.rank; max_rank_line = line; }
         }
-        i = e + 1;
     }
     if (entries == 0) return ep_error_set(err, EP_ERR_FORMAT, "%s: empty tiktoken file", what);
     if (max_rank + 1 > ep_bpe_id_limit(entries))
@@ -236,15 +246,12 @@ ep_status ep_bpe_vocab_parse_tiktoken(ep_bpe_vocab *v, const char *buf, size_t n
         return ep_error_set(err, EP_ERR_NOMEM, "%s: out of memory", what);
     }
     line = 0;
-    for (size_t i = 0; i < n;) {
-        size_t e = i;
-        while (e < n && buf[e] != '\n') e++;
+    at = 0;
+    while ((l = next_line(buf, n, &at, &len))) {
         line++;
-        size_t le = e;
-        if (le > i && buf[le - 1] == '\r') le--;
-        if (le > i) {
+        if (len) {
             tiktoken_line tl;
-            parse_tiktoken_line(buf + i, le - i, &tl); /* checked in pass 1 */
+            parse_tiktoken_line(l, len, &tl); /* checked in pass 1 */
             if (v->len[tl.rank]) {
                 ep_bpe_vocab_free(v);
                 return ep_error_set(err, EP_ERR_FORMAT, "%s:%zu: rank %u appears twice", what, line, tl.rank);
@@ -254,7 +261,6 @@ ep_status ep_bpe_vocab_parse_tiktoken(ep_bpe_vocab *v, const char *buf, size_t n
             v->len[tl.rank] = (uint32_t)tl.bytes;
             v->blob_len += (size_t)tl.bytes;
         }
-        i = e + 1;
     }
     v->n_ids = n_ids;
     return ep_bpe_vocab_finish(v, what, err);
