@@ -221,8 +221,8 @@ void ep_profile_choose_headline(ep_jv *o)
     if (clamped_from) ep_jv_set(h, "clamped_from", ep_jv_str(clamped_from));
     if (clamped_per_token_to) ep_jv_set(h, "per_token_clamped_to", ep_jv_str(clamped_per_token_to));
 
-    /* Size-independent values (docs/estimators.md §2, "Size"): H at the reference training sample
-     * and the extrapolated rate with its interval, copied for readers that rank shards. */
+    /* Size-independent value (docs/estimators.md §2, "Size"): H at the reference training sample,
+     * copied for readers that rank shards (the rate fit stays in estimates). */
     const ep_jv *ref = ep_jv_get(ests, "heldout_mkn_ref");
     if (finite_value(ref)) {
         ep_jv_set(h, "reference_bits_per_token", ep_jv_num(num(ref, "value")));
@@ -246,7 +246,8 @@ void ep_profile_choose_headline(ep_jv *o)
     }
     if (lo.method) put(h, "lower", lo.bpt, lo.bpb, lo.method);
     if (up.method) {
-        if (up.bpb < best.bpb) up.bpb = best.bpb; /* rounding of the converted side */
+        /* up >= the bounds the headline was clamped to, so these only absorb rounding */
+        if (up.bpb < best.bpb) up.bpb = best.bpb;
         if (isfinite(up.bpt) && isfinite(best.bpt) && up.bpt < best.bpt) up.bpt = best.bpt;
         put(h, "upper", up.bpt, up.bpb, up.method);
     }
