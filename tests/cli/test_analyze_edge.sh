@@ -6,13 +6,10 @@
 # usage: test_analyze_edge.sh ENTROPROF SOURCE_DIR BUILD_DIR
 set -uo pipefail
 EP=$1; SRC=$2; BUILD=$3
+source "$SRC/tests/cli/checks.sh"
 FX=$SRC/tests/fixtures/profiles
 T=$(mktemp -d "$BUILD/cli_anaedge.XXXXXX")
 trap 'rm -rf "$T"' EXIT
-pass=0; failn=0
-ok()   { pass=$((pass + 1)); echo "ok   $1"; }
-bad()  { failn=$((failn + 1)); echo "FAIL $1"; }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
 run() { "$@" > "$T/out" 2> "$T/err"; echo $? > "$T/rc"; }
 rc() { cat "$T/rc"; }
 
@@ -86,5 +83,4 @@ done
 run "$EP" mix web="$FX/mix_web.json" --help
 check "mix --help after a source: exit 0" '[ "$(rc)" = 0 ]'
 
-echo "passed $pass, failed $failn"
-[ "$failn" = 0 ]
+checks_done

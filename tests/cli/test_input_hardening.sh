@@ -5,12 +5,9 @@
 # usage: test_input_hardening.sh ENTROPROF SOURCE_DIR BUILD_DIR
 set -euo pipefail
 EP=$1; SRC=$2; BUILD=$3
+source "$SRC/tests/cli/checks.sh"
 T=$(mktemp -d "$BUILD/cli_hard.XXXXXX")
 trap 'chmod -R u+rwx "$T" 2>/dev/null; rm -rf "$T"' EXIT
-pass=0; failn=0
-ok()   { pass=$((pass + 1)); echo "ok   $1"; }
-bad()  { failn=$((failn + 1)); echo "FAIL $1"; }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
 jq_py() { python3 -c "import json,sys; p=json.load(open('$1')); $2"; }
 # rc CMD...: runs CMD, stores its exit status in $rc, stderr in $T/err (never fails the script)
 rc() { set +e; "$@" >"$T/out" 2>"$T/err"; rc=$?; set -e; }
@@ -129,5 +126,4 @@ set +e; { dd bs=1 count=9 status=none >/dev/null; "${SCAN[@]}" - -o "$T/partly.j
 check "stdin read in part before the scan is ok" \
   "[ \$rc = 0 ] && jq_py '$T/partly.json' 'assert p[\"shards\"][0][\"status\"] == \"ok\" and p[\"shards\"][0][\"docs\"] == 1'"
 
-echo "$pass passed, $failn failed"
-[ "$failn" = 0 ]
+checks_done

@@ -5,12 +5,9 @@
 # usage: test_json_escape.sh ENTROPROF SOURCE_DIR BUILD_DIR
 set -euo pipefail
 EP=$1; SRC=$2; BUILD=$3
+source "$SRC/tests/cli/checks.sh"
 T=$(mktemp -d "$BUILD/cli_jsonesc.XXXXXX")
 trap 'rm -rf "$T"' EXIT
-pass=0; failn=0
-ok()   { pass=$((pass + 1)); echo "ok   $1"; }
-bad()  { failn=$((failn + 1)); echo "FAIL $1"; }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
 
 mkdir "$T/in"
 name="$T/in/a$(printf '\377')b.txt"
@@ -50,5 +47,4 @@ assert ids == {b'z\xc0\xaf'}, ids
 assert any(r['shard'].encode('utf-8', 'surrogateescape').endswith(b'a\xffb.txt') for r in recs), recs
 PY"
 
-echo "passed $pass, failed $failn"
-[ "$failn" = 0 ]
+checks_done

@@ -4,12 +4,10 @@
 # usage: test_output_errors.sh ENTROPROF SOURCE_DIR BUILD_DIR
 set -uo pipefail
 EP=$1; SRC=$2; BUILD=$3
+source "$SRC/tests/cli/checks.sh"
 FX=$SRC/tests/fixtures/profiles
 T=$(mktemp -d "$BUILD/cli_outerr.XXXXXX")
 trap 'rm -rf "$T"' EXIT
-pass=0; failn=0
-ok()   { pass=$((pass + 1)); echo "ok   $1"; }
-bad()  { failn=$((failn + 1)); echo "FAIL $1"; }
 if [ ! -c /dev/full ]; then echo "skip: /dev/full is absent"; exit 0; fi
 
 printf 'the first document\n\nthe second document, a little longer\n\nthe first document\n' > "$T/s.txt"
@@ -51,5 +49,4 @@ else
     echo "skip -o FULLDEV checks: not root or mknod not permitted"
 fi
 
-echo "passed $pass, failed $failn"
-[ "$failn" = 0 ]
+checks_done

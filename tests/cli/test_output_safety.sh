@@ -6,13 +6,10 @@
 # usage: test_output_safety.sh ENTROPROF SOURCE_DIR BUILD_DIR
 set -euo pipefail
 EP=$1; SRC=$2; BUILD=$3
+source "$SRC/tests/cli/checks.sh"
 T=$(cd "$(mktemp -d "$BUILD/cli_outsafe.XXXXXX")" && pwd)   # absolute: one check runs in $T
 EP=$(command -v "$EP"); case $EP in /*) ;; *) EP=$PWD/$EP ;; esac
 trap 'rm -rf "$T"' EXIT
-pass=0; failn=0
-ok()   { pass=$((pass + 1)); echo "ok   $1"; }
-bad()  { failn=$((failn + 1)); echo "FAIL $1"; }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
 no_temps() { [ -z "$(find "$T" -name '*.tmp.*' -print -quit)" ]; }
 
 printf 'the first document\n\nthe second document, a little longer\n\nthe first document\n' > "$T/s.txt"
@@ -128,5 +125,4 @@ else
     echo "skip fsync order check: strace absent or not permitted"
 fi
 
-echo "passed $pass, failed $failn"
-[ "$failn" = 0 ]
+checks_done

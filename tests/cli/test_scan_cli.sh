@@ -3,13 +3,10 @@
 # usage: test_scan_cli.sh ENTROPROF SOURCE_DIR BUILD_DIR
 set -euo pipefail
 EP=$1; SRC=$2; BUILD=$3
+source "$SRC/tests/cli/checks.sh"
 T=$(mktemp -d "$BUILD/cli_scan.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 source "$SRC/tests/cli/profile_check.sh"
-pass=0; failn=0
-ok()   { pass=$((pass + 1)); echo "ok   $1"; }
-bad()  { failn=$((failn + 1)); echo "FAIL $1"; }
-check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
 jq_py() { python3 -c "import json,sys; p=json.load(open('$1')); $2"; }
 
 # usage and help
@@ -125,5 +122,4 @@ assert p['corpus']['shards_failed'] == 3
 check "failures are named on stderr" 'grep -q "truncated zstd" "$T/bad.err" && grep -q "missing.txt" "$T/bad.err"'
 
 ep_check_profiles "$EP" "$T" || bad "invariants of the profiles written above (entroprof check)"
-echo "$pass passed, $failn failed"
-[ "$failn" = 0 ]
+checks_done
