@@ -1,4 +1,4 @@
-/* entroprof: analyses of a profile (rank, predict, mix) and the report writers.
+/* entroprof: analyses of a profile (rank, predict, mix); their writers are in report.h.
  *
  * Everything here reads the profile JSON only (scan once, analyse many times); nothing invents a
  * number: a missing estimator or key leaves the corresponding output absent. Results are JSON trees
@@ -7,7 +7,6 @@
 #ifndef ENTROPROF_ANALYZE_H
 #define ENTROPROF_ANALYZE_H
 
-#include <stdio.h>
 #include "common.h"
 #include "json.h"
 
@@ -83,10 +82,6 @@ ep_status ep_rank_mark_shard(ep_jv *shard, const ep_rank_config *cfg);
  *          "errors":[...],"missing":[...]} (caller frees); EP_ERR_FORMAT when not a profile. */
 ep_status ep_rank_run(const ep_jv *profile, const ep_rank_config *cfg, ep_jv **out, ep_error *err);
 
-/** Writes a rank result as TSV (one header line; tab, newline, CR and backslash inside a path or
- *  message written as \t \n \r \\) or Markdown tables. */
-ep_status ep_rank_write_tsv(const ep_jv *rank, FILE *f);
-ep_status ep_rank_write_md(const ep_jv *rank, FILE *f);
 
 /* ------------------------------------------------------------------------------------------ */
 /* predict (IC-1, IC-2 and published scaling laws)                                              */
@@ -124,8 +119,6 @@ double ep_step0_loss_nats(double vocab, double logit_sd);
  *  (L >= H, negative or zero values, both or neither of tokens/params, eta outside (0, 1], an
  *  answer N, D or 6ND that is not a finite positive double). */
 ep_status ep_predict_run(const ep_predict_config *cfg, ep_jv **out, ep_error *err);
-/** Writes a predict result as readable text, including the eta unit note. */
-ep_status ep_predict_write_text(const ep_jv *pred, FILE *f);
 
 /* ------------------------------------------------------------------------------------------ */
 /* mix                                                                                          */
@@ -152,20 +145,6 @@ double ep_mix_info_bits(const ep_mix_source *s, double tokens, double r_star);
  *  @return EP_ERR_ARG when the limits are infeasible (sum of minimums > budget, min > max). */
 ep_status ep_mix_solve(const ep_mix_source *src, size_t n, const ep_mix_config *cfg, double *tokens_out,
                        ep_error *err);
-
-/* ------------------------------------------------------------------------------------------ */
-/* report                                                                                       */
-
-typedef struct {
-    double loss_bits_per_token; /**< target loss for the predict summary; < 0: sweep of L/H */
-    const char *precision;      /**< precision for parameters, default "bf16" */
-} ep_report_config;
-
-ep_report_config ep_report_config_default(void);
-/** Writes dir/report.md and dir/report.html (self-contained: inline SVG and CSS, no scripts,
- *  no external assets). dir must exist. */
-ep_status ep_report_write(const ep_jv *profile, const ep_report_config *cfg, const char *dir,
-                          ep_error *err);
 
 #ifdef __cplusplus
 }

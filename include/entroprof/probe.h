@@ -24,7 +24,7 @@
 #include "common.h"
 #include "doc.h"
 #include "json.h"
-#include "scan.h"
+#include "scan_config.h"
 #include "tokenizer.h"
 
 #ifdef __cplusplus

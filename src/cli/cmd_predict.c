@@ -5,6 +5,7 @@
 #include "cli/analyze_args.h"
 #include "cli/commands.h"
 #include "entroprof/analyze.h"
+#include "entroprof/report.h"
 
 static void usage(FILE *f)
 {

@@ -10,6 +10,7 @@
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "entroprof/analyze.h"
+#include "entroprof/report.h"
 #include "entroprof/entroprof.h"
 
 static const char *USAGE =

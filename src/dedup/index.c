@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/xxh.h"
+#include "base/xxh.h"
 #include "dedup/dedup_internal.h"
 
 #define EP_DEDUP_PER_DOC_BYTES (8 + 8 + 4 + 4 + 2 + 1 + 1)

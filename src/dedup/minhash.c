@@ -2,14 +2,15 @@
  *
  * One 64-bit hash per shingle (XXH3 of the n token hashes, seeded), then k cheap permutations
  * of that hash: pi_i(x) = hi32((x XOR s_i) * m_i mod 2^64), m_i odd, s_i and m_i drawn from a
- * seeded splitmix64 stream. x is already a strong hash, so a multiply-shift family per slot
+ * seeded SplitMix64 stream (base/rng.h). x is already a strong hash, so a multiply-shift family per slot
  * suffices for min-wise behaviour; tests/unit/test_dedup.c checks the Jaccard estimate against
  * the exact Jaccard of random sets. sig[i] = min over shingles of pi_i (Broder 1997). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/xxh.h"
+#include "base/rng.h"
+#include "base/xxh.h"
 #include "dedup/dedup_internal.h"
 
 struct ep_minhash_s {
@@ -19,14 +20,6 @@ struct ep_minhash_s {
     uint32_t *add;   /* (k) b_i */
     uint32_t *mul;   /* (k) a_i, odd */
 };
-
-static uint64_t splitmix64(uint64_t *state)
-{
-    uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
 
 ep_status ep_minhash_create(ep_minhash **out, const ep_dedup_config *cfg, ep_error *err)
 {
@@ -46,8 +39,8 @@ ep_status ep_minhash_create(ep_minhash **out, const ep_dedup_config *cfg, ep_err
     }
     uint64_t rng = cfg->seed ^ 0x6D696E68617368ull; /* "minhash" */
     for (int i = 0; i < mh->k; i++) {
-        mh->add[i] = (uint32_t)splitmix64(&rng);
-        mh->mul[i] = (uint32_t)splitmix64(&rng) | 1u;
+        mh->add[i] = (uint32_t)ep_rng_u64(&rng);
+        mh->mul[i] = (uint32_t)ep_rng_u64(&rng) | 1u;
     }
     *out = mh;
     return EP_OK;

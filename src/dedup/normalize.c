@@ -13,7 +13,7 @@
 #include <string.h>
 #include <utf8proc.h>
 
-#include "core/xxh.h"
+#include "base/xxh.h"
 #include "dedup/dedup_internal.h"
 
 ep_minhash_scratch *ep_minhash_scratch_create(void) { return calloc(1, sizeof(ep_minhash_scratch)); }

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/xxh.h"
+#include "base/xxh.h"
 #include "dedup/dedup_internal.h"
 
 /* Speed notes (docs/dedup.md, "Speed"). Every word n-gram gets an id, the position of its first

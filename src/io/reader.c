@@ -5,7 +5,7 @@
 
 #include <json-c/json.h>
 
-#include "core/xxh.h"
+#include "base/xxh.h"
 #include "entroprof/reader.h"
 #include "io/source.h"
 #include "text/utf8.h"

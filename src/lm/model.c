@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/rng.h"
 #include "entroprof/lm.h"
 #include "lm/lm_internal.h"
 
@@ -113,20 +114,12 @@ static void carve(float **ptrs, float *mem, const size_t *sizes, int n)
     for (int i = 0; i < n; i++) { ptrs[i] = mem; mem += sizes[i]; }
 }
 
-static uint64_t splitmix64(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
-/* Fills x with N(0, std^2) by Box-Muller from one sequential splitmix64 stream. */
+/* Fills x with N(0, std^2) by Box-Muller from one sequential SplitMix64 stream (base/rng.h). */
 static void fill_normal(float *x, size_t n, float std, uint64_t *rng)
 {
     for (size_t i = 0; i < n; i += 2) {
-        double u1 = ((double)(splitmix64(rng) >> 11) + 0.5) / 9007199254740992.0;
-        double u2 = (double)(splitmix64(rng) >> 11) / 9007199254740992.0;
+        double u1 = ((double)(ep_rng_u64(rng) >> 11) + 0.5) / 9007199254740992.0;
+        double u2 = (double)(ep_rng_u64(rng) >> 11) / 9007199254740992.0;
         double r = sqrt(-2.0 * log(u1)), th = 6.283185307179586 * u2;
         x[i] = (float)(std * r * cos(th));
         if (i + 1 < n) x[i + 1] = (float)(std * r * sin(th));

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/u64map.h"
+#include "base/u64map.h"
 #include "entroprof/lm.h"
 #include "lm/lm_internal.h"
 

@@ -10,7 +10,7 @@
 
 #include <zstd.h>
 
-#include "core/xxh.h"
+#include "base/xxh.h"
 #include "probe/probes_internal.h"
 
 #define OUT_CAP (1u << 17)

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/xxh.h"
+#include "base/xxh.h"
 #include "entroprof/heldout.h"
 #include "probe/mkn_curve.h"
 #include "probe/mkn_model.h"

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/xxh.h"
+#include "base/xxh.h"
 #include "entroprof/lm.h"
 #include "probe/probes_internal.h"
 

@@ -19,7 +19,7 @@
 
 #include <omp.h>
 
-#include "core/xxh.h"
+#include "base/xxh.h"
 #include "probe/mkn_model.h"
 
 #define F_BOS (1u << 31)

@@ -23,7 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dedup/dedup_internal.h"
+#include "dedup/dedup_index.h"
 #include "probe/probes_internal.h"
 
 typedef struct {

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/xxh.h"
+#include "base/xxh.h"
 #include "entroprof/entropy.h"
 #include "probe/ngram_internal.h"
 #include "probe/mkn_pool.h"

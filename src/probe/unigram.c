@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/u64map.h"
+#include "base/u64map.h"
 #include "entroprof/entropy.h"
 #include "probe/probes_internal.h"
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "entroprof/analyze.h"
+#include "entroprof/report.h"
 
 static double g(const ep_jv *o, const char *path) { return ep_jv_as_num(ep_jv_path(o, path), -1); }
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "entroprof/analyze.h"
+#include "entroprof/report.h"
 
 static void cell_num(FILE *f, const ep_jv *row, const char *key, const char *fmt)
 {

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "entroprof/synth.h"
-#include "synth/rng.h"
+#include "base/rng.h"
 
 #define EP_SYNTH_MAX_ENTRIES (1ull << 25)
 
@@ -93,7 +93,7 @@ static void dirichlet(double *p, uint32_t n, double alpha, uint64_t *rng)
 {
     double z = 0;
     for (uint32_t i = 0; i < n; i++) {
-        p[i] = ep_synth_gamma(alpha, rng);
+        p[i] = ep_rng_gamma(alpha, rng);
         if (p[i] < 1e-300) p[i] = 1e-300; /* keep every slot reachable */
         z += p[i];
     }
@@ -130,7 +130,7 @@ static ep_status build_successors(ep_synth *s, uint64_t *rng)
             uint32_t w = 0;
             for (int tries = 0;; tries++) {
                 if (tries < 64) {
-                    double u = ep_synth_uniform(rng) * acc;
+                    double u = ep_rng_uniform(rng) * acc;
                     size_t lo = 0, hi = V - 1;
                     while (lo < hi) {
                         size_t mid = (lo + hi) / 2;
@@ -292,7 +292,7 @@ double ep_synth_prob(const ep_synth *s, const uint32_t *ctx, uint32_t sym)
 void ep_synth_stream_init(const ep_synth *s, ep_synth_stream *st, uint64_t seed)
 {
     st->rng = seed ^ 0xD1B54A32D192ED03ull;
-    double u = ep_synth_uniform(&st->rng), acc = 0;
+    double u = ep_rng_uniform(&st->rng), acc = 0;
     st->state = s->nstates - 1;
     for (uint64_t i = 0; i < s->nstates; i++) {
         acc += s->pi[i];
@@ -305,7 +305,7 @@ void ep_synth_stream_init(const ep_synth *s, ep_synth_stream *st, uint64_t seed)
 
 uint32_t ep_synth_next(const ep_synth *s, ep_synth_stream *st)
 {
-    double u = ep_synth_uniform(&st->rng);
+    double u = ep_rng_uniform(&st->rng);
     const double *c = s->cum + st->state * s->row;
     uint32_t lo = 0, hi = s->row - 1;
     while (lo < hi) {

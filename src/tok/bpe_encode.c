@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/xxh.h"
+#include "base/xxh.h"
 #include "tok/bpe_impl.h"
 
 /* Cache: open addressing over CACHE_SLOTS entries, keys and ids in two arenas. When any part is

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/xxh.h"
+#include "base/xxh.h"
 #include "tok/bpe_internal.h"
 
 void ep_bpe_vocab_free(ep_bpe_vocab *v)

@@ -4,7 +4,7 @@
 
 #include <utf8proc.h>
 
-#include "core/xxh.h"
+#include "base/xxh.h"
 #include "text/utf8.h"
 #include "tok/tokenizer_internal.h"
 

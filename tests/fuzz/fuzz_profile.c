@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "entroprof/analyze.h"
+#include "entroprof/report.h"
 #include "entroprof/json.h"
 #include "entroprof/scan.h"
 #include "fuzz_util.h"

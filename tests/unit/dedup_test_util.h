@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "core/xxh.h"
+#include "base/xxh.h"
 #include "entroprof/doc.h"
 
 /* 64-bit LCG step with a murmur-style output mix: deterministic test data. */

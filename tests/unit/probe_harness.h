@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/xxh.h"
+#include "base/xxh.h"
 #include "entroprof/probe.h"
 #include "entroprof/synth.h"
 

@@ -7,6 +7,7 @@
 
 #include "ep_test.h"
 #include "entroprof/analyze.h"
+#include "entroprof/report.h"
 
 #define FIXTURE(name) EP_TEST_SOURCE_DIR "/tests/fixtures/profiles/" name
 

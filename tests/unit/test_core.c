@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "ep_test.h"
-#include "core/u64map.h"
+#include "base/u64map.h"
 #include "entroprof/entropy.h"
 #include "entroprof/json.h"
 

@@ -7,7 +7,7 @@
 
 #include "ep_test.h"
 #include "dedup_test_util.h"
-#include "core/xxh.h"
+#include "base/xxh.h"
 #include "entroprof/dedup.h"
 #include "entroprof/json.h"
 #include "probe/probes_internal.h"

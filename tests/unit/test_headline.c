@@ -1,4 +1,4 @@
-/* The headline rule (src/core/headline.c, docs/estimators.md §5) on hand-made estimate sets:
+/* The headline rule (src/scan/headline.c, docs/estimators.md §5) on hand-made estimate sets:
  * which estimate wins in each regime, and the invariants every profile must satisfy. */
 #include "ep_test.h"
 

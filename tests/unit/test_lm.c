@@ -10,6 +10,7 @@
 
 #include "ep_test.h"
 #include "entroprof/lm.h"
+#include "entroprof/scan.h"
 #include "lm/lm_internal.h"
 #include "probe/probes_internal.h"
 

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "ep_test.h"
-#include "core/xxh.h"
+#include "base/xxh.h"
 #include "entroprof/tokenizer.h"
 
 static size_t encode(const char *name, const char *text, ep_token_buf *buf)

@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include "entroprof/analyze.h"
+#include "entroprof/report.h"
 
 #define EP_REPORT_MAX_POINTS 256
 

@@ -14,7 +14,7 @@
 #include <omp.h>
 #endif
 
-#include "core/u64map.h"
+#include "base/u64map.h"
 #include "entroprof/analyze.h"
 #include "entroprof/probe.h"
 #include "entroprof/scan.h"

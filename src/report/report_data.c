@@ -2,7 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyze/report_internal.h"
+#include "report/report_internal.h"
 #include "report/svg_internal.h"
 
 static size_t ladder_family(const ep_jv *shard, const char *prefix, double *n, double *h, int *und)

@@ -1,4 +1,4 @@
-#include "core/u64map.h"
+#include "base/u64map.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyze/report_internal.h"
+#include "report/report_internal.h"
 #include "entroprof/outfile.h"
 #include "report/svg_internal.h"
 
