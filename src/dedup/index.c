@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/grow.h"
 #include "base/xxh.h"
 #include "dedup/dedup_internal.h"
 
@@ -81,13 +82,8 @@ void ep_dedup_index_free(ep_dedup_index *ix)
     free(ix);
 }
 
-static int grow(void **p, size_t cap, size_t elem)
-{
-    void *q = realloc(*p, cap * elem);
-    if (!q) return 0;
-    *p = q;
-    return 1;
-}
+/* Reallocates the array *p to cap elements (ep_realloc_array); 0 with *p untouched on failure. */
+#define GROW(p, cap) (((tmp = ep_realloc_array((p), (cap), sizeof *(p))) != NULL) ? ((p) = tmp, 1) : 0)
 
 ep_status ep_dedup_index_add(ep_dedup_index *ix, const uint32_t *sig, size_t n_shingles, uint64_t hash_lo,
                              uint64_t hash_hi, uint32_t *gid_out, ep_error *err)
@@ -96,10 +92,9 @@ ep_status ep_dedup_index_add(ep_dedup_index *ix, const uint32_t *sig, size_t n_s
     if (lim != EP_OK) return lim;
     if (ix->n == ix->cap) {
         size_t cap = ix->cap ? 2 * ix->cap : 1024;
-        if (!grow((void **)&ix->hlo, cap, 8) || !grow((void **)&ix->hhi, cap, 8) ||
-            !grow((void **)&ix->parent, cap, 4) || !grow((void **)&ix->match, cap, 4) ||
-            !grow((void **)&ix->agree, cap, 2) || !grow((void **)&ix->kind, cap, 1) ||
-            !grow((void **)&ix->empty, cap, 1))
+        void *tmp;
+        if (!GROW(ix->hlo, cap) || !GROW(ix->hhi, cap) || !GROW(ix->parent, cap) || !GROW(ix->match, cap) ||
+            !GROW(ix->agree, cap) || !GROW(ix->kind, cap) || !GROW(ix->empty, cap))
             return ep_error_set(err, EP_ERR_NOMEM, "dedup: out of memory for %zu documents", cap);
         ix->cap = cap;
     }
