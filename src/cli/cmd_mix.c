@@ -39,8 +39,10 @@ static int set_share(ep_mix_source *s, size_t n, const char *arg, int is_min)
 
 int cmd_mix(int argc, char **argv)
 {
-    ep_mix_config cfg = ep_mix_config_default();
-    ep_predict_config pc = ep_predict_config_default();
+    ep_mix_config cfg;
+    ep_mix_config_default(&cfg);
+    ep_predict_config pc;
+    ep_predict_config_default(&pc);
     ep_mix_source src[MAX_SRC];
     char *names[MAX_SRC];
     const char *paths[MAX_SRC], *lims[2 * MAX_SRC], *by = NULL, *v;

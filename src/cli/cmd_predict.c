@@ -33,7 +33,8 @@ static int bad(const char *what)
 
 int cmd_predict(int argc, char **argv)
 {
-    ep_predict_config cfg = ep_predict_config_default();
+    ep_predict_config cfg;
+    ep_predict_config_default(&cfg);
     const char *path = NULL, *by = NULL, *v;
     char h_source[300] = "", d_source[300] = "";
     double h = -1, l = -1, x;

@@ -32,7 +32,8 @@ static void usage(FILE *f)
 
 int cmd_rank(int argc, char **argv)
 {
-    ep_rank_config cfg = ep_rank_config_default();
+    ep_rank_config cfg;
+    ep_rank_config_default(&cfg);
     const char *path = NULL, *format = "tsv", *v;
     for (int i = 1; i < argc; i++) {
         double x;

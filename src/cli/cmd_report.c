@@ -20,7 +20,8 @@ static void usage(FILE *f)
 
 int cmd_report(int argc, char **argv)
 {
-    ep_report_config cfg = ep_report_config_default();
+    ep_report_config cfg;
+    ep_report_config_default(&cfg);
     const char *path = NULL, *dir = NULL, *v;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { usage(stdout); return EP_EXIT_OK; }

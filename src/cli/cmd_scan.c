@@ -105,7 +105,8 @@ static void print_progress(void *user, const ep_progress *p)
  * shards are listed apart and never among the ranked ones. */
 static void print_table(FILE *f, const ep_jv *profile)
 {
-    ep_rank_config rc = ep_rank_config_default();
+    ep_rank_config rc;
+    ep_rank_config_default(&rc);
     ep_jv *rank = NULL;
     ep_error err;
     if (ep_rank_run(profile, &rc, &rank, &err) != EP_OK) return;
