@@ -231,7 +231,8 @@ int ep_cli_arg_size(const ep_cli_args *a, uint64_t lo, uint64_t hi, uint64_t *ou
     /* INT64_MAX is one byte short of 8E: say it in bytes */
     if (hi == (uint64_t)INT64_MAX) snprintf(h, sizeof h, "2^63-1");
     else format_size(hi, h, sizeof h);
-    snprintf(what, sizeof what, "a size from %s to %s bytes (e.g. 64M, 1GiB, 1.5G; K M G T = powers of 1024)", l, h);
+    /* no unit: token counts (--lm-tokens) are parsed as sizes too */
+    snprintf(what, sizeof what, "a size from %s to %s (e.g. 64M, 1GiB, 1.5G; K M G T = powers of 1024)", l, h);
     return ep_cli_bad_value(a, what);
 }
 
@@ -315,7 +316,7 @@ int ep_cli_arg_mem(const ep_cli_args *a, uint64_t min_bytes, uint64_t *out)
     }
     char l[32], what[160];
     format_size(min_bytes, l, sizeof l);
-    snprintf(what, sizeof what, "a size from %s to 2^63-1 bytes, or 0 for the default (e.g. 512M, 4G, 1GiB)",
+    snprintf(what, sizeof what, "a size from %s to 2^63-1 bytes, or 0 for the default (e.g. 512M, 4G, 1GiB; powers of 1024)",
              min_bytes > 1 ? l : "1");
     return ep_cli_bad_value(a, what);
 }
