@@ -180,16 +180,28 @@ static int long_prefix_matches(const struct option *longopts, const char *text)
 
 int ep_cli_args_next(ep_cli_args *a, int argc, char **argv)
 {
-    /* ':' first: a missing value returns ':' instead of '?' */
+    /* '-' first: operands come back one at a time (code 1) instead of being left to GNU's permutation,
+     * so that options may follow operands in every libc and whatever POSIXLY_CORRECT says; they are
+     * gathered at argv[1..] as they come. '+' (main): stop at the first operand. Then ':' so that a
+     * missing value returns ':' instead of '?'. */
     char shortopts[64];
     const char *given = a->shortopts ? a->shortopts : "";
-    int order = given[0] == '+' || given[0] == '-'; /* '+' or '-' must stay first */
-    snprintf(shortopts, sizeof shortopts, "%.*s:%s", order, given, given + order);
-    int longindex = -1, before = optind;
-    int c = getopt_long(argc, argv, shortopts, a->longopts, &longindex);
-    a->first_operand = optind;
+    int in_order = given[0] == '+';
+    snprintf(shortopts, sizeof shortopts, "%c:%s", in_order ? '+' : '-', given + in_order);
+    int c, longindex = -1, before = optind;
+    while ((c = getopt_long(argc, argv, shortopts, a->longopts, &longindex)) == 1) {
+        /* argv[1..optind-1] are read and hold at least n_operands + 1 operands: the slot is free */
+        argv[1 + a->n_operands++] = optarg;
+        before = optind;
+    }
     a->arg = optarg;
-    if (c == -1) return -1;
+    if (c == -1) {
+        /* the operands read so far go just before those after "--" (argv[optind..]) */
+        int n = a->n_operands;
+        if (n > 0) memmove(argv + optind - n, argv + 1, (size_t)n * sizeof *argv);
+        a->first_operand = optind - n;
+        return -1;
+    }
     /* The element just read is argv[optind - 1] when optind moved; it did not move within a
      * cluster of short options ("-qv"), whose letter is then optopt. */
     const char *typed = optind != before && optind > 0 && optind <= argc ? argv[optind - 1] : "";

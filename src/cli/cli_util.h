@@ -15,7 +15,7 @@
  *         default: return EP_EXIT_USAGE;  // ep_cli_args_next said why
  *         }
  *     }
- *     // operands: argv[a.first_operand .. argc - 1] (GNU getopt moves them after the options)
+ *     // operands, in the order given: argv[a.first_operand .. argc - 1]
  *
  * Every message starts "entroprof CMD: " and a usage error ends with the line
  * "usage: SYNOPSIS   (see 'entroprof CMD --help')". Both "--opt VALUE" and "--opt=VALUE" work
@@ -72,7 +72,8 @@ typedef struct {
     const struct option *longopts; /**< getopt_long's table, ends with {0} */
     const char *name;              /**< the current option as typed: "--mem" or "-o" */
     const char *arg;               /**< its value (optarg), NULL when it has none */
-    int first_operand;             /**< after the last ep_cli_args_next: index of the first operand */
+    int first_operand;             /**< after ep_cli_args_next returned -1: operands are argv[first_operand..argc-1] */
+    int n_operands;                /**< operands seen so far */
     char name_buf[64];             /**< storage for name */
 } ep_cli_args;
 
@@ -85,7 +86,9 @@ void ep_cli_args_begin(ep_cli_args *a, const char *cmd, const char *synopsis, co
                        const struct option *longopts);
 
 /** The next option: its code (the short letter or the long table's val), with a->name and a->arg
- *  set; -1 after the last option (operands are then argv[a->first_operand..argc-1]). An unknown or
+ *  set; -1 after the last option. Options and operands may come in any order ("--" ends the
+ *  options); at -1 the operands, in their order, are argv[a->first_operand..argc-1] (argv's
+ *  pointers are moved, not the strings). An unknown or
  *  ambiguous option, a missing value or a value given to an option that takes none is reported
  *  ("entroprof CMD: unknown option '--x'", then the usage line) and returns '?': the caller returns
  *  EP_EXIT_USAGE. */

@@ -151,6 +151,14 @@ same_output "mix --budget=10M --min=books=0.25 = blanks" - \
 same_output "report --output=DIR --target-loss=0.5 = -o DIR --target-loss 0.5" "$T/rep/report.md" \
   report "$PROFILE" --output="$T/rep" --target-loss=0.5 -- report --target-loss 0.5 -o "$T/rep" "$PROFILE"
 same_output "check --json after or before the profile" - check "$T/p.json" --json -- check --json "$T/p.json"
+same_output "mix: sources keep their order when options come between them" - \
+  mix "web=$FX/mix_web.json" --budget 10M "books=$FX/mix_books.json" --json -- \
+  mix "web=$FX/mix_web.json" "books=$FX/mix_books.json" --budget 10M --json
+# options after operands also under POSIXLY_CORRECT (GNU getopt would stop at the first operand)
+same_output "rank PROFILE --format json: the same with POSIXLY_CORRECT set" - \
+  rank "$PROFILE" --format json -- rank --format json "$PROFILE"
+POSIXLY_CORRECT=1 "$EP" rank "$PROFILE" --format json >"$T/o3" 2>/dev/null
+check "rank PROFILE --format json under POSIXLY_CORRECT=1: same output" 'cmp -s "$T/o2" "$T/o3"'
 # '--' ends the options: an operand may then start with '-'
 cp "$T/p.json" "$T/-p.json"
 (cd "$T" && "$EP" check --json -- -p.json >"$T/out" 2>"$T/err"); rc=$?
