@@ -12,11 +12,14 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: entroprof report PROFILE.json -o DIR [--target-loss L] [--precision P]\n"
-            "  -o, --output DIR  directory for report.md and report.html (created when missing)\n"
             "Writes DIR/report.md and DIR/report.html (inline SVG, no scripts, no external assets): ranked\n"
             "entropy with brackets, entropy ladder h_n per shard, estimator comparison, duplicates, tiny-model\n"
             "loss curves when present, flags, and an IC-1 predict summary (at --target-loss L bits/token, else\n"
-            "a sweep L = 0.25, 0.5, 0.75 H). Exit: 0 ok, 2 bad usage, 3 unreadable profile or unwritable DIR.\n");
+            "a sweep L = 0.25, 0.5, 0.75 H).\n"
+            "  -o, --output DIR     directory for report.md and report.html (created when missing)\n"
+            "  --target-loss L      bits per token for the predict summary (a number >= 0)\n"
+            "  --precision P        fp32|bf16|fp16|fp8|int8|int4 for parameters (default bf16)\n"
+            "Exit: 0 ok, 2 bad usage, 3 unreadable profile or unwritable DIR.\n");
 }
 
 int cmd_report(int argc, char **argv)
