@@ -62,7 +62,8 @@ typedef struct {
     double min_sample_tokens;  /**< flag small_sample below this many sample tokens, 10000 */
 } ep_rank_config;
 
-ep_rank_config ep_rank_config_default(void);
+/** Sets every field of *cfg to its default (given beside each field). */
+void ep_rank_config_default(ep_rank_config *cfg);
 
 /** The guardrails of one shard (or corpus object), exactly as ep_rank_run applies them: a JSON
  *  array of {"flag", "reason"} (caller frees), empty when the shard may be ranked. Flags:
@@ -98,7 +99,8 @@ typedef struct {
     double j_per_flop;          /**< hardware efficiency, default EP_DEFAULT_J_PER_FLOP */
 } ep_predict_config;
 
-ep_predict_config ep_predict_config_default(void);
+/** Sets every field of *cfg to its default (given beside each field). */
+void ep_predict_config_default(ep_predict_config *cfg);
 /** Bits per parameter of a precision name (fp32 bf16 fp16 fp8 int8 int4). @return 0 if unknown. */
 double ep_precision_bits(const char *name);
 
@@ -137,7 +139,8 @@ typedef struct {
     double r_star;          /**< decay constant, default EP_MUENNIGHOFF_RD_STAR */
 } ep_mix_config;
 
-ep_mix_config ep_mix_config_default(void);
+/** Sets every field of *cfg to its default (given beside each field). */
+void ep_mix_config_default(ep_mix_config *cfg);
 /** Information (bits) of t tokens drawn from a source: h * D'(t, U). */
 double ep_mix_info_bits(const ep_mix_source *s, double tokens, double r_star);
 /** Maximises sum_i h_i D'_i(t_i) s.t. sum t_i <= B and the limits (exact up to 1e-9 relative, by

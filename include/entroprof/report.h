@@ -25,7 +25,8 @@ typedef struct {
     const char *precision;      /**< precision for parameters, default "bf16" */
 } ep_report_config;
 
-ep_report_config ep_report_config_default(void);
+/** Sets every field of *cfg to its default (given beside each field). */
+void ep_report_config_default(ep_report_config *cfg);
 /** Writes dir/report.md and dir/report.html (self-contained: inline SVG and CSS, no scripts,
  *  no external assets). dir must exist. */
 ep_status ep_report_write(const ep_jv *profile, const ep_report_config *cfg, const char *dir,

@@ -14,13 +14,11 @@
 
 #include "entroprof/analyze.h"
 
-ep_mix_config ep_mix_config_default(void)
+void ep_mix_config_default(ep_mix_config *cfg)
 {
-    ep_mix_config c;
-    memset(&c, 0, sizeof c);
-    c.max_epochs = 0;
-    c.r_star = EP_MUENNIGHOFF_RD_STAR;
-    return c;
+    memset(cfg, 0, sizeof *cfg);
+    cfg->max_epochs = 0;
+    cfg->r_star = EP_MUENNIGHOFF_RD_STAR;
 }
 
 double ep_mix_info_bits(const ep_mix_source *s, double tokens, double r_star)

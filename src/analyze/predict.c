@@ -9,16 +9,14 @@
 
 #include "entroprof/analyze.h"
 
-ep_predict_config ep_predict_config_default(void)
+void ep_predict_config_default(ep_predict_config *cfg)
 {
-    ep_predict_config c;
-    memset(&c, 0, sizeof c);
-    c.eta_lo = EP_ETA_BITS_LO;
-    c.eta_hi = EP_ETA_BITS_HI;
-    c.bits_per_param = 16;
-    c.temperature_k = 300;
-    c.j_per_flop = EP_DEFAULT_J_PER_FLOP;
-    return c;
+    memset(cfg, 0, sizeof *cfg);
+    cfg->eta_lo = EP_ETA_BITS_LO;
+    cfg->eta_hi = EP_ETA_BITS_HI;
+    cfg->bits_per_param = 16;
+    cfg->temperature_k = 300;
+    cfg->j_per_flop = EP_DEFAULT_J_PER_FLOP;
 }
 
 double ep_precision_bits(const char *name)

@@ -12,21 +12,19 @@
 
 #include "entroprof/analyze.h"
 
-ep_rank_config ep_rank_config_default(void)
+void ep_rank_config_default(ep_rank_config *cfg)
 {
-    ep_rank_config c;
-    memset(&c, 0, sizeof c);
-    c.by = NULL;
-    c.bits_per_byte = 1;
-    c.max_bpb = 7.5;
-    c.max_vocab_frac = 0.9;
-    c.max_upper_bpb = 5.5;
-    c.max_invalid_per_byte = 0.01;
-    c.min_bpb = 0.5;
-    c.max_dup_fraction = 0.3;
-    c.disagree_tol_bits = 0.05;
-    c.min_sample_tokens = 10000;
-    return c;
+    memset(cfg, 0, sizeof *cfg);
+    cfg->by = NULL;
+    cfg->bits_per_byte = 1;
+    cfg->max_bpb = 7.5;
+    cfg->max_vocab_frac = 0.9;
+    cfg->max_upper_bpb = 5.5;
+    cfg->max_invalid_per_byte = 0.01;
+    cfg->min_bpb = 0.5;
+    cfg->max_dup_fraction = 0.3;
+    cfg->disagree_tol_bits = 0.05;
+    cfg->min_sample_tokens = 10000;
 }
 
 static int num(const ep_jv *o, const char *path, double *v)

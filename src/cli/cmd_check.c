@@ -1,7 +1,7 @@
 /* entroprof check: the invariants of one or more profiles (ep_profile_check), one line per violation. */
 #include <stdio.h>
-#include <string.h>
 
+#include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "entroprof/check.h"
 
@@ -25,25 +25,27 @@ static void usage(FILE *f)
 
 int cmd_check(int argc, char **argv)
 {
-    int json = 0, n_paths = 0;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { usage(stdout); return EP_EXIT_OK; }
-        if (!strcmp(argv[i], "--json")) json = 1;
-        else if (argv[i][0] == '-' && argv[i][1]) {
-            fprintf(stderr, "check: unexpected argument '%s'\n", argv[i]);
-            usage(stderr);
-            return EP_EXIT_USAGE;
-        } else n_paths++;
+    enum { O_JSON = EP_CLI_O_COMMAND };
+    static const struct option opts[] = {EP_CLI_HELP_OPTION, {"json", no_argument, 0, O_JSON}, {0, 0, 0, 0}};
+    ep_cli_args a;
+    ep_cli_args_begin(&a, "check", "entroprof check PROFILE.json... [--json]", "h", opts);
+    int json = 0, c;
+    while ((c = ep_cli_args_next(&a, argc, argv)) != -1) {
+        switch (c) {
+        case 'h': usage(stdout); return EP_EXIT_OK;
+        case O_JSON: json = 1; break;
+        default: return EP_EXIT_USAGE;
+        }
     }
-    if (!n_paths) { usage(stderr); return EP_EXIT_USAGE; }
+    int n_paths = argc - a.first_operand;
+    if (!n_paths) return ep_cli_usage_error(&a, "no profile given");
     int rc = EP_EXIT_OK;
-    for (int i = 1; i < argc; i++) {
-        if (argv[i][0] == '-' && argv[i][1]) continue;
+    for (int i = a.first_operand; i < argc; i++) {
         ep_error err;
         ep_error_clear(&err);
         ep_jv *prof = ep_jv_load_file(argv[i], &err), *viol = NULL;
         if (!prof || ep_profile_check(prof, &viol, &err) != EP_OK) {
-            fprintf(stderr, "check: %s: %s\n", argv[i], err.msg);
+            fprintf(stderr, "entroprof check: %s: %s\n", argv[i], err.msg);
             ep_jv_free(prof);
             rc = EP_EXIT_FATAL;
             continue;

@@ -15,107 +15,78 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: entroprof dedup PATH... [--out FILE] [options]\n"
+            "usage: entroprof dedup PATH... [-o FILE] [OPTIONS]\n"
             "Finds exact (same bytes) and near (MinHash LSH) duplicate documents across all shards\n"
             "(canonical order: shards sorted by path, documents in file order; the first occurrence\n"
             "is kept) and writes one JSON line per duplicate: its shard, index, line, byte offset\n"
             "and id, kind (exact|near), the kept document and the estimated Jaccard (docs/dedup.md).\n\n"
-            "  --out FILE        output (default '-': stdout); a new or regular FILE is replaced\n"
-            "                    atomically (temp file, fsync, rename); a device, FIFO or symlink is\n"
-            "                    written through, never replaced\n"
-            "  --ngram N         tokens per shingle (default 5)\n"
-            "  --bands B         LSH bands (default 14)\n"
-            "  --rows R          rows per band (default 8); permutations k = B * R\n"
-            "  --threshold J     estimated Jaccard to accept a pair (default 0.72)\n"
-            "  --bucket-cap N    earlier bucket members verified per document (default 8)\n"
-            "  --seed S          hash seed, an integer 0..9223372036854775807 (default 0)\n"
-            "  --mem SIZE        index memory budget (default 1G; 0 = default); SIZE is an integer or\n"
-            "                    decimal with an optional K, M, G or T (powers of 1024), then B or iB\n"
-            "  --tmp DIR         directory for the signature spill file (default $TMPDIR or /tmp)\n"
-            "  --threads N       signature threads (default: all; no effect on results)\n"
-            "  --field F         JSONL text field (default text); --id-field F (default id)\n"
-            "  --split MODE      plain text: paragraph|line|file (default paragraph)\n"
-            "  -q, --quiet       no summary on stderr\n"
+            "  -o, --output FILE          output (default '-': stdout; --out FILE is the same); a new or\n"
+            "                             regular FILE is replaced atomically (temp file, fsync, rename);\n"
+            "                             a device, FIFO or symlink is written through, never replaced\n"
+            "  --ngram N                  tokens per shingle (default 5)\n"
+            "  --bands B                  LSH bands (default 14)\n"
+            "  --rows R                   rows per band (default 8); permutations k = B * R\n"
+            "  --threshold J              estimated Jaccard to accept a pair (default 0.72)\n"
+            "  --bucket-cap N             earlier bucket members verified per document (default 8)\n"
+            "  --seed N                   hash seed, an integer 0..9223372036854775807 (default 0)\n"
+            "  --mem SIZE                 index memory budget (default 1G; 0 = default)\n"
+            "  --tmp DIR                  directory for the signature spill file (default $TMPDIR or /tmp)\n"
+            "  --threads N                signature threads, 0..1024 (default 0: all cores); no effect on\n"
+            "                             results\n"
+            EP_CLI_READER_HELP("paragraph")
+            "  -q, --quiet                no summary on stderr\n"
+            "SIZE: an integer or decimal with an optional K, M, G or T (powers of 1024), optionally\n"
+            "followed by B or iB (64M, 1GiB, 1.5G; a fraction is rounded down to a whole number).\n"
             "Exit status: 0 success, 2 bad usage, 3 fatal error.\n");
-}
-
-/* Shared exact parsers (cli_util.h); the value ranges are checked by ep_dedup_config_check. */
-static int set_int(const char *v, int *out)
-{
-    long l;
-    if (ep_cli_parse_int(v, INT_MIN, INT_MAX, &l)) return 0;
-    *out = (int)l;
-    return 1;
 }
 
 int cmd_dedup(int argc, char **argv)
 {
+    enum { O_NGRAM = EP_CLI_O_COMMAND, O_BANDS, O_ROWS, O_THRESHOLD, O_BUCKET_CAP, O_SEED, O_MEM, O_TMP, O_THREADS };
+    static const struct option opts[] = {
+        EP_CLI_HELP_OPTION, {"output", required_argument, 0, 'o'}, {"out", required_argument, 0, 'o'},
+        {"quiet", no_argument, 0, 'q'}, EP_CLI_READER_OPTIONS, {"ngram", required_argument, 0, O_NGRAM},
+        {"bands", required_argument, 0, O_BANDS}, {"rows", required_argument, 0, O_ROWS},
+        {"threshold", required_argument, 0, O_THRESHOLD}, {"bucket-cap", required_argument, 0, O_BUCKET_CAP},
+        {"seed", required_argument, 0, O_SEED}, {"mem", required_argument, 0, O_MEM}, {"tmp", required_argument, 0, O_TMP},
+        {"threads", required_argument, 0, O_THREADS}, {0, 0, 0, 0}};
     ep_dedup_config cfg;
     ep_dedup_config_default(&cfg);
     ep_reader_config rcfg;
     ep_reader_config_default(&rcfg);
     const char *out_path = "-";
-    int quiet = 0;
-    const char **inputs = calloc((size_t)argc + 1, sizeof *inputs);
-    size_t n_inputs = 0;
-    if (!inputs) return EP_EXIT_FATAL;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-        int ok = 1, takes = 1;
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-            usage(stdout);
-            free(inputs);
-            return EP_EXIT_OK;
-        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-            quiet = 1;
-            takes = 0;
-        } else if (a[0] == '-' && a[1] == '-' ) {
-            if (!v) ok = 0;
-            else if (!strcmp(a, "--out")) out_path = v;
-            else if (!strcmp(a, "--ngram")) ok = set_int(v, &cfg.ngram);
-            else if (!strcmp(a, "--bands")) ok = set_int(v, &cfg.bands);
-            else if (!strcmp(a, "--rows")) ok = set_int(v, &cfg.rows);
-            else if (!strcmp(a, "--bucket-cap")) ok = set_int(v, &cfg.bucket_cap);
-            else if (!strcmp(a, "--threads")) ok = set_int(v, &cfg.threads);
-            else if (!strcmp(a, "--threshold")) ok = !ep_cli_parse_double(v, -DBL_MAX, DBL_MAX, &cfg.threshold);
-            else if (!strcmp(a, "--seed")) ok = !ep_cli_parse_u64(v, 0, EP_CLI_SEED_MAX, &cfg.seed);
-            else if (!strcmp(a, "--mem")) ok = !ep_cli_parse_size(v, 0, INT64_MAX, &cfg.mem_bytes);
-            else if (!strcmp(a, "--tmp")) cfg.tmp_dir = v;
-            else if (!strcmp(a, "--field")) rcfg.field = v;
-            else if (!strcmp(a, "--id-field")) rcfg.id_field = v;
-            else if (!strcmp(a, "--split")) {
-                if (!strcmp(v, "paragraph")) rcfg.split = EP_SPLIT_PARAGRAPH;
-                else if (!strcmp(v, "line")) rcfg.split = EP_SPLIT_LINE;
-                else if (!strcmp(v, "file")) rcfg.split = EP_SPLIT_FILE;
-                else ok = 0;
-            } else ok = 0;
-        } else {
-            inputs[n_inputs++] = a;
-            takes = 0;
+    int quiet = 0, c, bad = 0;
+    ep_cli_args a;
+    ep_cli_args_begin(&a, "dedup", "entroprof dedup PATH... [-o FILE] [OPTIONS]", "ho:q", opts);
+    /* integer ranges are ep_dedup_config_check's (one place), so the parsers take any int here */
+    while (!bad && (c = ep_cli_args_next(&a, argc, argv)) != -1) {
+        switch (c) {
+        case 'h': usage(stdout); return EP_EXIT_OK;
+        case 'o': out_path = a.arg; break;
+        case 'q': quiet = 1; break;
+        case O_NGRAM: bad = ep_cli_arg_int(&a, INT_MIN, INT_MAX, &cfg.ngram); break;
+        case O_BANDS: bad = ep_cli_arg_int(&a, INT_MIN, INT_MAX, &cfg.bands); break;
+        case O_ROWS: bad = ep_cli_arg_int(&a, INT_MIN, INT_MAX, &cfg.rows); break;
+        case O_BUCKET_CAP: bad = ep_cli_arg_int(&a, INT_MIN, INT_MAX, &cfg.bucket_cap); break;
+        case O_THRESHOLD: bad = ep_cli_arg_double(&a, -DBL_MAX, DBL_MAX, &cfg.threshold); break;
+        case O_SEED: bad = ep_cli_arg_seed(&a, &cfg.seed); break;
+        case O_MEM: bad = ep_cli_arg_mem(&a, 1, &cfg.mem_bytes); break;
+        case O_TMP: cfg.tmp_dir = a.arg; break;
+        case O_THREADS: bad = ep_cli_arg_threads(&a, &cfg.threads); break;
+        default: bad = ep_cli_reader_option(&a, c, &rcfg) != 1; break;
         }
-        if (!ok) {
-            fprintf(stderr, "entroprof dedup: bad option or value: %s%s%s\n", a, v ? " " : "", v ? v : "");
-            usage(stderr);
-            free(inputs);
-            return EP_EXIT_USAGE;
-        }
-        i += takes;
     }
+    if (bad) return EP_EXIT_USAGE;
+    const char *const *inputs = (const char *const *)(argv + a.first_operand);
+    size_t n_inputs = (size_t)(argc - a.first_operand);
+    if (n_inputs == 0) return ep_cli_usage_error(&a, "no input paths");
     ep_error err;
     ep_error_clear(&err);
-    if (n_inputs == 0 || ep_dedup_config_check(&cfg, &err) != EP_OK) {
-        if (n_inputs) fprintf(stderr, "entroprof dedup: %s\n", err.msg);
-        else fprintf(stderr, "entroprof dedup: no input\n");
-        usage(stderr);
-        free(inputs);
-        return EP_EXIT_USAGE;
-    }
+    if (ep_dedup_config_check(&cfg, &err) != EP_OK) return ep_cli_usage_error(&a, "%s", err.msg);
 
     ep_outfile *out = NULL;
     if (ep_outfile_open(out_path, &out, &err) != EP_OK) {
         fprintf(stderr, "entroprof dedup: %s\n", err.msg);
-        free(inputs);
         return EP_EXIT_FATAL;
     }
     uint64_t docs = 0, ne = 0, nn = 0;
@@ -135,6 +106,5 @@ int cmd_dedup(int argc, char **argv)
                 (unsigned long long)docs, (unsigned long long)ne, (unsigned long long)nn,
                 (unsigned long long)stats.sig_docs_spilled, (unsigned long long)stats.partitions_per_band);
     }
-    free(inputs);
     return rc;
 }

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/analyze_args.h"
+#include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "entroprof/analyze.h"
 
@@ -27,7 +27,7 @@ static int set_share(ep_mix_source *s, size_t n, const char *arg, int is_min)
 {
     const char *eq = strchr(arg, '=');
     double x;
-    if (!eq || !ep_cli_num(eq + 1, &x) || x < 0 || x > 1) return 0;
+    if (!eq || ep_cli_parse_quantity(eq + 1, &x) || x < 0 || x > 1) return 0;
     for (size_t i = 0; i < n; i++)
         if (strlen(s[i].name) == (size_t)(eq - arg) && !strncmp(s[i].name, arg, (size_t)(eq - arg))) {
             if (is_min) s[i].min_share = x;
@@ -39,86 +39,78 @@ static int set_share(ep_mix_source *s, size_t n, const char *arg, int is_min)
 
 int cmd_mix(int argc, char **argv)
 {
-    ep_mix_config cfg = ep_mix_config_default();
-    ep_predict_config pc = ep_predict_config_default();
+    enum { O_BUDGET = EP_CLI_O_COMMAND, O_MAX_EPOCHS, O_TARGET_LOSS, O_ETA, O_ETA_RANGE, O_PRECISION, O_BY, O_MIN,
+           O_MAX, O_JSON };
+    static const struct option opts[] = {
+        EP_CLI_HELP_OPTION, {"budget", required_argument, 0, O_BUDGET},
+        {"max-epochs", required_argument, 0, O_MAX_EPOCHS}, {"target-loss", required_argument, 0, O_TARGET_LOSS},
+        {"eta", required_argument, 0, O_ETA}, {"eta-range", required_argument, 0, O_ETA_RANGE},
+        {"precision", required_argument, 0, O_PRECISION}, {"by", required_argument, 0, O_BY},
+        {"min", required_argument, 0, O_MIN}, {"max", required_argument, 0, O_MAX}, {"json", no_argument, 0, O_JSON},
+        {0, 0, 0, 0}};
+    ep_mix_config cfg;
+    ep_mix_config_default(&cfg);
+    ep_predict_config pc;
+    ep_predict_config_default(&pc);
     ep_mix_source src[MAX_SRC];
     char *names[MAX_SRC];
-    const char *paths[MAX_SRC], *lims[2 * MAX_SRC], *by = NULL, *v;
-    int lim_min[2 * MAX_SRC], json = 0, have_l = 0;
+    const char *paths[MAX_SRC], *lims[2 * MAX_SRC], *by = NULL;
+    int lim_min[2 * MAX_SRC], json = 0, have_l = 0, c, bad = 0;
     size_t n = 0, nl = 0;
     int rc = EP_EXIT_OK;
     double loss = 0;
-    for (int i = 1; i < argc; i++) {
-        int i0 = i;
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { usage(stdout); goto done; }
-        if (!strcmp(argv[i], "--json")) json = 1;
-        else if ((v = ep_cli_opt(argc, argv, &i, "--budget"))) {
-            if (!ep_cli_num(v, &cfg.budget_tokens) || cfg.budget_tokens <= 0) {
-                fprintf(stderr, "mix: --budget needs a number > 0\n");
-                rc = EP_EXIT_USAGE;
-                goto done;
-            }
-        } else if ((v = ep_cli_opt(argc, argv, &i, "--max-epochs"))) {
-            if (!ep_cli_num(v, &cfg.max_epochs) || cfg.max_epochs <= 0) {
-                fprintf(stderr, "mix: --max-epochs needs a number > 0\n");
-                rc = EP_EXIT_USAGE;
-                goto done;
-            }
-        } else if ((v = ep_cli_opt(argc, argv, &i, "--target-loss"))) {
-            if (!ep_cli_num(v, &loss) || loss < 0) {
-                fprintf(stderr, "mix: bad --target-loss\n");
-                rc = EP_EXIT_USAGE;
-                goto done;
-            }
-            have_l = 1;
-        } else if ((v = ep_cli_opt(argc, argv, &i, "--eta"))) {
-            if (!ep_cli_num(v, &pc.eta_lo)) {
-                fprintf(stderr, "mix: bad --eta\n");
-                rc = EP_EXIT_USAGE;
-                goto done;
-            }
-            pc.eta_hi = pc.eta_lo;
-        } else if ((v = ep_cli_opt(argc, argv, &i, "--eta-range"))) {
-            if (sscanf(v, "%lf:%lf", &pc.eta_lo, &pc.eta_hi) != 2) {
-                fprintf(stderr, "mix: --eta-range needs A:B\n");
-                rc = EP_EXIT_USAGE;
-                goto done;
-            }
-        } else if ((v = ep_cli_opt(argc, argv, &i, "--precision"))) {
-            if ((pc.bits_per_param = ep_precision_bits(v)) <= 0) {
-                fprintf(stderr, "mix: unknown precision '%s'\n", v);
-                rc = EP_EXIT_USAGE;
-                goto done;
-            }
-        } else if ((v = ep_cli_opt(argc, argv, &i, "--by"))) by = v;
-        else if (nl < 2 * MAX_SRC && !strncmp(argv[i], "--m", 3) &&
-                 ((v = ep_cli_opt(argc, argv, &i, "--min")) || (v = ep_cli_opt(argc, argv, &i, "--max")))) {
-            lim_min[nl] = strncmp(argv[i0], "--min", 5) == 0;
-            lims[nl++] = v;
-        } else if (argv[i][0] != '-' && strchr(argv[i], '=') && n < MAX_SRC) {
-            const char *eq = strchr(argv[i], '=');
-            size_t len = (size_t)(eq - argv[i]);
-            for (size_t k = 0; k < n; k++)
-                if (strlen(names[k]) == len && !strncmp(names[k], argv[i], len)) {
-                    fprintf(stderr, "mix: source name '%.*s' given twice (names must differ)\n", (int)len, argv[i]);
-                    rc = EP_EXIT_USAGE;
-                    goto done;
-                }
-            if (!(names[n] = strndup(argv[i], len))) { rc = EP_EXIT_FATAL; goto done; }
-            paths[n] = eq + 1;
-            n++;
-        } else {
-            fprintf(stderr, "mix: unexpected argument '%s'\n", argv[i]);
-            usage(stderr);
-            rc = EP_EXIT_USAGE;
-            goto done;
+    ep_cli_args a;
+    ep_cli_args_begin(&a, "mix", "entroprof mix SOURCE=PROFILE.json... --budget TOKENS [--max-epochs E] [--json]", "h",
+                      opts);
+    while (!bad && (c = ep_cli_args_next(&a, argc, argv)) != -1) {
+        switch (c) {
+        case 'h': usage(stdout); return EP_EXIT_OK;
+        case O_JSON: json = 1; break;
+        case O_BUDGET: bad = ep_cli_arg_quantity(&a, EP_CLI_POSITIVE, &cfg.budget_tokens); break;
+        case O_MAX_EPOCHS: bad = ep_cli_arg_quantity(&a, EP_CLI_POSITIVE, &cfg.max_epochs); break;
+        case O_TARGET_LOSS: bad = ep_cli_arg_quantity(&a, EP_CLI_NONNEGATIVE, &loss); have_l = 1; break;
+        case O_ETA:
+            if (!(bad = ep_cli_arg_quantity(&a, EP_CLI_ANY, &pc.eta_lo))) pc.eta_hi = pc.eta_lo;
+            break;
+        case O_ETA_RANGE: bad = ep_cli_arg_range(&a, &pc.eta_lo, &pc.eta_hi); break;
+        case O_PRECISION: bad = ep_cli_arg_precision(&a, &pc.bits_per_param); break;
+        case O_BY: by = a.arg; break;
+        case O_MIN:
+        case O_MAX:
+            if (nl == 2 * MAX_SRC) return ep_cli_usage_error(&a, "more than %d --min/--max limits", 2 * MAX_SRC);
+            lim_min[nl] = c == O_MIN;
+            lims[nl++] = a.arg;
+            break;
+        default: return EP_EXIT_USAGE;
         }
     }
-    if (n == 0 || cfg.budget_tokens <= 0) { usage(stderr); rc = EP_EXIT_USAGE; goto done; }
+    if (bad) return EP_EXIT_USAGE;
+    for (int i = a.first_operand; i < argc; i++) {
+        const char *eq = strchr(argv[i], '=');
+        if (!eq) {
+            rc = ep_cli_usage_error(&a, "unexpected argument '%s' (sources are SOURCE=PROFILE.json)", argv[i]);
+            goto done;
+        }
+        if (n == MAX_SRC) {
+            rc = ep_cli_usage_error(&a, "more than %d sources", MAX_SRC);
+            goto done;
+        }
+        size_t len = (size_t)(eq - argv[i]);
+        for (size_t k = 0; k < n; k++)
+            if (strlen(names[k]) == len && !strncmp(names[k], argv[i], len)) {
+                rc = ep_cli_usage_error(&a, "source name '%.*s' given twice (names must differ)", (int)len, argv[i]);
+                goto done;
+            }
+        if (!(names[n] = strndup(argv[i], len))) { rc = EP_EXIT_FATAL; goto done; }
+        paths[n] = eq + 1;
+        n++;
+    }
+    if (n == 0) { rc = ep_cli_usage_error(&a, "no source given"); goto done; }
+    if (cfg.budget_tokens <= 0) { rc = ep_cli_usage_error(&a, "--budget is required"); goto done; }
     for (size_t k = 0; k < n; k++) {
         ep_error err;
         ep_jv *prof = ep_jv_load_object(paths[k], "a profile", &err);
-        if (!prof) { fprintf(stderr, "mix: %s\n", err.msg); rc = EP_EXIT_FATAL; goto done; }
+        if (!prof) { fprintf(stderr, "entroprof mix: %s\n", err.msg); rc = EP_EXIT_FATAL; goto done; }
         const ep_jv *corpus = ep_jv_get(prof, "corpus");
         src[k].name = names[k];
         src[k].min_share = 0;
@@ -128,21 +120,21 @@ int cmd_mix(int argc, char **argv)
                  ep_analyze_unique_tokens(corpus, &src[k].unique_tokens, &from) && src[k].unique_tokens > 0;
         ep_jv_free(prof);
         if (!ok) {
-            fprintf(stderr, "mix: %s: corpus entropy (bits/token) or token count missing\n", paths[k]);
+            fprintf(stderr, "entroprof mix: %s: corpus entropy (bits/token) or token count missing\n", paths[k]);
             rc = EP_EXIT_USAGE;
             goto done;
         }
     }
     for (size_t k = 0; k < nl; k++)
         if (!set_share(src, n, lims[k], lim_min[k])) {
-            fprintf(stderr, "mix: bad limit '%s' (SOURCE=share in [0,1], SOURCE one of the given names)\n", lims[k]);
+            fprintf(stderr, "entroprof mix: bad limit '%s' (SOURCE=share in [0,1], SOURCE one of the given names)\n", lims[k]);
             rc = EP_EXIT_USAGE;
             goto done;
         }
     double t[MAX_SRC];
     ep_error err;
     if (ep_mix_solve(src, n, &cfg, t, &err) != EP_OK) {
-        fprintf(stderr, "mix: refused: %s\n", err.msg);
+        fprintf(stderr, "entroprof mix: refused: %s\n", err.msg);
         rc = EP_EXIT_USAGE;
         goto done;
     }
@@ -173,7 +165,7 @@ int cmd_mix(int argc, char **argv)
     ep_jv_set(res, "info_bits", ep_jv_num(info));
     ep_jv *ic = ep_jv_set(res, "ic1", ep_jv_obj());
     if (!(pc.eta_lo > 0 && pc.eta_hi >= pc.eta_lo && pc.eta_hi <= 1)) {
-        fprintf(stderr, "mix: refused: eta must satisfy 0 < lo <= hi <= 1\n");
+        fprintf(stderr, "entroprof mix: refused: eta must satisfy 0 < lo <= hi <= 1\n");
         ep_jv_free(res);
         rc = EP_EXIT_USAGE;
         goto done;

@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli/analyze_args.h"
+#include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "entroprof/analyze.h"
 #include "entroprof/report.h"
@@ -26,76 +26,64 @@ static void usage(FILE *f)
             EP_DEFAULT_J_PER_FLOP);
 }
 
-static int bad(const char *what)
-{
-    fprintf(stderr, "predict: %s\n", what);
-    return EP_EXIT_USAGE;
-}
-
 int cmd_predict(int argc, char **argv)
 {
-    ep_predict_config cfg = ep_predict_config_default();
-    const char *path = NULL, *by = NULL, *v;
+    enum { O_TARGET_LOSS = EP_CLI_O_COMMAND, O_H, O_TOKENS, O_PARAMS, O_UNIQUE_TOKENS, O_ETA, O_ETA_RANGE, O_PRECISION,
+           O_TEMPERATURE, O_HW_EFFICIENCY, O_BY, O_NATS, O_JSON };
+    static const struct option opts[] = {
+        EP_CLI_HELP_OPTION, {"target-loss", required_argument, 0, O_TARGET_LOSS}, {"h", required_argument, 0, O_H},
+        {"tokens", required_argument, 0, O_TOKENS}, {"params", required_argument, 0, O_PARAMS},
+        {"unique-tokens", required_argument, 0, O_UNIQUE_TOKENS}, {"eta", required_argument, 0, O_ETA},
+        {"eta-range", required_argument, 0, O_ETA_RANGE}, {"precision", required_argument, 0, O_PRECISION},
+        {"temperature", required_argument, 0, O_TEMPERATURE}, {"hw-efficiency", required_argument, 0, O_HW_EFFICIENCY},
+        {"by", required_argument, 0, O_BY}, {"nats", no_argument, 0, O_NATS}, {"json", no_argument, 0, O_JSON},
+        {0, 0, 0, 0}};
+    ep_predict_config cfg;
+    ep_predict_config_default(&cfg);
+    const char *path = NULL, *by = NULL;
     char h_source[300] = "", d_source[300] = "";
-    double h = -1, l = -1, x;
-    int nats = 0, json = 0, have_l = 0, have_h = 0;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { usage(stdout); return EP_EXIT_OK; }
-        if (!strcmp(argv[i], "--nats")) nats = 1;
-        else if (!strcmp(argv[i], "--json")) json = 1;
-        else if ((v = ep_cli_opt(argc, argv, &i, "--target-loss"))) {
-            if (!ep_cli_num(v, &l)) return bad("--target-loss needs a number");
-            have_l = 1;
-        } else if ((v = ep_cli_opt(argc, argv, &i, "--h"))) {
-            if (!ep_cli_num(v, &h)) return bad("--h needs a number");
-            have_h = 1;
-        } else if ((v = ep_cli_opt(argc, argv, &i, "--tokens"))) {
-            if (!ep_cli_num(v, &x)) return bad("--tokens needs a number");
-            if (x <= 0) return bad("refused: --tokens must be > 0");
-            cfg.tokens = x;
-        } else if ((v = ep_cli_opt(argc, argv, &i, "--params"))) {
-            if (!ep_cli_num(v, &x)) return bad("--params needs a number");
-            if (x <= 0) return bad("refused: --params must be > 0");
-            cfg.params = x;
-        } else if ((v = ep_cli_opt(argc, argv, &i, "--unique-tokens"))) {
-            if (!ep_cli_num(v, &x) || x <= 0) return bad("--unique-tokens needs a number > 0");
-            cfg.unique_tokens = x;
-        } else if ((v = ep_cli_opt(argc, argv, &i, "--eta"))) {
-            if (!ep_cli_num(v, &x)) return bad("--eta needs a number");
-            cfg.eta_lo = cfg.eta_hi = x;
-        } else if ((v = ep_cli_opt(argc, argv, &i, "--eta-range"))) {
-            const char *colon = strchr(v, ':');
-            char a[64];
-            if (!colon || (size_t)(colon - v) >= sizeof a) return bad("--eta-range needs A:B");
-            memcpy(a, v, (size_t)(colon - v));
-            a[colon - v] = '\0';
-            if (!ep_cli_num(a, &cfg.eta_lo) || !ep_cli_num(colon + 1, &cfg.eta_hi)) return bad("--eta-range needs A:B");
-        } else if ((v = ep_cli_opt(argc, argv, &i, "--precision"))) {
-            cfg.bits_per_param = ep_precision_bits(v);
-            if (cfg.bits_per_param <= 0) return bad("--precision must be fp32, bf16, fp16, fp8, int8 or int4");
-        } else if ((v = ep_cli_opt(argc, argv, &i, "--temperature"))) {
-            if (!ep_cli_num(v, &cfg.temperature_k)) return bad("--temperature needs a number (kelvin)");
-        } else if ((v = ep_cli_opt(argc, argv, &i, "--hw-efficiency"))) {
-            if (!ep_cli_num(v, &cfg.j_per_flop)) return bad("--hw-efficiency needs a number (J/FLOP)");
-        } else if ((v = ep_cli_opt(argc, argv, &i, "--by"))) by = v;
-        else if (argv[i][0] == '-' || path) {
-            fprintf(stderr, "predict: unexpected argument '%s'\n", argv[i]);
-            usage(stderr);
-            return EP_EXIT_USAGE;
-        } else path = argv[i];
+    double h = -1, l = -1;
+    int nats = 0, json = 0, have_l = 0, have_h = 0, c, bad = 0;
+    ep_cli_args a;
+    ep_cli_args_begin(&a, "predict", "entroprof predict [PROFILE.json] --target-loss L [--tokens D | --params N] [--h H]",
+                      "h", opts);
+    while (!bad && (c = ep_cli_args_next(&a, argc, argv)) != -1) {
+        switch (c) {
+        case 'h': usage(stdout); return EP_EXIT_OK;
+        case O_NATS: nats = 1; break;
+        case O_JSON: json = 1; break;
+        case O_TARGET_LOSS: bad = ep_cli_arg_quantity(&a, EP_CLI_NONNEGATIVE, &l); have_l = 1; break;
+        case O_H: bad = ep_cli_arg_quantity(&a, EP_CLI_ANY, &h); have_h = 1; break;
+        case O_TOKENS: bad = ep_cli_arg_quantity(&a, EP_CLI_POSITIVE, &cfg.tokens); break;
+        case O_PARAMS: bad = ep_cli_arg_quantity(&a, EP_CLI_POSITIVE, &cfg.params); break;
+        case O_UNIQUE_TOKENS: bad = ep_cli_arg_quantity(&a, EP_CLI_POSITIVE, &cfg.unique_tokens); break;
+        case O_ETA:
+            if (!(bad = ep_cli_arg_quantity(&a, EP_CLI_ANY, &cfg.eta_lo))) cfg.eta_hi = cfg.eta_lo;
+            break;
+        case O_ETA_RANGE: bad = ep_cli_arg_range(&a, &cfg.eta_lo, &cfg.eta_hi); break;
+        case O_PRECISION: bad = ep_cli_arg_precision(&a, &cfg.bits_per_param); break;
+        case O_TEMPERATURE: bad = ep_cli_arg_quantity(&a, EP_CLI_ANY, &cfg.temperature_k); break;
+        case O_HW_EFFICIENCY: bad = ep_cli_arg_quantity(&a, EP_CLI_ANY, &cfg.j_per_flop); break;
+        case O_BY: by = a.arg; break;
+        default: return EP_EXIT_USAGE;
+        }
     }
-    if (!have_l) { usage(stderr); return bad("--target-loss is required"); }
-    if (cfg.tokens > 0 && cfg.params > 0) return bad("give --tokens or --params, not both");
-    if (!path && !have_h) return bad("give a PROFILE.json or --h H");
-    if (!path && cfg.tokens <= 0 && cfg.params <= 0) return bad("without a profile give --tokens or --params");
+    if (bad) return EP_EXIT_USAGE;
+    if (argc - a.first_operand > 1) return ep_cli_usage_error(&a, "unexpected argument '%s'", argv[a.first_operand + 1]);
+    if (a.first_operand < argc) path = argv[a.first_operand];
+    if (!have_l) return ep_cli_usage_error(&a, "--target-loss is required");
+    if (cfg.tokens > 0 && cfg.params > 0) return ep_cli_usage_error(&a, "give --tokens or --params, not both");
+    if (!path && !have_h) return ep_cli_usage_error(&a, "give a PROFILE.json or --h H");
+    if (!path && cfg.tokens <= 0 && cfg.params <= 0)
+        return ep_cli_usage_error(&a, "without a profile give --tokens or --params");
     if (path) {
         ep_error err;
         ep_jv *prof = ep_jv_load_object(path, "a profile", &err);
-        if (!prof) { fprintf(stderr, "predict: %s\n", err.msg); return EP_EXIT_FATAL; }
+        if (!prof) { fprintf(stderr, "entroprof predict: %s\n", err.msg); return EP_EXIT_FATAL; }
         const ep_jv *corpus = ep_jv_get(prof, "corpus");
         if (!have_h) {
             if (!ep_analyze_shard_entropy(corpus, by, 0, &h)) {
-                fprintf(stderr, "predict: %s has no corpus entropy in bits per token%s%s; give --h\n", path,
+                fprintf(stderr, "entroprof predict: %s has no corpus entropy in bits per token%s%s; give --h\n", path,
                         by ? " for " : "", by ? by : "");
                 ep_jv_free(prof);
                 return EP_EXIT_USAGE;
@@ -112,7 +100,7 @@ int cmd_predict(int argc, char **argv)
         const char *src = NULL;
         if (cfg.tokens <= 0 && cfg.params <= 0) {
             if (!ep_analyze_unique_tokens(corpus, &u, &src) || u <= 0) {
-                fprintf(stderr, "predict: %s has no corpus token count; give --tokens or --params\n", path);
+                fprintf(stderr, "entroprof predict: %s has no corpus token count; give --tokens or --params\n", path);
                 ep_jv_free(prof);
                 return EP_EXIT_USAGE;
             }
@@ -129,7 +117,7 @@ int cmd_predict(int argc, char **argv)
     ep_error err;
     ep_jv *res = NULL;
     if (ep_predict_run(&cfg, &res, &err) != EP_OK) {
-        fprintf(stderr, "predict: refused: %s\n", err.msg);
+        fprintf(stderr, "entroprof predict: refused: %s\n", err.msg);
         return EP_EXIT_USAGE;
     }
     ep_jv *in = ep_jv_child(res, "inputs");

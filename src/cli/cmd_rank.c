@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "cli/analyze_args.h"
+#include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "entroprof/analyze.h"
 #include "entroprof/report.h"
@@ -33,60 +33,65 @@ static void usage(FILE *f)
 
 int cmd_rank(int argc, char **argv)
 {
-    ep_rank_config cfg = ep_rank_config_default();
-    const char *path = NULL, *format = "tsv", *v;
-    for (int i = 1; i < argc; i++) {
-        double x;
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { usage(stdout); return EP_EXIT_OK; }
-        if ((v = ep_cli_opt(argc, argv, &i, "--by"))) cfg.by = v;
-        else if ((v = ep_cli_opt(argc, argv, &i, "--unit"))) {
-            if (!strcmp(v, "bits_per_byte")) cfg.bits_per_byte = 1;
-            else if (!strcmp(v, "bits_per_token")) cfg.bits_per_byte = 0;
-            else { fprintf(stderr, "rank: unknown unit '%s'\n", v); usage(stderr); return EP_EXIT_USAGE; }
-        } else if ((v = ep_cli_opt(argc, argv, &i, "--format"))) {
-            if (strcmp(v, "tsv") && strcmp(v, "md") && strcmp(v, "json")) {
-                fprintf(stderr, "rank: unknown format '%s'\n", v);
-                return EP_EXIT_USAGE;
-            }
-            format = v;
+    enum { O_BY = EP_CLI_O_COMMAND, O_UNIT, O_FORMAT, O_MAX_BPB, O_MAX_VOCAB_FRAC, O_MAX_UPPER_BPB, O_MAX_INVALID,
+           O_MIN_BPB, O_MAX_DUP, O_DISAGREE_TOL, O_MIN_SAMPLE };
+    static const struct option opts[] = {
+        EP_CLI_HELP_OPTION, {"by", required_argument, 0, O_BY}, {"unit", required_argument, 0, O_UNIT},
+        {"format", required_argument, 0, O_FORMAT}, {"max-bpb", required_argument, 0, O_MAX_BPB},
+        {"max-vocab-frac", required_argument, 0, O_MAX_VOCAB_FRAC},
+        {"max-upper-bpb", required_argument, 0, O_MAX_UPPER_BPB}, {"max-invalid", required_argument, 0, O_MAX_INVALID},
+        {"min-bpb", required_argument, 0, O_MIN_BPB}, {"max-dup", required_argument, 0, O_MAX_DUP},
+        {"disagree-tol", required_argument, 0, O_DISAGREE_TOL}, {"min-sample", required_argument, 0, O_MIN_SAMPLE},
+        {0, 0, 0, 0}};
+    ep_rank_config cfg;
+    ep_rank_config_default(&cfg);
+    static const char *const formats[] = {"tsv", "md", "json"};
+    const char *format = "tsv";
+    ep_cli_args a;
+    ep_cli_args_begin(&a, "rank", "entroprof rank PROFILE.json [--by ESTIMATOR] [--unit U] [--format tsv|md|json]",
+                      "h", opts);
+    int c, k;
+    while ((c = ep_cli_args_next(&a, argc, argv)) != -1) {
+        double *threshold = NULL;
+        switch (c) {
+        case 'h': usage(stdout); return EP_EXIT_OK;
+        case O_BY: cfg.by = a.arg; break;
+        case O_UNIT:
+            if (ep_cli_arg_choice(&a, "bits_per_byte|bits_per_token", &k)) return EP_EXIT_USAGE;
+            cfg.bits_per_byte = k == 0;
+            break;
+        case O_FORMAT:
+            if (ep_cli_arg_choice(&a, "tsv|md|json", &k)) return EP_EXIT_USAGE;
+            format = formats[k];
+            break;
+        case O_MAX_BPB: threshold = &cfg.max_bpb; break;
+        case O_MAX_VOCAB_FRAC: threshold = &cfg.max_vocab_frac; break;
+        case O_MAX_UPPER_BPB: threshold = &cfg.max_upper_bpb; break;
+        case O_MAX_INVALID: threshold = &cfg.max_invalid_per_byte; break;
+        case O_MIN_BPB: threshold = &cfg.min_bpb; break;
+        case O_MAX_DUP: threshold = &cfg.max_dup_fraction; break;
+        case O_DISAGREE_TOL: threshold = &cfg.disagree_tol_bits; break;
+        case O_MIN_SAMPLE: threshold = &cfg.min_sample_tokens; break;
+        default: return EP_EXIT_USAGE;
         }
-#define THRESH(name, field)                                                              \
-        else if ((v = ep_cli_opt(argc, argv, &i, name))) {                               \
-            if (!ep_cli_num(v, &x) || x < 0) {                                           \
-                fprintf(stderr, "rank: %s needs a number >= 0\n", name);                 \
-                return EP_EXIT_USAGE;                                                    \
-            }                                                                            \
-            cfg.field = x;                                                               \
-        }
-        THRESH("--max-bpb", max_bpb)
-        THRESH("--max-vocab-frac", max_vocab_frac)
-        THRESH("--max-upper-bpb", max_upper_bpb)
-        THRESH("--max-invalid", max_invalid_per_byte)
-        THRESH("--min-bpb", min_bpb)
-        THRESH("--max-dup", max_dup_fraction)
-        THRESH("--disagree-tol", disagree_tol_bits)
-        THRESH("--min-sample", min_sample_tokens)
-#undef THRESH
-        else if (argv[i][0] == '-' || path) {
-            fprintf(stderr, "rank: unexpected argument '%s'\n", argv[i]);
-            usage(stderr);
-            return EP_EXIT_USAGE;
-        } else path = argv[i];
+        if (threshold && ep_cli_arg_quantity(&a, EP_CLI_NONNEGATIVE, threshold)) return EP_EXIT_USAGE;
     }
-    if (!path) { usage(stderr); return EP_EXIT_USAGE; }
+    if (a.first_operand >= argc) return ep_cli_usage_error(&a, "no profile given");
+    if (argc - a.first_operand > 1) return ep_cli_usage_error(&a, "unexpected argument '%s'", argv[a.first_operand + 1]);
+    const char *path = argv[a.first_operand];
     ep_error err;
     ep_jv *prof = ep_jv_load_object(path, "a profile", &err);
-    if (!prof) { fprintf(stderr, "rank: %s\n", err.msg); return EP_EXIT_FATAL; }
+    if (!prof) { fprintf(stderr, "entroprof rank: %s\n", err.msg); return EP_EXIT_FATAL; }
     ep_jv *res = NULL;
     if (ep_rank_run(prof, &cfg, &res, &err) != EP_OK) {
-        fprintf(stderr, "rank: %s: %s\n", path, err.msg);
+        fprintf(stderr, "entroprof rank: %s: %s\n", path, err.msg);
         ep_jv_free(prof);
         return EP_EXIT_FATAL;
     }
     /* --by naming an estimate that no shard has is a typo, not an empty ranking. */
     if (cfg.by && ep_jv_len(ep_jv_get(res, "missing")) > 0 && !ep_jv_len(ep_jv_get(res, "ranked")) &&
         !ep_jv_len(ep_jv_get(res, "flagged"))) {
-        fprintf(stderr, "rank: no shard of %s has the estimate '%s' (see a shard's \"estimates\")\n", path, cfg.by);
+        fprintf(stderr, "entroprof rank: no shard of %s has the estimate '%s' (see a shard's \"estimates\")\n", path, cfg.by);
         ep_jv_free(res);
         ep_jv_free(prof);
         return EP_EXIT_USAGE;

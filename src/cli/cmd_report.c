@@ -4,7 +4,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cli/analyze_args.h"
+#include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "entroprof/analyze.h"
 #include "entroprof/report.h"
@@ -16,42 +16,56 @@ static void usage(FILE *f)
             "Writes DIR/report.md and DIR/report.html (inline SVG, no scripts, no external assets): ranked\n"
             "entropy with brackets, entropy ladder h_n per shard, estimator comparison, duplicates, tiny-model\n"
             "loss curves when present, flags, and an IC-1 predict summary (at --target-loss L bits/token, else\n"
-            "a sweep L = 0.25, 0.5, 0.75 H). Exit: 0 ok, 2 bad usage, 3 unreadable profile or unwritable DIR.\n");
+            "a sweep L = 0.25, 0.5, 0.75 H).\n"
+            "  -o, --output DIR     directory for report.md and report.html (created when missing)\n"
+            "  --target-loss L      bits per token for the predict summary (a number >= 0)\n"
+            "  --precision P        fp32|bf16|fp16|fp8|int8|int4 for parameters (default bf16)\n"
+            "Exit: 0 ok, 2 bad usage, 3 unreadable profile or unwritable DIR.\n");
 }
 
 int cmd_report(int argc, char **argv)
 {
-    ep_report_config cfg = ep_report_config_default();
-    const char *path = NULL, *dir = NULL, *v;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { usage(stdout); return EP_EXIT_OK; }
-        if ((v = ep_cli_opt(argc, argv, &i, "-o")) || (v = ep_cli_opt(argc, argv, &i, "--output"))) dir = v;
-        else if ((v = ep_cli_opt(argc, argv, &i, "--target-loss"))) {
-            if (!ep_cli_num(v, &cfg.loss_bits_per_token) || cfg.loss_bits_per_token < 0) {
-                fprintf(stderr, "report: --target-loss needs a number >= 0\n");
-                return EP_EXIT_USAGE;
-            }
-        } else if ((v = ep_cli_opt(argc, argv, &i, "--precision"))) {
-            if (ep_precision_bits(v) <= 0) { fprintf(stderr, "report: unknown precision '%s'\n", v); return EP_EXIT_USAGE; }
-            cfg.precision = v;
-        } else if (argv[i][0] == '-' || path) {
-            fprintf(stderr, "report: unexpected argument '%s'\n", argv[i]);
-            usage(stderr);
-            return EP_EXIT_USAGE;
-        } else path = argv[i];
+    enum { O_TARGET_LOSS = EP_CLI_O_COMMAND, O_PRECISION };
+    static const struct option opts[] = {EP_CLI_HELP_OPTION, {"output", required_argument, 0, 'o'},
+                                         {"target-loss", required_argument, 0, O_TARGET_LOSS},
+                                         {"precision", required_argument, 0, O_PRECISION}, {0, 0, 0, 0}};
+    ep_report_config cfg;
+    ep_report_config_default(&cfg);
+    const char *dir = NULL;
+    double bits;
+    ep_cli_args a;
+    ep_cli_args_begin(&a, "report", "entroprof report PROFILE.json -o DIR [--target-loss L] [--precision P]", "ho:",
+                      opts);
+    int c;
+    while ((c = ep_cli_args_next(&a, argc, argv)) != -1) {
+        switch (c) {
+        case 'h': usage(stdout); return EP_EXIT_OK;
+        case 'o': dir = a.arg; break;
+        case O_TARGET_LOSS:
+            if (ep_cli_arg_quantity(&a, EP_CLI_NONNEGATIVE, &cfg.loss_bits_per_token)) return EP_EXIT_USAGE;
+            break;
+        case O_PRECISION:
+            if (ep_cli_arg_precision(&a, &bits)) return EP_EXIT_USAGE;
+            cfg.precision = a.arg;
+            break;
+        default: return EP_EXIT_USAGE;
+        }
     }
-    if (!path || !dir) { usage(stderr); return EP_EXIT_USAGE; }
+    if (a.first_operand >= argc) return ep_cli_usage_error(&a, "no profile given");
+    if (argc - a.first_operand > 1) return ep_cli_usage_error(&a, "unexpected argument '%s'", argv[a.first_operand + 1]);
+    if (!dir) return ep_cli_usage_error(&a, "-o DIR is required");
+    const char *path = argv[a.first_operand];
     if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
-        fprintf(stderr, "report: cannot create %s: %s\n", dir, strerror(errno));
+        fprintf(stderr, "entroprof report: cannot create %s: %s\n", dir, strerror(errno));
         return EP_EXIT_FATAL;
     }
     ep_error err;
     ep_jv *prof = ep_jv_load_object(path, "a profile", &err);
-    if (!prof) { fprintf(stderr, "report: %s\n", err.msg); return EP_EXIT_FATAL; }
+    if (!prof) { fprintf(stderr, "entroprof report: %s\n", err.msg); return EP_EXIT_FATAL; }
     ep_status st = ep_report_write(prof, &cfg, dir, &err);
     ep_jv_free(prof);
     if (st != EP_OK) {
-        fprintf(stderr, "report: %s\n", err.msg);
+        fprintf(stderr, "entroprof report: %s\n", err.msg);
         return st == EP_ERR_FORMAT ? EP_EXIT_FATAL : EP_EXIT_FATAL;
     }
     printf("%s/report.md\n%s/report.html\n", dir, dir);

@@ -24,13 +24,9 @@ static const char *USAGE =
     "given, else to stderr.\n"
     "\n"
     "input:\n"
-    "  --format auto|text|jsonl   record format (default auto: magic bytes, then extension)\n"
-    "  --split paragraph|line|file  plain-text documents (default paragraph: blank-line separated)\n"
-    "  --field PATH               JSONL text field, dotted path (default text)\n"
-    "  --id-field PATH            JSONL id field reported by dedup (default id)\n"
-    "  --max-doc-bytes SIZE       cut longer documents, counted, 1K..1G (default 64M)\n"
+    EP_CLI_READER_HELP("paragraph: blank-line separated")
     "tokens and estimators:\n"
-    "  --tokenizer NAME|PATH      cl100k_base (default) | o200k_base | r50k_base | byte | char | word,\n"
+    "  -t, --tokenizer NAME|PATH  cl100k_base (default) | o200k_base | r50k_base | byte | char | word,\n"
     "                             or a tiktoken / tokenizer.json vocabulary file\n"
     "  --zstd-level N             compression bound level, 1..22 (default 3)\n"
     "  --zstd-strong-level N      strong compression bound level, 0..22, 0 = off (default 19)\n"
@@ -54,10 +50,11 @@ static const char *USAGE =
     "  -o, --output FILE          write the profile here ('-': stdout); a new or regular FILE is\n"
     "                             replaced atomically (temp file, fsync, rename); a device, FIFO\n"
     "                             or symlink is written through, never replaced\n"
-    "  --threads N                worker threads (default: all cores); results do not depend on it\n"
-    "  --mem SIZE                 memory budget for estimator state, at least 1M (default: 1/4 of\n"
-    "                             RAM, at most 2G); past it n-gram tables sample keys and report p\n"
-    "                             and stderr\n"
+    "  --threads N                worker threads, 0..1024 (default 0: all cores); results do not\n"
+    "                             depend on it\n"
+    "  --mem SIZE                 memory budget for estimator state, at least 1M (default, or 0:\n"
+    "                             1/4 of RAM, at most 2G); past it n-gram tables sample keys and\n"
+    "                             report p and stderr\n"
     "  --batch-bytes SIZE         text per work batch, 1..1G (default 4M); results do not depend on it\n"
     "  --compact                  compact JSON instead of indented\n"
     "  -q, --quiet                no progress, no table\n"
@@ -106,7 +103,8 @@ static void print_progress(void *user, const ep_progress *p)
  * shards are listed apart and never among the ranked ones. */
 static void print_table(FILE *f, const ep_jv *profile)
 {
-    ep_rank_config rc = ep_rank_config_default();
+    ep_rank_config rc;
+    ep_rank_config_default(&rc);
     ep_jv *rank = NULL;
     ep_error err;
     if (ep_rank_run(profile, &rc, &rank, &err) != EP_OK) return;
@@ -116,12 +114,10 @@ static void print_table(FILE *f, const ep_jv *profile)
 
 int cmd_scan(int argc, char **argv)
 {
-    enum { O_FORMAT = 256, O_SPLIT, O_FIELD, O_IDFIELD, O_MAXDOC, O_TOK, O_ZL, O_ZSL, O_ZSF, O_LONG, O_NGRAM,
-           O_HELDOUT, O_LM, O_LMTOK, O_PROBES, O_SEED, O_THREADS, O_MEM, O_BATCH, O_COMPACT, O_HELP, O_LIST, O_DEDUPEST, O_NGSAMPLE };
+    enum { O_ZL = EP_CLI_O_COMMAND, O_ZSL, O_ZSF, O_LONG, O_NGRAM, O_HELDOUT, O_LM, O_LMTOK, O_PROBES, O_SEED,
+           O_THREADS, O_MEM, O_BATCH, O_COMPACT, O_LIST, O_DEDUPEST, O_NGSAMPLE };
     static const struct option opts[] = {
-        {"format", required_argument, 0, O_FORMAT}, {"split", required_argument, 0, O_SPLIT},
-        {"field", required_argument, 0, O_FIELD}, {"id-field", required_argument, 0, O_IDFIELD},
-        {"max-doc-bytes", required_argument, 0, O_MAXDOC}, {"tokenizer", required_argument, 0, O_TOK},
+        EP_CLI_HELP_OPTION, EP_CLI_READER_OPTIONS, {"tokenizer", required_argument, 0, 't'},
         {"zstd-level", required_argument, 0, O_ZL}, {"zstd-strong-level", required_argument, 0, O_ZSL},
         {"zstd-strong-fraction", required_argument, 0, O_ZSF}, {"long", optional_argument, 0, O_LONG},
         {"ngram-order", required_argument, 0, O_NGRAM}, {"heldout-fraction", required_argument, 0, O_HELDOUT},
@@ -130,82 +126,68 @@ int cmd_scan(int argc, char **argv)
         {"output", required_argument, 0, 'o'}, {"threads", required_argument, 0, O_THREADS},
         {"mem", required_argument, 0, O_MEM}, {"batch-bytes", required_argument, 0, O_BATCH},
         {"compact", no_argument, 0, O_COMPACT}, {"quiet", no_argument, 0, 'q'}, {"verbose", no_argument, 0, 'v'},
-        {"help", no_argument, 0, O_HELP}, {"list-probes", no_argument, 0, O_LIST},
-        {"dedup-estimators", no_argument, 0, O_DEDUPEST},
+        {"list-probes", no_argument, 0, O_LIST}, {"dedup-estimators", no_argument, 0, O_DEDUPEST},
         {"ngram-sample-tokens", required_argument, 0, O_NGSAMPLE}, {0, 0, 0, 0}};
     ep_scan_config cfg;
     ep_scan_config_default(&cfg);
     const char *out = NULL;
-    int quiet = 0, verbose = 0, compact = 0, c;
-    long l;
-    double d;
+    int quiet = 0, verbose = 0, compact = 0, c, bad = 0;
     uint64_t sz;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "o:qv", opts, NULL)) != -1) {
+    ep_cli_args a;
+    ep_cli_args_begin(&a, "scan", "entroprof scan [OPTIONS] PATH... [-o PROFILE.json]", "ho:qvt:", opts);
+    while (!bad && (c = ep_cli_args_next(&a, argc, argv)) != -1) {
         switch (c) {
-        case O_HELP: fputs(USAGE, stdout); return EP_EXIT_OK;
+        case 'h': fputs(USAGE, stdout); return EP_EXIT_OK;
         case O_LIST: {
             size_t n = 0;
             const ep_probe_vtable *const *reg = ep_probe_registry(&n);
             for (size_t i = 0; i < n; i++) printf("%s\n", reg[i]->name);
             return EP_EXIT_OK;
         }
-        case 'o': out = optarg; break;
+        case 'o': out = a.arg; break;
         case 'q': quiet = 1; break;
         case 'v': verbose++; break;
+        case 't': cfg.tokenizer = a.arg; break;
         case O_COMPACT: compact = 1; break;
-        case O_FORMAT:
-            if (!strcmp(optarg, "auto")) cfg.reader.format = EP_FORMAT_AUTO;
-            else if (!strcmp(optarg, "text")) cfg.reader.format = EP_FORMAT_TEXT;
-            else if (!strcmp(optarg, "jsonl")) cfg.reader.format = EP_FORMAT_JSONL;
-            else goto bad;
-            break;
-        case O_SPLIT:
-            if (!strcmp(optarg, "paragraph")) cfg.reader.split = EP_SPLIT_PARAGRAPH;
-            else if (!strcmp(optarg, "line")) cfg.reader.split = EP_SPLIT_LINE;
-            else if (!strcmp(optarg, "file")) cfg.reader.split = EP_SPLIT_FILE;
-            else goto bad;
-            break;
-        case O_FIELD: cfg.reader.field = optarg; break;
-        case O_IDFIELD: cfg.reader.id_field = optarg; break;
-        case O_MAXDOC:
-            if (ep_cli_parse_size(optarg, 1024, (uint64_t)1 << 30, &sz)) goto bad;
-            cfg.reader.max_doc_bytes = (size_t)sz;
-            break;
-        case O_TOK: cfg.tokenizer = optarg; break;
-        case O_ZL: if (ep_cli_parse_int(optarg, 1, 22, &l)) goto bad; cfg.zstd_level = (int)l; break;
-        case O_ZSL: if (ep_cli_parse_int(optarg, 0, 22, &l)) goto bad; cfg.zstd_strong_level = (int)l; break;
-        case O_ZSF: if (ep_cli_parse_double(optarg, 1e-6, 1.0, &d)) goto bad; cfg.zstd_strong_fraction = d; break;
+        case O_ZL: bad = ep_cli_arg_int(&a, 1, 22, &cfg.zstd_level); break;
+        case O_ZSL: bad = ep_cli_arg_int(&a, 0, 22, &cfg.zstd_strong_level); break;
+        case O_ZSF: bad = ep_cli_arg_double(&a, 1e-6, 1.0, &cfg.zstd_strong_fraction); break;
         case O_LONG:
-            if (!optarg) cfg.zstd_long = 27;
-            else if (ep_cli_parse_int(optarg, 10, 31, &l)) goto bad;
-            else cfg.zstd_long = (int)l;
+            if (!a.arg) cfg.zstd_long = 27;
+            else bad = ep_cli_arg_int(&a, 10, 31, &cfg.zstd_long);
             break;
-        case O_NGRAM: if (ep_cli_parse_int(optarg, 1, 16, &l)) goto bad; cfg.ngram_order = (int)l; break;
-        case O_HELDOUT: if (ep_cli_parse_double(optarg, 0.001, 0.9, &d)) goto bad; cfg.heldout_fraction = d; break;
+        case O_NGRAM: bad = ep_cli_arg_int(&a, 1, 16, &cfg.ngram_order); break;
+        case O_HELDOUT: bad = ep_cli_arg_double(&a, 0.001, 0.9, &cfg.heldout_fraction); break;
         case O_LM: cfg.lm_enable = 1; break;
         case O_DEDUPEST: cfg.dedup_estimators = 1; break;
-        case O_NGSAMPLE: if (ep_cli_parse_size(optarg, 0, INT64_MAX, &sz)) goto bad; cfg.ngram_sample_tokens = sz; break;
-        case O_LMTOK: if (ep_cli_parse_size(optarg, 256, INT64_MAX, &sz)) goto bad; cfg.lm_tokens = sz; break;
-        case O_PROBES: cfg.probes = optarg; break;
-        case O_SEED: if (ep_cli_parse_u64(optarg, 0, EP_CLI_SEED_MAX, &sz)) goto bad; cfg.seed = sz; break;
-        case O_THREADS: if (ep_cli_parse_int(optarg, 1, 1024, &l)) goto bad; cfg.threads = (int)l; break;
-        case O_MEM: if (ep_cli_parse_size(optarg, (uint64_t)1 << 20, INT64_MAX, &sz)) goto bad; cfg.mem_bytes = sz; break;
-        case O_BATCH: if (ep_cli_parse_size(optarg, 1, (uint64_t)1 << 30, &sz)) goto bad; cfg.batch_bytes = (size_t)sz; break;
-        default: goto usage;
+        case O_NGSAMPLE:
+            if (!(bad = ep_cli_arg_size(&a, 0, INT64_MAX, &sz))) cfg.ngram_sample_tokens = sz;
+            break;
+        case O_LMTOK:
+            if (!(bad = ep_cli_arg_size(&a, 256, INT64_MAX, &sz))) cfg.lm_tokens = sz;
+            break;
+        case O_PROBES: cfg.probes = a.arg; break;
+        case O_SEED: bad = ep_cli_arg_seed(&a, &cfg.seed); break;
+        case O_THREADS: bad = ep_cli_arg_threads(&a, &cfg.threads); break;
+        case O_MEM: bad = ep_cli_arg_mem(&a, (uint64_t)1 << 20, &cfg.mem_bytes); break;
+        case O_BATCH:
+            if (!(bad = ep_cli_arg_size(&a, 1, (uint64_t)1 << 30, &sz))) cfg.batch_bytes = (size_t)sz;
+            break;
+        default: bad = ep_cli_reader_option(&a, c, &cfg.reader) != 1; break;
         }
     }
-    if (optind >= argc) { fprintf(stderr, "entroprof scan: no input paths\n"); goto usage; }
+    if (bad) return EP_EXIT_USAGE;
+    if (a.first_operand >= argc) return ep_cli_usage_error(&a, "no input paths");
     ep_error err;
     ep_error_clear(&err);
-    if (ep_scan_config_check(&cfg, &err) != EP_OK) { fprintf(stderr, "entroprof scan: %s\n", err.msg); goto usage; }
+    if (ep_scan_config_check(&cfg, &err) != EP_OK) return ep_cli_usage_error(&a, "%s", err.msg);
     progress_state ps = {isatty(2) && !quiet};
     if (ps.isatty) { cfg.progress = print_progress; cfg.progress_user = &ps; }
     ep_jv *profile = NULL;
     size_t failed = 0;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    ep_status st = ep_scan((const char *const *)(argv + optind), (size_t)(argc - optind), &cfg, &profile, &failed, &err);
+    ep_status st = ep_scan((const char *const *)(argv + a.first_operand), (size_t)(argc - a.first_operand), &cfg, &profile, &failed, &err);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (st != EP_OK) {
         fprintf(stderr, "entroprof scan: %s\n", err.msg[0] ? err.msg : ep_strerror(st));
@@ -248,9 +230,4 @@ int cmd_scan(int argc, char **argv)
     }
     ep_jv_free(profile);
     return failed || gave_up ? EP_EXIT_SHARD_FAILED : EP_EXIT_OK;
-bad:
-    fprintf(stderr, "entroprof scan: invalid value '%s'\n", optarg);
-usage:
-    fputs("usage: entroprof scan [OPTIONS] PATH... [-o PROFILE.json]   (see --help)\n", stderr);
-    return EP_EXIT_USAGE;
 }

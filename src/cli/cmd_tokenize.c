@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "entroprof/reader.h"
 #include "entroprof/tokenizer.h"
@@ -14,16 +15,15 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: entroprof tokenize [--tokenizer NAME|PATH] [--split file|paragraph|line]\n"
-            "                          [--format auto|text|jsonl] [--field F] [--u32 | --count] [FILE|-]\n"
+            "                          [--format auto|text|jsonl] [--field F] [--max-doc-bytes SIZE]\n"
+            "                          [--u32 | --count] [FILE|-]\n"
             "Prints the token ids of each document of FILE (default: stdin), one document per line,\n"
             "space-separated.\n"
-            "  --tokenizer T  byte, char, word, r50k_base (gpt2), cl100k_base, o200k_base, or a path to a\n"
-            "                 .tiktoken or tokenizer.json file (default cl100k_base)\n"
-            "  --split S      plain text: one document per file (default), paragraph or line\n"
-            "  --format F     input format (default auto: JSONL by magic/extension, else text)\n"
-            "  --field F      JSONL text field (default text)\n"
-            "  --u32          raw little-endian uint32 ids of all documents, concatenated\n"
-            "  --count        print only the number of tokens\n"
+            "  -t, --tokenizer NAME|PATH  byte, char, word, r50k_base (gpt2), cl100k_base, o200k_base, or a\n"
+            "                             path to a .tiktoken or tokenizer.json file (default cl100k_base)\n"
+            EP_CLI_READER_HELP("file: one document per file")
+            "  --u32                      raw little-endian uint32 ids of all documents, concatenated\n"
+            "  --count                    print only the number of tokens\n"
             "Input is read as `scan` reads it: .zst/.gz decompressed, invalid UTF-8 replaced by U+FFFD,\n"
             "CRLF turned into LF, NUL bytes removed, empty documents skipped. Special-token text\n"
             "(<|endoftext|>) is encoded as ordinary text (tiktoken's encode_ordinary).\n"
@@ -70,34 +70,31 @@ static int write_ids_u32(FILE *out, const ep_token *ids, size_t n)
 
 int cmd_tokenize(int argc, char **argv)
 {
+    enum { O_U32 = EP_CLI_O_COMMAND, O_COUNT };
+    static const struct option opts[] = {EP_CLI_HELP_OPTION, {"tokenizer", required_argument, 0, 't'},
+                                         EP_CLI_READER_OPTIONS, {"u32", no_argument, 0, O_U32},
+                                         {"count", no_argument, 0, O_COUNT}, {0, 0, 0, 0}};
     const char *tokname = "cl100k_base", *input = "-";
-    int u32 = 0, count_only = 0, have_input = 0;
+    int u32 = 0, count_only = 0, c;
     ep_reader_config rc;
     ep_reader_config_default(&rc);
     rc.split = EP_SPLIT_FILE;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--help") || !strcmp(a, "-h")) { usage(stdout); return EP_EXIT_OK; }
-        if (!strcmp(a, "--u32")) u32 = 1;
-        else if (!strcmp(a, "--count")) count_only = 1;
-        else if ((!strcmp(a, "--tokenizer") || !strcmp(a, "-t")) && i + 1 < argc) tokname = argv[++i];
-        else if (!strcmp(a, "--field") && i + 1 < argc) rc.field = argv[++i];
-        else if (!strcmp(a, "--split") && i + 1 < argc) {
-            const char *s = argv[++i];
-            if (!strcmp(s, "file")) rc.split = EP_SPLIT_FILE;
-            else if (!strcmp(s, "paragraph")) rc.split = EP_SPLIT_PARAGRAPH;
-            else if (!strcmp(s, "line")) rc.split = EP_SPLIT_LINE;
-            else { fprintf(stderr, "entroprof tokenize: bad --split '%s'\n", s); usage(stderr); return EP_EXIT_USAGE; }
-        } else if (!strcmp(a, "--format") && i + 1 < argc) {
-            const char *s = argv[++i];
-            if (!strcmp(s, "auto")) rc.format = EP_FORMAT_AUTO;
-            else if (!strcmp(s, "text")) rc.format = EP_FORMAT_TEXT;
-            else if (!strcmp(s, "jsonl")) rc.format = EP_FORMAT_JSONL;
-            else { fprintf(stderr, "entroprof tokenize: bad --format '%s'\n", s); usage(stderr); return EP_EXIT_USAGE; }
-        } else if ((a[0] != '-' || !strcmp(a, "-")) && !have_input) { input = a; have_input = 1; }
-        else { fprintf(stderr, "entroprof tokenize: unexpected argument '%s'\n", a); usage(stderr); return EP_EXIT_USAGE; }
+    ep_cli_args a;
+    ep_cli_args_begin(&a, "tokenize", "entroprof tokenize [--tokenizer NAME|PATH] [OPTIONS] [FILE|-]", "ht:", opts);
+    while ((c = ep_cli_args_next(&a, argc, argv)) != -1) {
+        switch (c) {
+        case 'h': usage(stdout); return EP_EXIT_OK;
+        case 't': tokname = a.arg; break;
+        case O_U32: u32 = 1; break;
+        case O_COUNT: count_only = 1; break;
+        default:
+            if (ep_cli_reader_option(&a, c, &rc) != 1) return EP_EXIT_USAGE;
+            break;
+        }
     }
-    if (u32 && count_only) { fprintf(stderr, "entroprof tokenize: --u32 and --count exclude each other\n"); return EP_EXIT_USAGE; }
+    if (argc - a.first_operand > 1) return ep_cli_usage_error(&a, "unexpected argument '%s'", argv[a.first_operand + 1]);
+    if (a.first_operand < argc) input = argv[a.first_operand];
+    if (u32 && count_only) return ep_cli_usage_error(&a, "--u32 and --count exclude each other");
 
     ep_error err = {0};
     ep_tokenizer *tok = NULL;

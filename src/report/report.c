@@ -10,10 +10,11 @@
 #include "entroprof/outfile.h"
 #include "report/svg_internal.h"
 
-ep_report_config ep_report_config_default(void)
+void ep_report_config_default(ep_report_config *cfg)
 {
-    ep_report_config c = {-1.0, "bf16"};
-    return c;
+    memset(cfg, 0, sizeof *cfg);
+    cfg->loss_bits_per_token = -1.0;
+    cfg->precision = "bf16";
 }
 
 static const char CSS[] =
@@ -306,7 +307,8 @@ static void sec_predict(FILE *f, int html, const ep_jv *profile, const ep_report
         para(f, html, "Not available: the profile has no corpus entropy in bits per token or no token count.");
         return;
     }
-    ep_predict_config pc = ep_predict_config_default();
+    ep_predict_config pc;
+    ep_predict_config_default(&pc);
     pc.h_bits_per_token = h;
     pc.tokens = d;
     pc.bits_per_param = ep_precision_bits(cfg->precision) > 0 ? ep_precision_bits(cfg->precision) : 16;
@@ -392,7 +394,8 @@ static ep_status write_doc(const char *path, int html, const ep_jv *profile, con
 
 ep_status ep_report_write(const ep_jv *profile, const ep_report_config *cfg, const char *dir, ep_error *err)
 {
-    ep_rank_config rc = ep_rank_config_default();
+    ep_rank_config rc;
+    ep_rank_config_default(&rc);
     ep_jv *rank = NULL;
     ep_status st = ep_rank_run(profile, &rc, &rank, err);
     if (st != EP_OK) return st;

@@ -419,7 +419,8 @@ static ep_status scan_shard(scan_ctx *c, const char *path, ep_jv *shard, ep_read
     ep_estimates_clamp(shard);
     ep_profile_choose_headline(shard);
     /* The guardrails rank and report apply (one function), recorded with their default thresholds. */
-    ep_rank_config guard = ep_rank_config_default();
+    ep_rank_config guard;
+    ep_rank_config_default(&guard);
     if (st == EP_OK && (st = ep_rank_mark_shard(shard, &guard)) != EP_OK) ep_error_set(err, st, "out of memory");
     ep_reader_counters_merge(total, rc);
     c->bytes_before_shard += ep_reader_input_offset(r);

@@ -61,7 +61,8 @@ static void predict_and_mix(const ep_jv *corpus)
     double h, u;
     const char *src = NULL;
     if (!ep_analyze_shard_entropy(corpus, NULL, 0, &h) || !ep_analyze_unique_tokens(corpus, &u, &src)) return;
-    ep_predict_config pc = ep_predict_config_default();
+    ep_predict_config pc;
+    ep_predict_config_default(&pc);
     pc.h_bits_per_token = h;
     pc.loss_bits_per_token = h / 2;
     pc.tokens = u;
@@ -75,7 +76,8 @@ static void predict_and_mix(const ep_jv *corpus)
         FZ_CHECK(err.msg[0] != 0, "a refused predict leaves a message");
     }
     ep_mix_source s[2] = {{"profile", h, u, 0, 1}, {"other", 3.0, 1e9, 0, 1}};
-    ep_mix_config mc = ep_mix_config_default();
+    ep_mix_config mc;
+    ep_mix_config_default(&mc);
     mc.budget_tokens = 2e9;
     double t[2];
     (void)ep_mix_solve(s, 2, &mc, t, &err);
@@ -116,7 +118,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         predict_and_mix(corpus);
     }
 
-    ep_rank_config rc = ep_rank_config_default();
+    ep_rank_config rc;
+
+    ep_rank_config_default(&rc);
     ep_jv *rank = NULL;
     ep_error_clear(&err);
     ep_status st = ep_rank_run(v, &rc, &rank, &err);
@@ -137,7 +141,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         snprintf(dir, sizeof dir, "%s/report", fz_dir());
         FZ_CHECK(mkdir(dir, 0700) == 0, "mkdir %s", dir);
     }
-    ep_report_config rpc = ep_report_config_default();
+    ep_report_config rpc;
+    ep_report_config_default(&rpc);
     ep_error_clear(&err);
     if (ep_report_write(v, &rpc, dir, &err) != EP_OK) FZ_CHECK(err.msg[0] != 0, "a failed report leaves a message");
     ep_jv_free(v);

@@ -47,7 +47,8 @@ static void step0_loss_of_gpt2_vocabulary(void **state)
 static void predict_params_from_tokens_hand_computed(void **state)
 {
     (void)state;
-    ep_predict_config c = ep_predict_config_default();
+    ep_predict_config c;
+    ep_predict_config_default(&c);
     c.h_bits_per_token = 10;
     c.loss_bits_per_token = 3;
     c.tokens = 1e12;
@@ -85,7 +86,8 @@ static void predict_params_from_tokens_hand_computed(void **state)
 static void predict_tokens_from_params_and_data_constrained(void **state)
 {
     (void)state;
-    ep_predict_config c = ep_predict_config_default();
+    ep_predict_config c;
+    ep_predict_config_default(&c);
     c.h_bits_per_token = 10;
     c.loss_bits_per_token = 2.9; /* 2.01 nats, above Chinchilla's floor 1.87 nats at N = 7e9 */
     c.params = 7e9;
@@ -125,7 +127,8 @@ static void muennighoff_effective_tokens(void **state)
 static void predict_refuses_impossible_requests(void **state)
 {
     (void)state;
-    ep_predict_config base = ep_predict_config_default(), c;
+    ep_predict_config base, c;
+    ep_predict_config_default(&base);
     base.h_bits_per_token = 4;
     base.loss_bits_per_token = 2;
     base.tokens = 1e9;
@@ -187,7 +190,8 @@ static void mix_matches_brute_force(void **state)
 {
     (void)state;
     ep_mix_source s[3] = {{"web", 2.2, 3e6, 0, 1}, {"books", 1.9, 1.5e6, 0, 1}, {"code", 1.6, 1e6, 0, 1}};
-    ep_mix_config c = ep_mix_config_default();
+    ep_mix_config c;
+    ep_mix_config_default(&c);
     double t[3];
     ep_error err;
     for (int scenario = 0; scenario < 4; scenario++) {
@@ -239,7 +243,8 @@ static void rank_flags_planted_junk(void **state)
     ep_error err;
     ep_jv *prof = ep_jv_load_file(FIXTURE("planted.json"), &err);
     assert_non_null(prof);
-    ep_rank_config c = ep_rank_config_default();
+    ep_rank_config c;
+    ep_rank_config_default(&c);
     ep_jv *r = NULL;
     assert_int_equal(ep_rank_run(prof, &c, &r, &err), EP_OK);
     const ep_jv *ranked = ep_jv_get(r, "ranked"), *fl = ep_jv_get(r, "flagged");
@@ -267,14 +272,14 @@ static void rank_flags_planted_junk(void **state)
     ep_jv_free(r);
 
     /* Incompressibility threshold: at 2.0 bits/byte even en-000's best bound (2.21) trips it. */
-    c = ep_rank_config_default();
+    ep_rank_config_default(&c);
     c.max_upper_bpb = 2.0;
     assert_int_equal(ep_rank_run(prof, &c, &r, &err), EP_OK);
     assert_true(has_flag(find_row(ep_jv_get(r, "flagged"), "web/en-000.txt"), "near_max_entropy"));
     ep_jv_free(r);
 
     /* --by an estimator in bits/byte (zstd) converts nothing and ranks what has it. */
-    c = ep_rank_config_default();
+    ep_rank_config_default(&c);
     c.by = "zstd_19";
     assert_int_equal(ep_rank_run(prof, &c, &r, &err), EP_OK);
     assert_near(num(ep_jv_at(ep_jv_get(r, "ranked"), 0), "value"), 2.71, 1e-12);
@@ -328,7 +333,8 @@ static void report_writes_self_contained_html(void **state)
     assert_non_null(prof);
     char dir[] = "/tmp/ep_report_XXXXXX";
     assert_non_null(mkdtemp(dir));
-    ep_report_config c = ep_report_config_default();
+    ep_report_config c;
+    ep_report_config_default(&c);
     assert_int_equal(ep_report_write(prof, &c, dir, &err), EP_OK);
     char path[64];
     snprintf(path, sizeof path, "%s/report.html", dir);
@@ -371,7 +377,8 @@ static void report_shows_step0_loss_beside_the_curve(void **state)
     assert_non_null(prof);
     char dir[] = "/tmp/ep_report_XXXXXX";
     assert_non_null(mkdtemp(dir));
-    ep_report_config c = ep_report_config_default();
+    ep_report_config c;
+    ep_report_config_default(&c);
     assert_int_equal(ep_report_write(prof, &c, dir, &err), EP_OK);
     static const char *const files[] = {"report.md", "report.html"};
     for (int i = 0; i < 2; i++) {
