@@ -79,7 +79,8 @@ static ep_status shard_close(scan_ctx *c, ep_jv *shard, ep_reader *r, int read_f
 {
     const ep_reader_counters *rc = ep_reader_counters_get(r);
     /* A probe that gave up leaves the shard partial; a read error outranks that. */
-    if (!read_failed && ep_jv_len(ep_jv_get(shard, "probe_errors")) > 0) ep_jv_set(shard, "status", ep_jv_str("partial"));
+    if (!read_failed && ep_jv_len(ep_jv_get(shard, "probe_errors")) > 0)
+        ep_jv_set(shard, "status", ep_jv_str("partial"));
     ep_scan_counters_json(shard, rc, 1);
     ep_scan_flags_json(shard, rc, read_failed);
     ep_estimates_clamp(shard);

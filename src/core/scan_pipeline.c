@@ -206,7 +206,8 @@ ep_status ep_scan_pipeline_run(scan_ctx *c, ep_reader *r, scan_states *s, scan_r
     if (!bufs) oom = 1;
     int cur = 0, have_cur = 0, have_prev = 0, reading = 1;
     if (!oom) {
-        int got = read_batch(r, &bufs[cur], c->cfg->batch_bytes, c->cfg->dedup_estimators ? &c->seen : NULL, &oom, &rd->rerr);
+        int got = read_batch(r, &bufs[cur], c->cfg->batch_bytes, c->cfg->dedup_estimators ? &c->seen : NULL, &oom,
+                             &rd->rerr);
         if (got < 0) { rd->read_failed = !oom; got = bufs[cur].n > 0; reading = 0; }
         have_cur = got > 0;
         if (got == 0) reading = 0;

@@ -139,8 +139,8 @@ void ep_scan_states_finish(const scan_ctx *c, scan_states *s, ep_jv *out)
     for (size_t p = 0; p < s->n_probes; p++) {
         const scan_probe *u = &c->probes[p];
         if (s->shard[p])
-            ep_scan_outcome(&s->probe_err[p], u->vt->finish(s->shard[p], u->corpus, out, &u->env_shard, &s->probe_err[p]),
-                            u->vt->name);
+            ep_scan_outcome(&s->probe_err[p],
+                            u->vt->finish(s->shard[p], u->corpus, out, &u->env_shard, &s->probe_err[p]), u->vt->name);
         if (s->probe_err[p].status != EP_OK) ep_probe_gave_up(out, u->vt->name, s->probe_err[p].msg);
     }
 }
@@ -182,7 +182,8 @@ void ep_scan_corpus_finish(const scan_ctx *c, ep_jv *out)
         const scan_probe *u = &c->probes[p];
         if (!u->vt->fold) continue; /* no corpus state */
         ep_error e = u->broken;
-        if (e.status == EP_OK) ep_scan_outcome(&e, u->vt->finish(u->corpus, NULL, out, &u->env_corpus, &e), u->vt->name);
+        if (e.status == EP_OK)
+            ep_scan_outcome(&e, u->vt->finish(u->corpus, NULL, out, &u->env_corpus, &e), u->vt->name);
         if (e.status != EP_OK) ep_probe_gave_up(out, u->vt->name, e.msg);
     }
 }

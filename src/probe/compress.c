@@ -136,7 +136,8 @@ static ep_status compress_fold(void *corpus, const void *shard, ep_error *err)
 {
     compress_state *a = corpus;
     const compress_state *b = shard;
-    if (b->z.failed) return ep_error_set(err, EP_ERR_INTERNAL, "compress: a shard's zstd level %d stream failed", b->z.level);
+    if (b->z.failed)
+        return ep_error_set(err, EP_ERR_INTERNAL, "compress: a shard's zstd level %d stream failed", b->z.level);
     a->z.in_bytes += b->z.in_bytes;
     a->z.out_bytes += b->z.out_bytes;
     a->z.docs += b->z.docs;

@@ -78,7 +78,8 @@ static ep_status dedup_merge(void *into, const void *from, ep_error *err)
     a->docs += b->docs;
     for (size_t i = 0; i < b->cap; i++)
         if (b->slots[i].count && add(a, b->slots[i].lo, b->slots[i].hi, b->slots[i].count, b->slots[i].len))
-            return ep_error_set(err, EP_ERR_NOMEM, "exact_dedup: out of memory for %zu distinct documents", a->size + 1);
+            return ep_error_set(err, EP_ERR_NOMEM, "exact_dedup: out of memory for %zu distinct documents",
+                                a->size + 1);
     return EP_OK;
 }
 

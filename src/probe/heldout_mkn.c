@@ -346,7 +346,8 @@ static ep_status mkn_finish(void *st, const void *before, ep_jv *out, const ep_p
      * estimate: absent. A side whose offered documents were all sampled away by the memory budget,
      * or tables that fit no document, is the probe giving up: said, and the shard is partial. */
     if ((s->train.offered_docs && !s->train.ndocs) || (s->test.offered_docs && !s->test.ndocs))
-        return ep_error_set(err, EP_ERR_LIMIT, "no document fits its share of --mem (the pools sampled every document away)");
+        return ep_error_set(err, EP_ERR_LIMIT,
+                            "no document fits its share of --mem (the pools sampled every document away)");
     if (s->train.ndocs == 0 || s->test.ndocs == 0) return EP_OK; /* nothing to estimate: absent */
     ep_mkn_model m;
     ep_status r = build(&m, &s->train, s, T);

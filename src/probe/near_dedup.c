@@ -292,9 +292,11 @@ static ep_status nd_fold(void *corpus, const void *shard, ep_error *err)
         if (b->finish_rc == EP_ERR_LIMIT) {
             a->over_limit = 1;
         } else if (b->finish_rc != EP_OK) {
-            return ep_error_set(err, b->finish_rc, "near_dedup: a shard could not be classified (%s)", ep_strerror(b->finish_rc));
+            return ep_error_set(err, b->finish_rc, "near_dedup: a shard could not be classified (%s)",
+                                ep_strerror(b->finish_rc));
         } else if (!(b->batch_for == a && b->batch.rule[0].kind && b->batch.base == a->n && b->batch.n == b->n)) {
-            return ep_error_set(err, EP_ERR_INTERNAL, "near_dedup: fold of a shard not finished against this corpus state");
+            return ep_error_set(err, EP_ERR_INTERNAL,
+                                "near_dedup: fold of a shard not finished against this corpus state");
         }
     }
     size_t *o = sorted_order(b);
