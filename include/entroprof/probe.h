@@ -88,7 +88,7 @@ typedef struct ep_probe_vtable_s {
     /* The lifecycle, in the order of the calls (contracts at the top of this file). */
     ep_status (*create)(void **out, const ep_probe_env *env, ep_error *err);
     ep_status (*observe)(void *st, const ep_doc *doc, const ep_token *ids, size_t n_ids, ep_error *err);
-    ep_status (*merge)(void *into, const void *from, ep_error *err);         /**< NULL if ORDERED */
+    ep_status (*merge)(void *into, const void *from, ep_error *err);         /**< may be NULL if ORDERED */
     ep_status (*finish)(void *st, const void *before, ep_jv *out, const ep_probe_env *env, ep_error *err);
     ep_status (*fold)(void *corpus, const void *shard, ep_error *err);        /**< NULL: no corpus state */
     void (*free)(void *st);
