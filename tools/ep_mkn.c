@@ -55,7 +55,10 @@ int main(int argc, char **argv)
         if (!strcmp(reg[i]->name, "heldout_mkn")) vt = reg[i];
     if (!vt) { fprintf(stderr, "ep_mkn: no heldout_mkn probe\n"); return 1; }
     ep_probe_env env = {&cfg, NULL, mem, 0, 1};
-    void *st = vt->create(&env);
+    ep_error err;
+    ep_error_clear(&err);
+    void *st = NULL;
+    if (vt->create(&st, &env, &err) != EP_OK) { fprintf(stderr, "ep_mkn: %s\n", err.msg); return 1; }
     FILE *f = fopen(in, "rb");
     FILE *ftr = train_out ? fopen(train_out, "wb") : NULL;
     FILE *fte = test_out ? fopen(test_out, "wb") : NULL;
@@ -99,7 +102,7 @@ int main(int argc, char **argv)
         d.len = nn;
         d.hash_lo = h.low64;
         d.hash_hi = h.high64;
-        vt->observe(st, &d, ids, nid);
+        if (vt->observe(st, &d, ids, nid, &err) != EP_OK) { fprintf(stderr, "ep_mkn: %s\n", err.msg); return 1; }
         FILE *side = ep_heldout_is_test(d.hash_lo, cfg.seed, cfg.heldout_fraction) ? fte : ftr;
         if (side) {
             fwrite(norm, 1, nn, side);
@@ -113,10 +116,10 @@ int main(int argc, char **argv)
     free(norm);
     free(ids);
     ep_jv *out = ep_jv_obj();
-    ep_status r = vt->finish(st, NULL, out, &env);
+    ep_status r = vt->finish(st, NULL, out, &env, &err);
     vt->free(st);
     if (r != EP_OK) {
-        fprintf(stderr, "ep_mkn: %s\n", ep_strerror(r));
+        fprintf(stderr, "ep_mkn: %s\n", err.msg);
         ep_jv_free(out);
         return 1;
     }

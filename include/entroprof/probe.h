@@ -1,22 +1,49 @@
 /* entroprof: the probe interface. A probe is one estimator with a mergeable state.
  *
- * Life of a probe in a scan (the scanner knows probes only through this table):
- *   create  once per (shard, worker thread) [and once per shard for ORDERED probes, and once
- *           for the corpus];
- *   observe for each document, with its token ids. Unordered probes see an arbitrary subset of
- *           the shard's documents in arbitrary order on each worker state; ORDERED probes see
- *           every document of the shard in canonical order, from one thread at a time;
- *   merge   worker states into the shard state, then shard states into the corpus state in
- *           canonical shard order. Must be exact (integer counts, sets): results may not depend
- *           on how documents were spread over workers;
- *   finish  writes the probe's results into the shard (or corpus) JSON object. `before` is the
- *           corpus state of all earlier shards (NULL when finishing the corpus itself): this is
- *           how cross-shard facts (a duplicate of an earlier shard's document) are computed.
- *           Floating point happens here only, from the merged integer state. A probe that cannot
- *           give its results for this shard (a memory limit, a failure it survived) says so with
- *           ep_probe_gave_up and returns EP_OK: the scan marks the shard "partial" and goes on.
- *           A status other than EP_OK ends the whole scan;
- *   free.
+ * Lifecycle (the scanner, src/core/scan*.c, knows probes only through this table). Per shard:
+ *
+ *   create  -> observe* -> merge -> finish -> fold -> free
+ *
+ * create   one state per (shard, worker thread) for unordered probes, one per shard for ORDERED
+ *          probes, and one corpus state per scan (env->is_corpus = 1). Sets *out and returns EP_OK,
+ *          or returns a status with err set and *out NULL. A failure ends the scan.
+ * observe  once per document of the shard, with its token ids. Unordered probes: each worker
+ *          state sees an arbitrary subset of the shard's documents in arbitrary order, and states
+ *          of different workers are observed concurrently (one thread per state at a time).
+ *          ORDERED probes: the shard state sees every document in canonical order, from one
+ *          thread at a time. Observing may fail (out of memory, a spill file, a document too long
+ *          for the probe's tables): it returns the status with err set, and that state is failed.
+ * merge    worker states of one shard into one (`into` keeps the result, `from` is unchanged).
+ *          Must be commutative and exact (integer counts, sets, samples keyed by content): the
+ *          result may not depend on how documents were spread over workers or in which order the
+ *          states are merged. Called from one thread. ORDERED probes have one state per shard and
+ *          are never merged: their merge may be NULL.
+ * finish   writes the shard's results into the shard JSON object `out`, from the merged state.
+ *          `before` is the corpus state of every earlier shard (read only): how cross-shard facts
+ *          (a duplicate of an earlier shard's document) are computed. When finishing the corpus
+ *          state itself (env->is_corpus), before is NULL and out is the profile's corpus object.
+ *          Floating point happens here only. finish may change its own state (sort, close a
+ *          stream, keep what fold will need), never `before`. A failure (a memory limit, no document that fits,
+ *          out of memory) returns the status with err set: the probe gave up on this shard, the
+ *          scan records err's message in out.probe_errors (ep_probe_gave_up) and marks the shard
+ *          "partial"; what finish wrote into out stays. The state stays valid: it is still folded.
+ * fold     the finished shard state into the corpus state, in canonical shard order, after the
+ *          shard's finish ran with `before` = this corpus state (whatever finish returned). Need
+ *          not be commutative (a corpus state may keep its shards in order). `shard` is unchanged.
+ *          NULL for a probe without corpus-level state: the scan then creates no corpus state for
+ *          it and does not finish the corpus with it. A failure returns the status with err set.
+ * free     NULL-safe; the only call allowed on a failed state.
+ *
+ * Failures after create never end the scan: a probe whose observe or merge failed on a shard
+ * gives up on that shard (its message in out.probe_errors, the shard "partial"); its shard state
+ * is then not finished nor folded, so its corpus state misses the shard, and the probe gives up on
+ * every later shard and on the corpus too (cross-shard figures would be wrong). A failed fold
+ * does the same from the next shard on. Every call gets a distinct state, except `before` and
+ * `from`, which are only read; err is never NULL.
+ *
+ * Reserved for the scale-out issue (not built): `save`/`load` of a state to a partial-state file,
+ * placed after `fold` in this table. A saved state is one that merge (worker, shard) or fold
+ * (shard, in order) could take, so a partial profile can be folded on another machine.
  */
 #ifndef ENTROPROF_PROBE_H
 #define ENTROPROF_PROBE_H
@@ -39,7 +66,8 @@ typedef struct {
                                samples under it must be ORDERED: then one state per shard exists and
                                its sampling decisions do not depend on --threads. Unordered
                                per-thread states must keep exact state. */
-    int is_corpus;        /**< 1 when this state will hold the whole corpus */
+    int is_corpus;        /**< 1 when this state will hold the whole corpus (it receives fold, never
+                               observe or merge) */
     int nthreads;         /**< worker threads of the scan (results must not depend on it) */
 } ep_probe_env;
 
@@ -57,11 +85,14 @@ typedef struct ep_probe_vtable_s {
     int (*enabled)(const ep_scan_config *cfg);
     /** Relative weight in the split of the memory budget (0 = needs only a little). */
     double mem_weight;
-    void *(*create)(const ep_probe_env *env);   /**< NULL on allocation failure */
-    void (*observe)(void *st, const ep_doc *doc, const ep_token *ids, size_t n_ids);
-    ep_status (*merge)(void *into, const void *from);
-    ep_status (*finish)(void *st, const void *before, ep_jv *out, const ep_probe_env *env);
+    /* The lifecycle, in the order of the calls (contracts at the top of this file). */
+    ep_status (*create)(void **out, const ep_probe_env *env, ep_error *err);
+    ep_status (*observe)(void *st, const ep_doc *doc, const ep_token *ids, size_t n_ids, ep_error *err);
+    ep_status (*merge)(void *into, const void *from, ep_error *err);         /**< may be NULL if ORDERED */
+    ep_status (*finish)(void *st, const void *before, ep_jv *out, const ep_probe_env *env, ep_error *err);
+    ep_status (*fold)(void *corpus, const void *shard, ep_error *err);        /**< NULL: no corpus state */
     void (*free)(void *st);
+    /* reserved: save, load (see the top of this file) */
 } ep_probe_vtable;
 
 /** The built-in probes in their fixed order. */
@@ -93,8 +124,9 @@ void ep_estimate_set_estimand(ep_jv *est, const char *estimand, int order);
 void ep_estimates_clamp(ep_jv *out);
 
 /** Records that probe `probe` gave up on this shard (or on the corpus) and why: appends
- *  {"probe": probe, "error": reason} to out.probe_errors. The scan then sets the shard's status to
- *  "partial" (docs/profile-schema.md) and the CLI exits 1 naming the probe and the shard. */
+ *  {"probe": probe, "error": reason} to out.probe_errors. The scan calls it with the ep_error of a
+ *  failed lifecycle call; it then sets the shard's status to "partial" (docs/profile-schema.md)
+ *  and the CLI exits 1 naming the probe and the shard. */
 void ep_probe_gave_up(ep_jv *out, const char *probe, const char *reason);
 
 #ifdef __cplusplus

@@ -58,77 +58,95 @@ static int zstream_init(zstream *z, int level, int window_log, int nworkers)
     return 0;
 }
 
-static void *create_common(const ep_probe_env *env, int level, double fraction)
+static ep_status create_common(void **out, const ep_probe_env *env, int level, double fraction, ep_error *err)
 {
+    *out = NULL;
     compress_state *s = calloc(1, sizeof *s);
-    if (!s) return NULL;
+    if (!s) return ep_error_set(err, EP_ERR_NOMEM, "compress: out of memory");
     s->z.level = level;
     s->fraction = fraction;
     s->window_log = env->cfg->zstd_long;
     s->threshold = fraction >= 1.0 ? UINT64_MAX : (uint64_t)(fraction * 18446744073709551616.0);
-    if (env->is_corpus) return s; /* the corpus state only sums shard figures */
-    s->out = malloc(OUT_CAP);
-    if (!s->out || zstream_init(&s->z, level, env->cfg->zstd_long, env->nthreads)) {
-        ZSTD_freeCCtx(s->z.cctx);
-        free(s->out);
-        free(s);
-        return NULL;
+    if (!env->is_corpus) { /* the corpus state only sums shard figures: no stream */
+        s->out = malloc(OUT_CAP);
+        if (!s->out || zstream_init(&s->z, level, env->cfg->zstd_long, env->nthreads)) {
+            ZSTD_freeCCtx(s->z.cctx);
+            free(s->out);
+            free(s);
+            return ep_error_set(err, EP_ERR_NOMEM, "compress: cannot create a zstd level %d stream", level);
+        }
     }
-    return s;
+    *out = s;
+    return EP_OK;
 }
 
-static void *fast_create(const ep_probe_env *env) { return create_common(env, env->cfg->zstd_level, 1.0); }
-static void *strong_create(const ep_probe_env *env)
+static ep_status fast_create(void **out, const ep_probe_env *env, ep_error *err)
 {
-    return create_common(env, env->cfg->zstd_strong_level, env->cfg->zstd_strong_fraction);
+    return create_common(out, env, env->cfg->zstd_level, 1.0, err);
+}
+static ep_status strong_create(void **out, const ep_probe_env *env, ep_error *err)
+{
+    return create_common(out, env, env->cfg->zstd_strong_level, env->cfg->zstd_strong_fraction, err);
 }
 
-static void feed(zstream *z, unsigned char *out, const char *p, size_t n, ZSTD_EndDirective mode)
+/* @return 0, or the zstd error code (the stream is then failed). */
+static size_t feed(zstream *z, unsigned char *out, const char *p, size_t n, ZSTD_EndDirective mode)
 {
-    if (z->failed) return;
     ZSTD_inBuffer in = {p, n, 0};
     for (;;) {
         ZSTD_outBuffer ob = {out, OUT_CAP, 0};
         size_t rem = ZSTD_compressStream2(z->cctx, &ob, &in, mode);
-        if (ZSTD_isError(rem)) { z->failed = 1; return; }
+        if (ZSTD_isError(rem)) { z->failed = 1; return rem; }
         z->out_bytes += ob.pos;
         if (mode == ZSTD_e_end ? rem == 0 : in.pos == in.size) break;
     }
     z->in_bytes += n;
+    return 0;
 }
 
-static void compress_observe(void *st, const ep_doc *doc, const ep_token *ids, size_t n)
+static ep_status zstd_failed(ep_error *err, const zstream *z, size_t code)
+{
+    return ep_error_set(err, EP_ERR_INTERNAL, "compress: zstd level %d failed: %s", z->level, ZSTD_getErrorName(code));
+}
+
+static ep_status compress_observe(void *st, const ep_doc *doc, const ep_token *ids, size_t n, ep_error *err)
 {
     (void)ids; (void)n;
     compress_state *s = st;
-    if (s->threshold != UINT64_MAX && (doc->hash_hi ^ 0x5bd1e9955bd1e995ull) >= s->threshold) return;
-    feed(&s->z, s->out, doc->text, doc->len, ZSTD_e_continue);
-    feed(&s->z, s->out, "\n", 1, ZSTD_e_continue);
+    if (s->threshold != UINT64_MAX && (doc->hash_hi ^ 0x5bd1e9955bd1e995ull) >= s->threshold) return EP_OK;
+    size_t code = feed(&s->z, s->out, doc->text, doc->len, ZSTD_e_continue);
+    if (!code) code = feed(&s->z, s->out, "\n", 1, ZSTD_e_continue);
+    if (code) return zstd_failed(err, &s->z, code);
     s->z.docs++;
+    return EP_OK;
 }
 
-static void zstream_end(zstream *z, unsigned char *out)
+static size_t zstream_end(zstream *z, unsigned char *out)
 {
-    if (!z->cctx) return;
-    feed(z, out, NULL, 0, ZSTD_e_end);
+    if (!z->cctx) return 0;
+    size_t code = feed(z, out, NULL, 0, ZSTD_e_end);
     ZSTD_freeCCtx(z->cctx);
     z->cctx = NULL;
+    return code;
 }
 
-static ep_status compress_merge(void *into, const void *from)
+/* The corpus figures are sums of the shards' (each shard compressed on its own). A shard whose
+ * stream failed (its finish gave up) has no size to add. */
+static ep_status compress_fold(void *corpus, const void *shard, ep_error *err)
 {
-    compress_state *a = into;
-    const compress_state *b = from;
+    compress_state *a = corpus;
+    const compress_state *b = shard;
+    if (b->z.failed)
+        return ep_error_set(err, EP_ERR_INTERNAL, "compress: a shard's zstd level %d stream failed", b->z.level);
     a->z.in_bytes += b->z.in_bytes;
     a->z.out_bytes += b->z.out_bytes;
     a->z.docs += b->z.docs;
-    a->z.failed |= b->z.failed;
     return EP_OK;
 }
 
 static void write_one(ep_jv *out, const zstream *z, double fraction, int window_log)
 {
-    if (z->in_bytes == 0 || z->failed) return;
+    if (z->in_bytes == 0) return;
     char key[32], method[160];
     snprintf(key, sizeof key, "zstd_%d", z->level);
     snprintf(method, sizeof method, "zstd level %d%s over documents joined by newlines; 8 x compressed / input bytes",
@@ -145,11 +163,12 @@ static void write_one(ep_jv *out, const zstream *z, double fraction, int window_
     if (window_log) ep_jv_set(e, "window_log", ep_jv_int(window_log));
 }
 
-static ep_status compress_finish(void *st, const void *before, ep_jv *out, const ep_probe_env *env)
+static ep_status compress_finish(void *st, const void *before, ep_jv *out, const ep_probe_env *env, ep_error *err)
 {
     (void)before; (void)env;
     compress_state *s = st;
-    zstream_end(&s->z, s->out);
+    size_t code = zstream_end(&s->z, s->out);
+    if (code) return zstd_failed(err, &s->z, code);
     write_one(out, &s->z, s->fraction, s->window_log);
     return EP_OK;
 }
@@ -163,14 +182,14 @@ static void compress_free(void *st)
     free(s);
 }
 
-/* Two probes, so that each runs in its own ordered lane (scan.c) and the slow strong level does
- * not hold up the fast one. */
+/* Two probes, so that each runs in its own ordered lane (src/scan/scan_pipeline.c) and the slow
+ * strong level does not hold up the fast one. */
 const ep_probe_vtable ep_probe_compress = {
     "compress", EP_PROBE_ORDERED | EP_PROBE_ESTIMATOR, fast_enabled, 0.0,
-    fast_create, compress_observe, compress_merge, compress_finish, compress_free,
+    fast_create, compress_observe, NULL, compress_finish, compress_fold, compress_free,
 };
 
 const ep_probe_vtable ep_probe_compress_strong = {
     "compress_strong", EP_PROBE_ORDERED | EP_PROBE_ESTIMATOR, strong_enabled, 0.0,
-    strong_create, compress_observe, compress_merge, compress_finish, compress_free,
+    strong_create, compress_observe, NULL, compress_finish, compress_fold, compress_free,
 };

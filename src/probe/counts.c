@@ -9,20 +9,29 @@ typedef struct {
 } counts_state;
 
 static int counts_enabled(const ep_scan_config *cfg) { (void)cfg; return 1; }
-static void *counts_create(const ep_probe_env *env) { (void)env; return calloc(1, sizeof(counts_state)); }
-
-static void counts_observe(void *st, const ep_doc *doc, const ep_token *ids, size_t n)
+static ep_status counts_create(void **out, const ep_probe_env *env, ep_error *err)
 {
-    (void)ids;
+    (void)env;
+    *out = calloc(1, sizeof(counts_state));
+    return *out ? EP_OK : ep_error_set(err, EP_ERR_NOMEM, "counts: out of memory");
+}
+
+/* Cannot fail. */
+static ep_status counts_observe(void *st, const ep_doc *doc, const ep_token *ids, size_t n, ep_error *err)
+{
+    (void)ids; (void)err;
     counts_state *s = st;
     s->docs++;
     s->bytes += doc->len;
     s->chars += ep_utf8_count(doc->text, doc->len);
     s->tokens += n;
+    return EP_OK;
 }
 
-static ep_status counts_merge(void *into, const void *from)
+/* Sums: commutative and exact. Also the fold (a shard's sums added to the corpus's). */
+static ep_status counts_merge(void *into, const void *from, ep_error *err)
 {
+    (void)err;
     counts_state *a = into;
     const counts_state *b = from;
     a->docs += b->docs;
@@ -32,9 +41,9 @@ static ep_status counts_merge(void *into, const void *from)
     return EP_OK;
 }
 
-static ep_status counts_finish(void *st, const void *before, ep_jv *out, const ep_probe_env *env)
+static ep_status counts_finish(void *st, const void *before, ep_jv *out, const ep_probe_env *env, ep_error *err)
 {
-    (void)before; (void)env;
+    (void)before; (void)env; (void)err;
     const counts_state *s = st;
     ep_jv_set(out, "docs", ep_jv_int((int64_t)s->docs));
     ep_jv_set(out, "bytes", ep_jv_int((int64_t)s->bytes));
@@ -46,5 +55,5 @@ static ep_status counts_finish(void *st, const void *before, ep_jv *out, const e
 
 const ep_probe_vtable ep_probe_counts = {
     "counts", EP_PROBE_NEEDS_TOKENS, counts_enabled, 0.0,
-    counts_create, counts_observe, counts_merge, counts_finish, free,
+    counts_create, counts_observe, counts_merge, counts_finish, counts_merge, free,
 };

@@ -17,11 +17,15 @@ typedef struct {
     dslot *slots; /* (cap) */
     size_t cap, size;
     uint64_t docs;
-    int oom;
 } dedup_state;
 
 static int dedup_enabled(const ep_scan_config *cfg) { (void)cfg; return 1; }
-static void *dedup_create(const ep_probe_env *env) { (void)env; return calloc(1, sizeof(dedup_state)); }
+static ep_status dedup_create(void **out, const ep_probe_env *env, ep_error *err)
+{
+    (void)env;
+    *out = calloc(1, sizeof(dedup_state));
+    return *out ? EP_OK : ep_error_set(err, EP_ERR_NOMEM, "exact_dedup: out of memory");
+}
 
 static dslot *find_slot(dslot *slots, size_t cap, uint64_t lo, uint64_t hi)
 {
@@ -55,31 +59,34 @@ static const dslot *lookup(const dedup_state *s, uint64_t lo, uint64_t hi)
     return d->count ? d : NULL;
 }
 
-static void dedup_observe(void *st, const ep_doc *doc, const ep_token *ids, size_t n)
+static ep_status dedup_observe(void *st, const ep_doc *doc, const ep_token *ids, size_t n, ep_error *err)
 {
     (void)ids; (void)n;
     dedup_state *s = st;
     s->docs++;
-    if (add(s, doc->hash_lo, doc->hash_hi, 1, doc->len)) s->oom = 1;
+    if (add(s, doc->hash_lo, doc->hash_hi, 1, doc->len))
+        return ep_error_set(err, EP_ERR_NOMEM, "exact_dedup: out of memory for %zu distinct documents", s->size + 1);
+    return EP_OK;
 }
 
-static ep_status dedup_merge(void *into, const void *from)
+/* Union of the count tables: commutative and exact. Also the fold (the corpus table is the union
+ * of its shards'). */
+static ep_status dedup_merge(void *into, const void *from, ep_error *err)
 {
     dedup_state *a = into;
     const dedup_state *b = from;
     a->docs += b->docs;
-    a->oom |= b->oom;
     for (size_t i = 0; i < b->cap; i++)
         if (b->slots[i].count && add(a, b->slots[i].lo, b->slots[i].hi, b->slots[i].count, b->slots[i].len))
-            return EP_ERR_NOMEM;
-    return a->oom ? EP_ERR_NOMEM : EP_OK;
+            return ep_error_set(err, EP_ERR_NOMEM, "exact_dedup: out of memory for %zu distinct documents",
+                                a->size + 1);
+    return EP_OK;
 }
 
-static ep_status dedup_finish(void *st, const void *before, ep_jv *out, const ep_probe_env *env)
+static ep_status dedup_finish(void *st, const void *before, ep_jv *out, const ep_probe_env *env, ep_error *err)
 {
-    (void)env;
+    (void)env; (void)err;
     const dedup_state *s = st, *prev = before;
-    if (s->oom) return EP_ERR_NOMEM;
     uint64_t within = 0, within_bytes = 0, cross = 0, cross_bytes = 0;
     for (size_t i = 0; i < s->cap; i++) {
         const dslot *d = &s->slots[i];
@@ -109,5 +116,5 @@ static void dedup_free(void *st)
 
 const ep_probe_vtable ep_probe_exact_dedup = {
     "exact_dedup", 0, dedup_enabled, 0.5,
-    dedup_create, dedup_observe, dedup_merge, dedup_finish, dedup_free,
+    dedup_create, dedup_observe, dedup_merge, dedup_finish, dedup_merge, dedup_free,
 };

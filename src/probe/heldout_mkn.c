@@ -45,7 +45,6 @@ typedef struct {
     uint64_t budget;
     uint64_t dense_vocab;
     ep_mkn_pool train, test;
-    ep_status status;
     ep_ngram_tokens toks; /* encoder for the ordered lane */
 } mkn_state;
 
@@ -55,10 +54,11 @@ int ep_heldout_is_test(uint64_t hash_lo, uint64_t seed, double heldout_fraction)
     return (double)(h >> 11) * (1.0 / 9007199254740992.0) < heldout_fraction;
 }
 
-static void *mkn_create(const ep_probe_env *env)
+static ep_status mkn_create(void **out, const ep_probe_env *env, ep_error *err)
 {
     mkn_state *s = calloc(1, sizeof *s);
-    if (!s) return NULL;
+    *out = s;
+    if (!s) return ep_error_set(err, EP_ERR_NOMEM, "heldout_mkn: out of memory");
     s->K = ep_ngram_default_order(env->cfg, env->tok);
     s->seed = env->cfg ? env->cfg->seed : 0;
     s->heldout_fraction = env->cfg && env->cfg->heldout_fraction > 0 ? env->cfg->heldout_fraction : 0.1;
@@ -73,23 +73,20 @@ static void *mkn_create(const ep_probe_env *env)
     if (cap && cap / 4 < test_cost) test_cost = cap / 4;
     ep_mkn_pool_init(&s->test, test_cost);
     ep_mkn_pool_init(&s->train, train_cost);
-    return s;
+    return EP_OK;
 }
 
-static void mkn_observe(void *st, const ep_doc *doc, const ep_token *ids, size_t n_ids)
+static ep_status mkn_observe(void *st, const ep_doc *doc, const ep_token *ids, size_t n_ids, ep_error *err)
 {
     mkn_state *s = st;
     ep_status te = ep_ngram_tokens_get(&s->toks, doc, &ids, &n_ids);
-    if (te != EP_OK) {
-        if (s->status == EP_OK) s->status = te;
-        return;
-    }
-    if (n_ids == 0) return; /* an empty document is not a sentence (KenLM skips nothing, but
-                               the reader never delivers empty documents) */
-    if (n_ids > UINT32_MAX) {
-        if (s->status == EP_OK) s->status = EP_ERR_LIMIT;
-        return;
-    }
+    if (te != EP_OK) return ep_error_set(err, te, "heldout_mkn: cannot tokenize document %llu: %s",
+                                         (unsigned long long)doc->index, ep_strerror(te));
+    if (n_ids == 0) return EP_OK; /* an empty document is not a sentence (KenLM skips nothing, but
+                                     the reader never delivers empty documents) */
+    if (n_ids > UINT32_MAX)
+        return ep_error_set(err, EP_ERR_LIMIT, "heldout_mkn: document %llu has %zu tokens, more than 2^32 - 1",
+                            (unsigned long long)doc->index, n_ids);
     ep_mkn_doc d = {0};
     uint64_t hh[2] = {doc->hash_lo, doc->hash_hi};
     d.h = XXH3_64bits_withSeed(hh, sizeof hh, s->seed ^ SAMPLE_SALT);
@@ -101,18 +98,21 @@ static void mkn_observe(void *st, const ep_doc *doc, const ep_token *ids, size_t
     p->offered_docs++;
     p->offered_tokens += n_ids;
     ep_status r = ep_mkn_pool_add(p, &d, ids);
-    if (r != EP_OK && s->status == EP_OK) s->status = r;
+    if (r != EP_OK) return ep_error_set(err, r, "heldout_mkn: document pool: %s", ep_strerror(r));
+    return EP_OK;
 }
 
-static ep_status mkn_merge(void *into, const void *from)
+/* Union of both pools under their caps: commutative and exact (mkn_pool.h). Used as fold (the
+ * scan never merges an ORDERED probe's states) and by tests. */
+static ep_status mkn_merge(void *into, const void *from, ep_error *err)
 {
     mkn_state *a = into;
     const mkn_state *b = from;
-    if (a->K != b->K) return EP_ERR_INTERNAL;
+    if (a->K != b->K) return ep_error_set(err, EP_ERR_INTERNAL, "heldout_mkn: merging orders %d and %d", a->K, b->K);
     ep_status r = ep_mkn_pool_merge(&a->train, &b->train);
     if (r == EP_OK) r = ep_mkn_pool_merge(&a->test, &b->test);
-    if (a->status == EP_OK) a->status = b->status;
-    return r;
+    if (r != EP_OK) return ep_error_set(err, r, "heldout_mkn: document pool: %s", ep_strerror(r));
+    return EP_OK;
 }
 
 /* 1-based order with the fewest bits (the lowest such order on ties). */
@@ -337,27 +337,23 @@ static void add_curve_estimates(ep_jv *out, const ep_mkn_curve_point *pts, size_
     if (fitted && fit.determined) add_rate_fit(out, pts, np, &fit, bytes_per_pred, nsub_tokens);
 }
 
-static ep_status mkn_finish(void *st, const void *before, ep_jv *out, const ep_probe_env *env)
+static ep_status mkn_finish(void *st, const void *before, ep_jv *out, const ep_probe_env *env, ep_error *err)
 {
     (void)before;
     mkn_state *s = st;
     int T = env && env->nthreads > 0 ? env->nthreads : 1;
-    if (s->status != EP_OK) return s->status;
     /* A side with no document offered (a small shard: no held-out document) has nothing to
      * estimate: absent. A side whose offered documents were all sampled away by the memory budget,
      * or tables that fit no document, is the probe giving up: said, and the shard is partial. */
-    if ((s->train.offered_docs && !s->train.ndocs) || (s->test.offered_docs && !s->test.ndocs)) {
-        ep_probe_gave_up(out, "heldout_mkn", "no document fits its share of --mem (the pools sampled every document away)");
-        return EP_OK;
-    }
+    if ((s->train.offered_docs && !s->train.ndocs) || (s->test.offered_docs && !s->test.ndocs))
+        return ep_error_set(err, EP_ERR_LIMIT,
+                            "no document fits its share of --mem (the pools sampled every document away)");
     if (s->train.ndocs == 0 || s->test.ndocs == 0) return EP_OK; /* nothing to estimate: absent */
     ep_mkn_model m;
     ep_status r = build(&m, &s->train, s, T);
-    if (r == EP_ERR_LIMIT) {
-        ep_probe_gave_up(out, "heldout_mkn", "its model tables fit no training document within its share of --mem");
-        return EP_OK;
-    }
-    if (r != EP_OK) return r;
+    if (r == EP_ERR_LIMIT)
+        return ep_error_set(err, r, "its model tables fit no training document within its share of --mem");
+    if (r != EP_OK) return ep_error_set(err, r, "heldout_mkn: building the model: %s", ep_strerror(r));
     ep_mkn_pool_sort(&s->test);
     /* The curve's held-out subset: the first documents of the sorted pool (a hash order, so a
      * deterministic pseudo-random subset) up to EP_MKN_CURVE_HELDOUT_TOKENS tokens. */
@@ -376,7 +372,7 @@ static ep_status mkn_finish(void *st, const void *before, ep_jv *out, const ep_p
     }
     uint64_t bytes_peak = m.bytes_peak;
     ep_mkn_free(&m); /* before the curve's builds: one model at a time */
-    if (r != EP_OK) return r;
+    if (r != EP_OK) return ep_error_set(err, r, "heldout_mkn: scoring: %s", ep_strerror(r));
     crossfit c = crossfit_of(&z, K);
     ep_jv *e = ep_estimate_add(out, "heldout_mkn", c.v, "bits_per_token", "upper_bound",
                                "held-out cross-entropy, interpolated modified Kneser-Ney (KenLM-exact)",
@@ -418,7 +414,7 @@ static ep_status mkn_finish(void *st, const void *before, ep_jv *out, const ep_p
     double bpp = NAN;
     size_t np = 0;
     r = curve(s, &zsub, nsub, T, pts, &np, &bpp);
-    if (r != EP_OK) return r;
+    if (r != EP_OK) return ep_error_set(err, r, "heldout_mkn: the size curve: %s", ep_strerror(r));
     add_curve_estimates(out, pts, np, bpp, nsub_tok);
     return EP_OK;
 }
@@ -448,5 +444,6 @@ const ep_probe_vtable ep_probe_heldout_mkn = {
     .observe = mkn_observe,
     .merge = mkn_merge,
     .finish = mkn_finish,
+    .fold = mkn_merge,
     .free = mkn_free,
 };

@@ -36,13 +36,14 @@ typedef struct {
 
 static int lm_enabled(const ep_scan_config *cfg) { return cfg->lm_enable != 0; }
 
-static void *lm_create(const ep_probe_env *env)
+static ep_status lm_create(void **out, const ep_probe_env *env, ep_error *err)
 {
     lm_state *s = calloc(1, sizeof *s);
-    if (!s) return NULL;
+    *out = s;
+    if (!s) return ep_error_set(err, EP_ERR_NOMEM, "lm: out of memory");
     s->budget = env->cfg->lm_tokens ? env->cfg->lm_tokens : LM_DEFAULT_TOKENS;
     s->seed = env->cfg->seed;
-    return s;
+    return EP_OK;
 }
 
 static int doc_cmp(const void *a, const void *b)
@@ -93,22 +94,27 @@ static int add_doc(lm_state *s, uint64_t key, uint64_t tie, uint64_t n_tokens, u
     return 1;
 }
 
-static void lm_observe(void *st, const ep_doc *doc, const ep_token *ids, size_t n_ids)
+static ep_status lm_observe(void *st, const ep_doc *doc, const ep_token *ids, size_t n_ids, ep_error *err)
 {
     lm_state *s = st;
     uint64_t h[2] = {doc->hash_lo, doc->hash_hi};
     uint64_t key = XXH3_64bits_withSeed(h, sizeof h, s->seed);
-    /* An allocation failure drops the document; the sample stays a valid, smaller sample. */
-    (void)add_doc(s, key, doc->hash_lo, n_ids, doc->len, ids);
+    /* Dropping the document would make the sample depend on which state saw it: an error. */
+    if (!add_doc(s, key, doc->hash_lo, n_ids, doc->len, ids))
+        return ep_error_set(err, EP_ERR_NOMEM, "lm: out of memory for the sample (%zu documents)", s->n);
+    return EP_OK;
 }
 
-static ep_status lm_merge(void *into, const void *from)
+/* Union, then prune: commutative and exact (see the top). Also the fold: the corpus sample is
+ * the corpus-wide smallest-key sample. */
+static ep_status lm_merge(void *into, const void *from, ep_error *err)
 {
     lm_state *s = into;
     const lm_state *f = from;
     for (size_t i = 0; i < f->n; i++) {
         const lm_doc *d = &f->docs[i];
-        if (!add_doc(s, d->key, d->tie, d->n_tokens, d->bytes, d->ids)) return EP_ERR_NOMEM;
+        if (!add_doc(s, d->key, d->tie, d->n_tokens, d->bytes, d->ids))
+            return ep_error_set(err, EP_ERR_NOMEM, "lm: out of memory for the sample (%zu documents)", s->n);
     }
     return EP_OK;
 }
@@ -132,7 +138,7 @@ static void put_config(ep_jv *obj, const ep_lm_config *c, const ep_lm_result *r)
     ep_jv_set(m, "escape_fraction", ep_jv_num(r->escape_fraction));
 }
 
-static ep_status lm_finish(void *st, const void *before, ep_jv *out, const ep_probe_env *env)
+static ep_status lm_finish(void *st, const void *before, ep_jv *out, const ep_probe_env *env, ep_error *err)
 {
     (void)before;
     lm_state *s = st;
@@ -158,7 +164,7 @@ static ep_status lm_finish(void *st, const void *before, ep_jv *out, const ep_pr
     }
     if (n < 2 || !(bytes > 0.0)) return EP_OK; /* nothing to learn from: no estimates */
     ep_token *ids = malloc(n * sizeof *ids);
-    if (!ids) return EP_ERR_NOMEM;
+    if (!ids) return ep_error_set(err, EP_ERR_NOMEM, "lm: out of memory for %llu sample tokens", (unsigned long long)n);
     uint64_t at = 0;
     for (size_t i = 0; i < nd; i++) {
         uint64_t k = s->docs[i].n_tokens < n - at ? s->docs[i].n_tokens : n - at;
@@ -170,9 +176,12 @@ static ep_status lm_finish(void *st, const void *before, ep_jv *out, const ep_pr
     c.seed = s->seed;
     uint64_t V = env->tok ? ep_tokenizer_vocab_size(env->tok) : 0;
     ep_lm_result r;
-    ep_status rc = ep_lm_pass(&c, ids, n, V, &r, NULL);
+    ep_status rc = ep_lm_pass(&c, ids, n, V, &r, err);
     free(ids);
-    if (rc != EP_OK) return rc;
+    if (rc != EP_OK) {
+        if (!err->msg[0]) ep_error_set(err, rc, "lm: %s", ep_strerror(rc));
+        return rc;
+    }
     const double tpb = (double)n / bytes; /* tokens per byte of the sample */
 
     ep_jv *e0 = ep_estimate_add(out, "lm_step0", r.l0_bits_per_token, "bits_per_token", "point",
@@ -239,5 +248,6 @@ const ep_probe_vtable ep_probe_lm = {
     .observe = lm_observe,
     .merge = lm_merge,
     .finish = lm_finish,
+    .fold = lm_merge,
     .free = lm_free,
 };

@@ -2,19 +2,19 @@
  *
  * observe  records (doc index, XXH3-128, bytes, tokens, MinHash signature) of each document;
  *          signatures go to a store that spills to a temp file past the memory share.
- * merge    appends records (exact); into the corpus state, each shard becomes one segment, its
- *          records sorted by document index, so the corpus state is in canonical order, and the
- *          shard's batch (from its finish, else queried here) is committed to the corpus's
- *          incremental index (src/dedup/incr.c).
+ * merge    worker states: appends records (exact; finish sorts them by document index, so the
+ *          result does not depend on the order of merges).
  * finish   shard: classifies this shard's documents in canonical order against the incremental
  *          index of the earlier shards (`before`, read only) and against each other; counts exact
  *          and near duplicates (docs/dedup.md: a document is a duplicate when an earlier document
  *          has the same bytes, or an estimated Jaccard >= threshold). The work is O(shard size)
  *          plus lookups, not O(corpus size) (docs/dedup.md, "Incremental index"). The same query
  *          classifies the shard by the whole-corpus rule too (it differs from the shard rule in
- *          one point, see src/dedup/incr.c); the batch stays in the shard state and the merge
- *          into `before` commits it.
- *          corpus: the whole-corpus verdicts collected at merge, plus the shard overlap table.
+ *          one point, see src/dedup/incr.c); that batch stays in the shard state for fold.
+ *          corpus: the whole-corpus verdicts collected at fold, plus the shard overlap table.
+ * fold     the shard becomes one segment of the corpus state, its records sorted by document
+ *          index (so the corpus state is in canonical order), and the batch its finish queried
+ *          against this corpus state is committed to the incremental index (src/dedup/incr.c).
  * Writes dedup.{near_dup_docs, near_dup_bytes, unique_docs, unique_bytes, unique_tokens, D_eff,
  * D_eff_repeat_discounted, dup_fraction_docs, near_dedup{...}} and, for the corpus, dedup.overlap.
  * Exact counts of the shards sum to the corpus's; near counts may differ slightly (the corpus rule
@@ -34,7 +34,6 @@ typedef struct {
 } nd_rec;
 
 typedef struct {
-    int is_corpus;
     ep_dedup_config dcfg;
     ep_minhash *mh;
     ep_minhash_scratch *scr;
@@ -44,19 +43,18 @@ typedef struct {
     ep_sigstore sigs;  /* signature i belongs to recs[i] */
     size_t *seg_end;   /* corpus: end of each shard's records (nseg) */
     size_t nseg, seg_cap;
-    int failed;        /* allocation or spill failure: finish reports an error */
-    int nthreads;      /* env->nthreads, for the query run at merge time */
     /* corpus: the incremental index of the committed shards and their documents' results */
-    ep_dedup_incr *incr;
+    ep_dedup_incr *incr; /* NULL in a shard or worker state */
     uint8_t *kind;     /* (kcap) ep_dup_kind of recs[i] */
     uint32_t *match;   /* (kcap) its match (gid = position in recs) */
     size_t kcap;
     uint64_t candidate_pairs, verified_pairs;
     int over_limit;    /* corpus: past the per-document limit, results are no longer kept */
-    /* shard: the batch of finish (both rules), kept for the merge into the state it was queried
+    /* shard: the batch of finish (both rules), kept for the fold into the state it was queried
      * against, which then commits it without a second query */
     ep_dedup_batch batch;
     const void *batch_for;
+    ep_status finish_rc; /* shard: what its finish returned (fold needs the batch, or the reason) */
 } nd_state;
 
 static void nd_free(void *p)
@@ -76,50 +74,53 @@ static void nd_free(void *p)
     free(s);
 }
 
-static void *nd_create(const ep_probe_env *env)
+static ep_status nd_create(void **out, const ep_probe_env *env, ep_error *err)
 {
+    *out = NULL;
     nd_state *s = calloc(1, sizeof *s);
-    if (!s) return NULL;
-    s->is_corpus = env->is_corpus;
+    if (!s) return ep_error_set(err, EP_ERR_NOMEM, "near_dedup: out of memory");
     ep_dedup_config_default(&s->dcfg);
     s->dcfg.seed = env->cfg ? env->cfg->seed : 0;
     s->dcfg.mem_bytes = env->mem_bytes ? env->mem_bytes : (256ull << 20);
-    s->nthreads = env->nthreads > 0 ? env->nthreads : 1;
     int k = s->dcfg.bands * s->dcfg.rows;
-    if (ep_minhash_create(&s->mh, &s->dcfg, NULL) != EP_OK || !(s->scr = ep_minhash_scratch_create()) ||
-        !(s->sig = malloc((size_t)k * sizeof *s->sig)) ||
-        (s->is_corpus && ep_dedup_incr_create(&s->incr, &s->dcfg, NULL) != EP_OK)) {
+    ep_status rc = ep_minhash_create(&s->mh, &s->dcfg, err);
+    if (rc == EP_OK && (!(s->scr = ep_minhash_scratch_create()) || !(s->sig = malloc((size_t)k * sizeof *s->sig))))
+        rc = ep_error_set(err, EP_ERR_NOMEM, "near_dedup: out of memory");
+    if (rc == EP_OK && env->is_corpus) rc = ep_dedup_incr_create(&s->incr, &s->dcfg, err);
+    if (rc != EP_OK) {
         nd_free(s);
-        return NULL;
+        return rc;
     }
     /* Half of the share holds signatures in memory; beyond that they spill to a temp file. */
     ep_sigstore_init(&s->sigs, k, (size_t)(s->dcfg.mem_bytes / 2 / ((uint64_t)k * 4 + sizeof(nd_rec))), NULL);
-    return s;
+    *out = s;
+    return EP_OK;
 }
 
-static int nd_push(nd_state *s, const nd_rec *r, const uint32_t *sig)
+static ep_status nd_push(nd_state *s, const nd_rec *r, const uint32_t *sig, ep_error *err)
 {
     if (s->n == s->cap) {
         size_t cap = s->cap ? 2 * s->cap : 256;
         nd_rec *p = realloc(s->recs, cap * sizeof *p);
-        if (!p) return 0;
+        if (!p) return ep_error_set(err, EP_ERR_NOMEM, "near_dedup: out of memory for %zu documents", cap);
         s->recs = p;
         s->cap = cap;
     }
-    if (ep_sigstore_append(&s->sigs, sig, NULL) != EP_OK) return 0;
+    ep_status rc = ep_sigstore_append(&s->sigs, sig, err);
+    if (rc != EP_OK) return rc;
     s->recs[s->n++] = *r;
-    return 1;
+    return EP_OK;
 }
 
-static void nd_observe(void *st, const ep_doc *doc, const ep_token *ids, size_t n_ids)
+static ep_status nd_observe(void *st, const ep_doc *doc, const ep_token *ids, size_t n_ids, ep_error *err)
 {
     (void)ids;
     nd_state *s = st;
-    if (s->failed) return;
     int oom = 0;
     nd_rec r = {doc->index, doc->hash_lo, doc->hash_hi, doc->len, n_ids, 0};
     r.nsh = ep_minhash_sign(s->mh, s->scr, doc->text, doc->len, s->sig, &oom);
-    if (oom || !nd_push(s, &r, s->sig)) s->failed = 1;
+    if (oom) return ep_error_set(err, EP_ERR_NOMEM, "near_dedup: out of memory for a signature");
+    return nd_push(s, &r, s->sig, err);
 }
 
 static int cmp_by_index(const void *pa, const void *pb, void *ctx)
@@ -244,92 +245,106 @@ static ep_status nd_query(const nd_state *before, const nd_state *s, const size_
     return rc;
 }
 
-static ep_status nd_merge(void *into, const void *from)
+/* Worker states of one shard: appends records. finish sorts them by document index. */
+static ep_status nd_merge(void *into, const void *from, ep_error *err)
 {
     nd_state *a = into;
     const nd_state *b = from;
-    if (b->failed) a->failed = 1;
-    size_t *o = a->is_corpus ? sorted_order(b) : NULL;
-    if (a->is_corpus && !o) return EP_ERR_NOMEM;
-    if (a->is_corpus && !a->failed && !a->over_limit) {
-        /* The shard's finish queried it against this very state: commit that batch. */
-        ep_dedup_batch own;
-        memset(&own, 0, sizeof own);
-        const ep_dedup_batch *bt = &b->batch;
-        ep_error err;
-        ep_error_clear(&err);
-        ep_status rc = EP_OK;
-        if (!(b->batch_for == a && b->batch.rule[0].kind && b->batch.base == a->n && b->batch.n == b->n)) {
-            rc = nd_query(a, b, o, a->nthreads, &own, &err);
-            bt = &own;
-        }
-        if (rc == EP_OK) rc = nd_commit(a->incr, b, o, bt, &err);
-        if (rc == EP_OK) {
-            size_t need = a->n + b->n, cap = 2 * a->kcap > need ? 2 * a->kcap : need + 1;
-            if (need > a->kcap) {
-                uint8_t *kd = realloc(a->kind, cap);
-                if (kd) a->kind = kd;
-                uint32_t *mt = kd ? realloc(a->match, cap * sizeof *mt) : NULL;
-                if (mt) a->match = mt;
-                if (kd && mt) a->kcap = cap;
-                else rc = EP_ERR_NOMEM;
-            }
-        }
-        if (rc == EP_OK && b->n) {
-            memcpy(a->kind + a->n, bt->rule[EP_INCR_CORPUS].kind, b->n);
-            memcpy(a->match + a->n, bt->rule[EP_INCR_CORPUS].match, b->n * sizeof *a->match);
-        }
-        if (rc == EP_OK) {
-            a->candidate_pairs += bt->rule[EP_INCR_CORPUS].candidate_pairs;
-            a->verified_pairs += bt->rule[EP_INCR_CORPUS].verified_pairs;
-        } else if (rc == EP_ERR_LIMIT) {
-            a->over_limit = 1; /* every later finish reports the limit */
-        } else {
-            a->failed = 1;
-        }
-        ep_dedup_batch_free(&own);
-    }
-    for (size_t t = 0; t < b->n && !a->failed; t++) {
-        size_t i = o ? o[t] : t;
+    for (size_t i = 0; i < b->n; i++) {
         const uint32_t *sig = ep_sigstore_get(&b->sigs, i, a->sig);
-        if (!sig || !nd_push(a, &b->recs[i], sig)) a->failed = 1;
+        if (!sig) return ep_error_set(err, EP_ERR_IO, "near_dedup: cannot read back a spilled signature");
+        ep_status rc = nd_push(a, &b->recs[i], sig, err);
+        if (rc != EP_OK) return rc;
     }
-    free(o);
-    if (a->is_corpus) {
-        if (a->nseg == a->seg_cap) {
-            size_t cap = a->seg_cap ? 2 * a->seg_cap : 16;
-            size_t *p = realloc(a->seg_end, cap * sizeof *p);
-            if (!p) return EP_ERR_NOMEM;
-            a->seg_end = p;
-            a->seg_cap = cap;
-        }
-        a->seg_end[a->nseg++] = a->n;
-    }
-    return a->failed ? EP_ERR_NOMEM : EP_OK;
+    return EP_OK;
 }
 
-static ep_status nd_finish(void *st, const void *before_p, ep_jv *out, const ep_probe_env *env)
+/* Adds the shard's whole-corpus verdicts (bt) to the corpus state's. */
+static ep_status nd_keep_verdicts(nd_state *a, const nd_state *b, const ep_dedup_batch *bt, ep_error *err)
+{
+    size_t need = a->n + b->n, cap = 2 * a->kcap > need ? 2 * a->kcap : need + 1;
+    if (need > a->kcap) {
+        uint8_t *kd = realloc(a->kind, cap);
+        if (kd) a->kind = kd;
+        uint32_t *mt = kd ? realloc(a->match, cap * sizeof *mt) : NULL;
+        if (mt) a->match = mt;
+        if (!kd || !mt) return ep_error_set(err, EP_ERR_NOMEM, "near_dedup: out of memory for %zu verdicts", need);
+        a->kcap = cap;
+    }
+    if (b->n) {
+        memcpy(a->kind + a->n, bt->rule[EP_INCR_CORPUS].kind, b->n);
+        memcpy(a->match + a->n, bt->rule[EP_INCR_CORPUS].match, b->n * sizeof *a->match);
+    }
+    a->candidate_pairs += bt->rule[EP_INCR_CORPUS].candidate_pairs;
+    a->verified_pairs += bt->rule[EP_INCR_CORPUS].verified_pairs;
+    return EP_OK;
+}
+
+/* The shard's finish queried it against this corpus state: commit that batch, then append the
+ * shard's records in document order as one segment. A shard whose finish hit the document limit
+ * puts the corpus past it (every later finish reports the limit, and the corpus's too). */
+static ep_status nd_fold(void *corpus, const void *shard, ep_error *err)
+{
+    nd_state *a = corpus;
+    const nd_state *b = shard;
+    ep_status rc = EP_OK;
+    if (!a->over_limit) {
+        if (b->finish_rc == EP_ERR_LIMIT) {
+            a->over_limit = 1;
+        } else if (b->finish_rc != EP_OK) {
+            return ep_error_set(err, b->finish_rc, "near_dedup: a shard could not be classified (%s)",
+                                ep_strerror(b->finish_rc));
+        } else if (!(b->batch_for == a && b->batch.rule[0].kind && b->batch.base == a->n && b->batch.n == b->n)) {
+            return ep_error_set(err, EP_ERR_INTERNAL,
+                                "near_dedup: fold of a shard not finished against this corpus state");
+        }
+    }
+    size_t *o = sorted_order(b);
+    if (!o) return ep_error_set(err, EP_ERR_NOMEM, "near_dedup: out of memory");
+    if (!a->over_limit) {
+        rc = nd_commit(a->incr, b, o, &b->batch, err);
+        if (rc == EP_OK) rc = nd_keep_verdicts(a, b, &b->batch, err);
+        if (rc == EP_ERR_LIMIT) { /* the index is past the limit: as above */
+            a->over_limit = 1;
+            rc = EP_OK;
+            ep_error_clear(err);
+        }
+    }
+    for (size_t t = 0; t < b->n && rc == EP_OK; t++) {
+        const uint32_t *sig = ep_sigstore_get(&b->sigs, o[t], a->sig);
+        rc = sig ? nd_push(a, &b->recs[o[t]], sig, err)
+                 : ep_error_set(err, EP_ERR_IO, "near_dedup: cannot read back a spilled signature");
+    }
+    free(o);
+    if (rc != EP_OK) return rc;
+    if (a->nseg == a->seg_cap) {
+        size_t cap = a->seg_cap ? 2 * a->seg_cap : 16;
+        size_t *p = realloc(a->seg_end, cap * sizeof *p);
+        if (!p) return ep_error_set(err, EP_ERR_NOMEM, "near_dedup: out of memory");
+        a->seg_end = p;
+        a->seg_cap = cap;
+    }
+    a->seg_end[a->nseg++] = a->n;
+    return EP_OK;
+}
+
+/* Classifies a shard state (env->is_corpus == 0) or reads the corpus state's verdicts, and writes
+ * the figures. A failure also writes dedup.near_dedup.error (docs/profile-schema.md). */
+static ep_status nd_finish(void *st, const void *before_p, ep_jv *out, const ep_probe_env *env, ep_error *err)
 {
     nd_state *s = st;
     const nd_state *before = before_p;
     ep_jv *dd = ep_jv_child(out, "dedup");
-    if (s->failed || (before && before->failed)) {
-        ep_jv_set(ep_jv_child(dd, "near_dedup"), "error", ep_jv_str("out of memory or spill failure"));
-        ep_probe_gave_up(out, "near_dedup", "out of memory or spill failure");
-        return EP_OK;
-    }
-    ep_error err;
-    ep_error_clear(&err);
     ep_status rc = EP_OK;
     size_t *o = NULL;
     size_t q = before ? before->n : 0, eligible = 0;
     const uint8_t *kind = NULL;
     const uint32_t *match = NULL;
     uint64_t cand = 0, verif = 0;
-    if (s->is_corpus) {
-        /* Every document was classified when its shard was merged in. */
-        rc = ep_dedup_check_doc_count(&s->dcfg, s->n, &err);
-        if (rc == EP_OK && s->over_limit) rc = ep_error_set(&err, EP_ERR_INTERNAL, "dedup: results incomplete");
+    if (env->is_corpus) {
+        /* Every document was classified when its shard was folded in. */
+        rc = ep_dedup_check_doc_count(&s->dcfg, s->n, err);
+        if (rc == EP_OK && s->over_limit) rc = ep_error_set(err, EP_ERR_INTERNAL, "dedup: results incomplete");
         kind = s->kind;
         match = s->match;
         cand = s->candidate_pairs;
@@ -339,8 +354,9 @@ static ep_status nd_finish(void *st, const void *before_p, ep_jv *out, const ep_
         /* A shard state holds its records in arrival order: classify them in canonical order. */
         ep_dedup_batch_free(&s->batch);
         s->batch_for = NULL;
-        if (!(o = sorted_order(s))) rc = ep_error_set(&err, EP_ERR_NOMEM, "dedup: out of memory");
-        if (rc == EP_OK) rc = nd_query(before, s, o, env->nthreads, &s->batch, &err);
+        if (!(o = sorted_order(s))) rc = ep_error_set(err, EP_ERR_NOMEM, "dedup: out of memory");
+        if (rc == EP_OK) rc = nd_query(before, s, o, env->nthreads > 0 ? env->nthreads : 1, &s->batch, err);
+        s->finish_rc = rc;
         if (rc == EP_OK) {
             const ep_dedup_verdicts *v = &s->batch.rule[EP_INCR_SHARD];
             s->batch_for = before;
@@ -352,17 +368,16 @@ static ep_status nd_finish(void *st, const void *before_p, ep_jv *out, const ep_
         }
     }
     if (rc != EP_OK) {
-        const char *why = err.msg[0] ? err.msg : ep_strerror(rc);
-        ep_jv_set(ep_jv_child(dd, "near_dedup"), "error", ep_jv_str(why));
-        ep_probe_gave_up(out, "near_dedup", why);
+        if (!err->msg[0]) ep_error_set(err, rc, "%s", ep_strerror(rc));
+        ep_jv_set(ep_jv_child(dd, "near_dedup"), "error", ep_jv_str(err->msg));
         free(o);
-        return EP_OK;
+        return rc;
     }
     uint64_t exact = 0, near = 0, exact_b = 0, near_b = 0, docs = s->n, bytes = 0, tokens = 0;
     uint64_t u_docs = 0, u_bytes = 0, u_tokens = 0;
     uint64_t *pairs = NULL; /* corpus: (shard_a << 32 | shard_b) per duplicate */
     size_t npairs = 0;
-    if (s->is_corpus && s->n) pairs = malloc(s->n * sizeof *pairs);
+    if (env->is_corpus && s->n) pairs = malloc(s->n * sizeof *pairs);
     for (size_t t = 0; t < s->n; t++) {
         size_t i = o ? o[t] : t;
         const nd_rec *r = &s->recs[i];
@@ -408,7 +423,7 @@ static ep_status nd_finish(void *st, const void *before_p, ep_jv *out, const ep_
     /* The band-table partitions the whole-index run would use under this budget: the incremental
      * index has no partitions, the figure keeps the profile comparable. */
     ep_jv_set(nd, "partitions_per_band", ep_jv_int((int64_t)ep_dedup_partitions_per_band(&s->dcfg, q + s->n, eligible)));
-    if (s->is_corpus) {
+    if (env->is_corpus) {
         ep_jv *rows = ep_jv_set(dd, "overlap", ep_jv_arr());
         if (pairs) {
             qsort(pairs, npairs, sizeof *pairs, cmp_u64);
@@ -442,5 +457,6 @@ const ep_probe_vtable ep_probe_near_dedup = {
     .observe = nd_observe,
     .merge = nd_merge,
     .finish = nd_finish,
+    .fold = nd_fold,
     .free = nd_free,
 };

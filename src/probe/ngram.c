@@ -36,7 +36,6 @@ typedef struct {
     uint64_t tokens, bytes, docs;        /* of the pooled (sampled) documents, set in finish */
     uint64_t table_budget;
     ep_mkn_pool pool;                    /* the documents counted in finish */
-    ep_status status;                    /* first allocation failure, reported in finish */
     ep_ngram_tokens toks;                /* encoder when the scan passes no ids */
 } ngram_state;
 
@@ -77,8 +76,8 @@ ep_status ep_ngram_tokens_get(ep_ngram_tokens *t, const ep_doc *doc, const ep_to
 
 uint64_t ep_ngram_state_budget(const ep_probe_env *env)
 {
-    /* scan.c gives each state of an ORDERED probe half of the probe's share (shard + corpus
-     * state), independent of the thread count, so sampling decisions are too. */
+    /* The scan (src/scan/scan_probes.c) gives each state of an ORDERED probe half of the probe's
+     * share (shard + corpus state), independent of the thread count, so sampling decisions are too. */
     return env->mem_bytes ? env->mem_bytes : EP_NGRAM_DEFAULT_MEM;
 }
 
@@ -87,10 +86,11 @@ uint64_t ep_ngram_order_seed(uint64_t seed, int n)
     return seed * 0x9E3779B97F4A7C15ull + (uint64_t)n * 0xC2B2AE3D27D4EB4Full + 0x27D4EB2F165667C5ull;
 }
 
-static void *ngram_create(const ep_probe_env *env)
+static ep_status ngram_create(void **out, const ep_probe_env *env, ep_error *err)
 {
     ngram_state *s = calloc(1, sizeof *s);
-    if (!s) return NULL;
+    *out = s;
+    if (!s) return ep_error_set(err, EP_ERR_NOMEM, "ngram: out of memory");
     s->K = ep_ngram_default_order(env->cfg, env->tok);
     s->seed = env->cfg ? env->cfg->seed : 0;
     ep_ngram_tokens_init(&s->toks, env->tok);
@@ -100,22 +100,19 @@ static void *ngram_create(const ep_probe_env *env)
     uint64_t cap = env->cfg ? env->cfg->ngram_sample_tokens : 0;
     if (cap && cap < pool_cost) pool_cost = cap; /* equal-size samples across shards */
     ep_mkn_pool_init(&s->pool, pool_cost);
-    return s;
+    return EP_OK;
 }
 
-static void ngram_observe(void *st, const ep_doc *doc, const ep_token *ids, size_t n_ids)
+static ep_status ngram_observe(void *st, const ep_doc *doc, const ep_token *ids, size_t n_ids, ep_error *err)
 {
     ngram_state *s = st;
     ep_status te = ep_ngram_tokens_get(&s->toks, doc, &ids, &n_ids);
-    if (te != EP_OK) {
-        if (s->status == EP_OK) s->status = te;
-        return;
-    }
-    if (n_ids == 0) return;
-    if (n_ids > UINT32_MAX) {
-        if (s->status == EP_OK) s->status = EP_ERR_LIMIT;
-        return;
-    }
+    if (te != EP_OK) return ep_error_set(err, te, "ngram: cannot tokenize document %llu: %s",
+                                         (unsigned long long)doc->index, ep_strerror(te));
+    if (n_ids == 0) return EP_OK;
+    if (n_ids > UINT32_MAX)
+        return ep_error_set(err, EP_ERR_LIMIT, "ngram: document %llu has %zu tokens, more than 2^32 - 1",
+                            (unsigned long long)doc->index, n_ids);
     ep_mkn_doc d = {0};
     uint64_t hh[2] = {doc->hash_lo, doc->hash_hi};
     d.h = XXH3_64bits_withSeed(hh, sizeof hh, s->seed ^ POOL_SALT);
@@ -126,7 +123,8 @@ static void ngram_observe(void *st, const ep_doc *doc, const ep_token *ids, size
     s->pool.offered_docs++; /* sampled or not: the `offered_tokens` of the estimates */
     s->pool.offered_tokens += n_ids;
     ep_status r = ep_mkn_pool_add(&s->pool, &d, ids);
-    if (r != EP_OK && s->status == EP_OK) s->status = r;
+    if (r != EP_OK) return ep_error_set(err, r, "ngram: document pool: %s", ep_strerror(r));
+    return EP_OK;
 }
 
 /* Hash path: counts the n-grams of order n of every pooled document into one table that
@@ -265,13 +263,17 @@ ep_status ep_ngram_count_order(const ep_mkn_pool *pool, int n, uint64_t seed, ui
     return count_order_hashed(pool, n, os, total, budget, out);
 }
 
-static ep_status ngram_merge(void *into, const void *from)
+/* Union of the document pools under the pool's cap (mkn_pool.h): the kept set depends only on
+ * the documents, so this is commutative and exact. Used as fold (the scan never merges an ORDERED
+ * probe's states) and by tests. */
+static ep_status ngram_merge(void *into, const void *from, ep_error *err)
 {
     ngram_state *a = into;
     const ngram_state *b = from;
-    if (a->K != b->K) return EP_ERR_INTERNAL;
-    if (a->status == EP_OK) a->status = b->status;
-    return ep_mkn_pool_merge(&a->pool, &b->pool);
+    if (a->K != b->K) return ep_error_set(err, EP_ERR_INTERNAL, "ngram: merging orders %d and %d", a->K, b->K);
+    ep_status r = ep_mkn_pool_merge(&a->pool, &b->pool);
+    if (r != EP_OK) return ep_error_set(err, r, "ngram: document pool: %s", ep_strerror(r));
+    return EP_OK;
 }
 
 ep_status ep_ngram_block_stats(const ep_ngtab *t, uint64_t total, ep_ngram_block *out)
@@ -344,22 +346,17 @@ static void add_estimate(ep_jv *out, const char *kind_name, int n, double h, dou
     ep_jv_set(e, "coincident_pairs", ep_jv_num(hi->pairs));
 }
 
-static ep_status ngram_finish(void *st, const void *before, ep_jv *out, const ep_probe_env *env)
+static ep_status ngram_finish(void *st, const void *before, ep_jv *out, const ep_probe_env *env, ep_error *err)
 {
     (void)before;
-    (void)env;
     ngram_state *s = st;
-    if (s->status != EP_OK) return s->status;
     if (s->pool.offered_docs > 0 && s->pool.ndocs == 0) {
         /* Every document was sampled out: each alone is over the pool (the sample cap, or a quarter
          * of the probe's memory share). No estimate is not an estimate of zero: say so. */
-        char why[200];
-        snprintf(why, sizeof why,
-                 "no estimate: each of the %llu documents is longer than the n-gram sample (%llu tokens; "
-                 "raise --ngram-sample-tokens or --mem)",
-                 (unsigned long long)s->pool.offered_docs, (unsigned long long)s->pool.max_cost);
-        ep_probe_gave_up(out, "ngram", why);
-        return EP_OK;
+        return ep_error_set(err, EP_ERR_LIMIT,
+                            "no estimate: each of the %llu documents is longer than the n-gram sample (%llu tokens; "
+                            "raise --ngram-sample-tokens or --mem)",
+                            (unsigned long long)s->pool.offered_docs, (unsigned long long)s->pool.max_cost);
     }
     s->docs = s->pool.ndocs;
     s->tokens = s->bytes = 0;
@@ -377,7 +374,7 @@ static ep_status ngram_finish(void *st, const void *before, ep_jv *out, const ep
                                      EP_NGRAM_PATH_AUTO, &blk[n]);
     }
     for (int n = 0; n < K; n++)
-        if (rs[n] != EP_OK) return rs[n];
+        if (rs[n] != EP_OK) return ep_error_set(err, rs[n], "ngram: counting order %d: %s", n + 1, ep_strerror(rs[n]));
     double bpt = s->tokens ? (double)s->bytes / (double)s->tokens : 0;
     for (int n = 0; n < s->K; n++) {
         const ep_ngram_block *hi = &blk[n];
@@ -432,5 +429,6 @@ const ep_probe_vtable ep_probe_ngram = {
     .observe = ngram_observe,
     .merge = ngram_merge,
     .finish = ngram_finish,
+    .fold = ngram_merge,
     .free = ngram_free,
 };

@@ -16,7 +16,7 @@
 #define EP_NGRAM_UNDERSAMPLED 0.1
 
 /** Budget of one state of the ngram / heldout_mkn probes: env->mem_bytes (half of the probe's share,
- *  independent of the thread count, src/scan/scan.c). Both probes are EP_PROBE_ORDERED, so only the
+ *  independent of the thread count, src/scan/scan_probes.c). Both probes are EP_PROBE_ORDERED, so only the
  *  shard's and the corpus' states exist and no sampling decision depends on --threads.
  *  EP_NGRAM_DEFAULT_MEM when the environment gives no budget. */
 uint64_t ep_ngram_state_budget(const ep_probe_env *env);

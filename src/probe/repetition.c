@@ -28,16 +28,17 @@ static const char *const rep_names[REP_NSIG] = {
     "top_4gram_char_frac",  "dup_5gram_char_frac",  "dup_6gram_char_frac",  "dup_7gram_char_frac",
     "dup_8gram_char_frac",  "dup_9gram_char_frac",  "dup_10gram_char_frac"};
 
-static void *rep_create(const ep_probe_env *env)
+static ep_status rep_create(void **out, const ep_probe_env *env, ep_error *err)
 {
     (void)env;
+    *out = NULL;
     rep_state *s = calloc(1, sizeof *s);
-    if (!s) return NULL;
-    if (!(s->scr = ep_repetition_scratch_create())) {
+    if (!s || !(s->scr = ep_repetition_scratch_create())) {
         free(s);
-        return NULL;
+        return ep_error_set(err, EP_ERR_NOMEM, "repetition: out of memory");
     }
-    return s;
+    *out = s;
+    return EP_OK;
 }
 
 static void rep_free(void *p)
@@ -48,15 +49,19 @@ static void rep_free(void *p)
     free(s);
 }
 
-static void rep_observe(void *st, const ep_doc *doc, const ep_token *ids, size_t n_ids)
+static ep_status rep_observe(void *st, const ep_doc *doc, const ep_token *ids, size_t n_ids, ep_error *err)
 {
     (void)ids;
     (void)n_ids;
     rep_state *s = st;
     ep_repetition_counts c;
-    if (ep_repetition_doc(s->scr, doc->text, doc->len, &c) != EP_OK || c.chars == 0) {
+    ep_status rc = ep_repetition_doc(s->scr, doc->text, doc->len, &c);
+    if (rc != EP_OK)
+        return ep_error_set(err, rc, "repetition: document %llu (%zu bytes): %s", (unsigned long long)doc->index,
+                            doc->len, ep_strerror(rc));
+    if (c.chars == 0) {
         s->docs_empty++;
-        return;
+        return EP_OK;
     }
     uint64_t num[REP_NSIG], den[REP_NSIG];
     num[0] = c.dup_lines;
@@ -74,10 +79,13 @@ static void rep_observe(void *st, const ep_doc *doc, const ep_token *ids, size_t
         uint64_t n = num[i] > den[i] ? den[i] : num[i];
         s->fix[i] += den[i] ? (uint64_t)(((unsigned __int128)n << 32) + den[i] / 2) / den[i] : 0;
     }
+    return EP_OK;
 }
 
-static ep_status rep_merge(void *into, const void *from)
+/* Integer sums: commutative and exact. Also the fold. */
+static ep_status rep_merge(void *into, const void *from, ep_error *err)
 {
+    (void)err;
     rep_state *a = into;
     const rep_state *b = from;
     a->docs += b->docs;
@@ -90,9 +98,10 @@ static ep_status rep_merge(void *into, const void *from)
     return EP_OK;
 }
 
-static ep_status rep_finish(void *st, const void *before, ep_jv *out, const ep_probe_env *env)
+static ep_status rep_finish(void *st, const void *before, ep_jv *out, const ep_probe_env *env, ep_error *err)
 {
     (void)before;
+    (void)err;
     (void)env;
     rep_state *s = st;
     ep_jv *r = ep_jv_child(out, "repetition");
@@ -123,5 +132,6 @@ const ep_probe_vtable ep_probe_repetition = {
     .observe = rep_observe,
     .merge = rep_merge,
     .finish = rep_finish,
+    .fold = rep_merge,
     .free = rep_free,
 };

@@ -20,67 +20,71 @@ typedef struct {
     size_t dense_n;
     ep_u64map counts; /* token id -> count, when not dense */
     uint64_t tokens, bytes;
-    int oom;
 } unigram_state;
 
 static int unigram_enabled(const ep_scan_config *cfg) { (void)cfg; return 1; }
 
-static void *unigram_create(const ep_probe_env *env)
+static void unigram_free(void *st);
+
+static ep_status unigram_create(void **out, const ep_probe_env *env, ep_error *err)
 {
+    *out = NULL;
     unigram_state *s = calloc(1, sizeof *s);
-    if (!s) return NULL;
+    if (!s) return ep_error_set(err, EP_ERR_NOMEM, "unigram: out of memory");
     ep_u64map_init(&s->counts);
     uint64_t v = env->tok ? ep_tokenizer_vocab_size(env->tok) : 0;
     if (v > 0 && v <= DENSE_MAX) {
         s->dense = calloc((size_t)v, sizeof *s->dense);
-        if (!s->dense) { free(s); return NULL; }
+        if (!s->dense) {
+            unigram_free(s);
+            return ep_error_set(err, EP_ERR_NOMEM, "unigram: out of memory for %llu counts", (unsigned long long)v);
+        }
         s->dense_n = (size_t)v;
     }
-    return s;
+    *out = s;
+    return EP_OK;
 }
 
-static void unigram_observe(void *st, const ep_doc *doc, const ep_token *ids, size_t n)
+static ep_status unigram_observe(void *st, const ep_doc *doc, const ep_token *ids, size_t n, ep_error *err)
 {
     unigram_state *s = st;
     s->bytes += doc->len;
     s->tokens += n;
-    if (s->dense) {
-        for (size_t i = 0; i < n; i++) {
-            if (ids[i] < s->dense_n) s->dense[ids[i]]++;
-            else if (ep_u64map_add(&s->counts, ids[i], 1) != EP_OK) s->oom = 1; /* never for valid ids */
-        }
-        return;
+    for (size_t i = 0; i < n; i++) {
+        if (s->dense && ids[i] < s->dense_n) s->dense[ids[i]]++;
+        else if (ep_u64map_add(&s->counts, ids[i], 1) != EP_OK) /* dense: never for valid ids */
+            return ep_error_set(err, EP_ERR_NOMEM, "unigram: out of memory for %zu token types", s->counts.size);
     }
-    for (size_t i = 0; i < n; i++)
-        if (ep_u64map_add(&s->counts, ids[i], 1) != EP_OK) s->oom = 1;
+    return EP_OK;
 }
 
-static ep_status unigram_merge(void *into, const void *from)
+/* Sums of counts: commutative and exact. Also the fold. */
+static ep_status unigram_merge(void *into, const void *from, ep_error *err)
 {
     unigram_state *a = into;
     const unigram_state *b = from;
     a->tokens += b->tokens;
     a->bytes += b->bytes;
-    a->oom |= b->oom;
     for (size_t i = 0; a->dense && i < a->dense_n; i++) a->dense[i] += b->dense[i];
-    return ep_u64map_merge(&a->counts, &b->counts);
+    if (ep_u64map_merge(&a->counts, &b->counts) != EP_OK)
+        return ep_error_set(err, EP_ERR_NOMEM, "unigram: out of memory for %zu token types", a->counts.size);
+    return EP_OK;
 }
 
-static ep_status unigram_finish(void *st, const void *before, ep_jv *out, const ep_probe_env *env)
+static ep_status unigram_finish(void *st, const void *before, ep_jv *out, const ep_probe_env *env, ep_error *err)
 {
     (void)before; (void)env;
     unigram_state *s = st;
-    if (s->oom) return EP_ERR_NOMEM;
     if (s->tokens == 0) return EP_OK; /* nothing to estimate: no estimate is written */
     size_t nvals = s->counts.size + s->dense_n;
     uint64_t *vals = malloc((nvals ? nvals : 1) * sizeof *vals);
-    if (!vals) return EP_ERR_NOMEM;
+    if (!vals) return ep_error_set(err, EP_ERR_NOMEM, "unigram: out of memory");
     ep_u64map_values(&s->counts, vals);
     if (s->dense) memcpy(vals + s->counts.size, s->dense, s->dense_n * sizeof *vals); /* zeros are ignored */
     ep_coc c = {0};
     ep_status st2 = ep_coc_from_counts(&c, vals, nvals);
     free(vals);
-    if (st2 != EP_OK) return st2;
+    if (st2 != EP_OK) return ep_error_set(err, st2, "unigram: count of counts: %s", ep_strerror(st2));
     double tokens_per_byte = s->bytes ? (double)s->tokens / (double)s->bytes : 0.0;
     struct { const char *key, *kind, *method; double v; } est[2] = {
         {"unigram_plugin", "point", "plug-in (maximum likelihood) entropy H_1 of the token distribution; biased low",
@@ -111,5 +115,5 @@ static void unigram_free(void *st)
 
 const ep_probe_vtable ep_probe_unigram = {
     "unigram", EP_PROBE_NEEDS_TOKENS | EP_PROBE_ESTIMATOR, unigram_enabled, 1.0,
-    unigram_create, unigram_observe, unigram_merge, unigram_finish, unigram_free,
+    unigram_create, unigram_observe, unigram_merge, unigram_finish, unigram_merge, unigram_free,
 };

@@ -112,5 +112,35 @@ s = json.load(open(sys.argv[1]))["shards"][0]
 assert s["status"] == "partial" and [e["probe"] for e in s["probe_errors"]] == ["heldout_mkn"], s
 assert "--mem" in s["probe_errors"][0]["error"], s["probe_errors"]
 PY
+# A probe that fails while observing (near_dedup cannot create its signature spill file) is that
+# probe's error on the shard, and on every later shard and the corpus (its corpus state misses the
+# shard); the other probes are whole, the profile is written, exit 1. It was exit 3, "out of
+# memory", and no profile.
+python3 - "$T" <<'PY'
+import sys
+for s in "ab":
+    with open(sys.argv[1] + "/spill_%s.txt" % s, "w") as f:
+        for i in range(3000): f.write("shard %s paragraph %d with a few words to sign %d\n\n" % (s, i, i * 7))
+PY
+set +e
+TMPDIR="$T/no_such_dir" "$EP" scan "$T/spill_a.txt" "$T/spill_b.txt" --probes counts,near_dedup --mem 1M -q \
+    -o "$T/s.json" 2>"$T/err5"
+rc=$?
+set -e
+[ "$rc" = 1 ] || bad "a probe that fails while observing leaves the shard partial, exit 1 (got $rc: $(cat "$T/err5"))"
+grep -q "spill_a.txt: partial: probe near_dedup gave up: dedup: cannot create spill file" "$T/err5" ||
+    bad "stderr names near_dedup and its reason: $(cat "$T/err5")"
+python3 - "$T/s.json" <<'PY' || bad "the profile records near_dedup's failure on the shard, the later shard and the corpus"
+import json, sys
+p = json.load(open(sys.argv[1]))
+a, b, c = p["shards"][0], p["shards"][1], p["corpus"]
+for o in (a, b):
+    assert o["status"] == "partial" and o["docs"] == 3000, o
+    assert [e["probe"] for e in o["probe_errors"]] == ["near_dedup"], o["probe_errors"]
+assert "cannot create spill file" in a["probe_errors"][0]["error"], a["probe_errors"]
+assert "earlier shard" in b["probe_errors"][0]["error"], b["probe_errors"]
+assert [e["probe"] for e in c["probe_errors"]] == ["near_dedup"] and c["docs"] == 6000, c
+assert c["shards_partial"] == 2, c
+PY
 [ $fail = 0 ] && echo "ok: partial shards"
 exit $fail

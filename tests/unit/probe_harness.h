@@ -51,21 +51,61 @@ static inline void harness_free(harness_corpus *c)
     memset(c, 0, sizeof *c);
 }
 
+/* The lifecycle calls (include/entroprof/probe.h) for tests that do not look at the message. */
+static inline void *hp_create(const ep_probe_vtable *vt, const ep_probe_env *env)
+{
+    void *st = NULL;
+    ep_error e;
+    ep_error_clear(&e);
+    return vt->create(&st, env, &e) == EP_OK ? st : NULL;
+}
+
+static inline ep_status hp_observe(const ep_probe_vtable *vt, void *st, const ep_doc *doc, const ep_token *ids,
+                                   size_t n)
+{
+    ep_error e;
+    ep_error_clear(&e);
+    return vt->observe(st, doc, ids, n, &e);
+}
+
+static inline ep_status hp_merge(const ep_probe_vtable *vt, void *into, const void *from)
+{
+    ep_error e;
+    ep_error_clear(&e);
+    return vt->merge(into, from, &e);
+}
+
+static inline ep_status hp_fold(const ep_probe_vtable *vt, void *corpus, const void *shard)
+{
+    ep_error e;
+    ep_error_clear(&e);
+    return vt->fold(corpus, shard, &e);
+}
+
+static inline ep_status hp_finish(const ep_probe_vtable *vt, void *st, const void *before, ep_jv *out,
+                                  const ep_probe_env *env)
+{
+    ep_error e;
+    ep_error_clear(&e);
+    return vt->finish(st, before, out, env, &e);
+}
+
 /* Runs the probe with documents dealt round-robin to n_states states, merged in order into the
  * first. @return the finish output (caller frees). */
 static inline ep_jv *harness_run(const ep_probe_vtable *vt, const ep_probe_env *env, const harness_corpus *c,
                                  int n_states)
 {
     void *st[8];
-    for (int i = 0; i < n_states; i++) st[i] = vt->create(env);
+    for (int i = 0; i < n_states; i++) st[i] = hp_create(vt, env);
     for (size_t d = 0; d < c->n_docs; d++)
-        vt->observe(st[d % (size_t)n_states], &c->docs[d], c->ids + d * c->doc_len, c->doc_len);
+        if (hp_observe(vt, st[d % (size_t)n_states], &c->docs[d], c->ids + d * c->doc_len, c->doc_len) != EP_OK)
+            return NULL;
     for (int i = 1; i < n_states; i++) {
-        if (vt->merge(st[0], st[i]) != EP_OK) return NULL;
+        if (hp_merge(vt, st[0], st[i]) != EP_OK) return NULL;
         vt->free(st[i]);
     }
     ep_jv *out = ep_jv_obj();
-    ep_status r = vt->finish(st[0], NULL, out, env);
+    ep_status r = hp_finish(vt, st[0], NULL, out, env);
     vt->free(st[0]);
     if (r != EP_OK) {
         ep_jv_free(out);

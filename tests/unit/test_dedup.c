@@ -11,6 +11,7 @@
 #include "entroprof/dedup.h"
 #include "entroprof/json.h"
 #include "probe/probes_internal.h"
+#include "probe_harness.h"
 
 /* ---- generators ------------------------------------------------------------------------ */
 
@@ -416,7 +417,7 @@ static void dedup_run_is_identical_for_1_and_2_threads(void **state)
 static char *finish_json(const ep_probe_vtable *vt, void *st, const void *before, const ep_probe_env *env)
 {
     ep_jv *o = ep_jv_obj();
-    assert_int_equal(vt->finish(st, before, o, env), EP_OK);
+    assert_int_equal(hp_finish(vt, st, before, o, env), EP_OK);
     char *buf;
     size_t n;
     FILE *f = open_memstream(&buf, &n);
@@ -442,25 +443,25 @@ static void near_dedup_probe_is_deterministic_and_cross_shard(void **state)
     size_t na = N_BASE + N_EACH;
     char *out[2][2];
     for (int workers = 1; workers <= 2; workers++) {
-        void *corp = vt->create(&cenv);
+        void *corp = hp_create(vt, &cenv);
         for (int sh = 0; sh < 2; sh++) {
             size_t lo = sh ? na : 0, hi = sh ? c.n : na;
-            void *w[2] = {vt->create(&env), workers == 2 ? vt->create(&env) : NULL};
+            void *w[2] = {hp_create(vt, &env), workers == 2 ? hp_create(vt, &env) : NULL};
             /* with 2 workers: worker 0 sees even documents forward, worker 1 odd ones backward */
             for (size_t i = lo; i < hi; i++) {
                 if (workers == 2 && (i - lo) % 2) continue;
                 ep_doc d = mkdoc(c.texts[i], i - lo);
-                vt->observe(w[0], &d, NULL, 10);
+                hp_observe(vt, w[0], &d, NULL, 10);
             }
             for (size_t i = hi; workers == 2 && i-- > lo;) {
                 if ((i - lo) % 2 == 0) continue;
                 ep_doc d = mkdoc(c.texts[i], i - lo);
-                vt->observe(w[1], &d, NULL, 10);
+                hp_observe(vt, w[1], &d, NULL, 10);
             }
-            void *shard = vt->create(&env);
-            for (int k = workers - 1; k >= 0; k--) assert_int_equal(vt->merge(shard, w[k]), EP_OK);
+            void *shard = hp_create(vt, &env);
+            for (int k = workers - 1; k >= 0; k--) assert_int_equal(hp_merge(vt, shard, w[k]), EP_OK);
             out[workers - 1][sh] = finish_json(vt, shard, corp, &env);
-            assert_int_equal(vt->merge(corp, shard), EP_OK);
+            assert_int_equal(hp_fold(vt, corp, shard), EP_OK);
             vt->free(shard);
             vt->free(w[0]);
             vt->free(w[1]);
@@ -512,13 +513,13 @@ static void repetition_counts_follow_gopher_definitions(void **state)
 
     const ep_probe_vtable *vt = &ep_probe_repetition;
     ep_probe_env env = {.mem_bytes = 0};
-    void *a = vt->create(&env), *b = vt->create(&env);
+    void *a = hp_create(vt, &env), *b = hp_create(vt, &env);
     ep_doc d1 = mkdoc("ab\nab\ncd", 0), d2 = mkdoc("x\ny", 1);
-    vt->observe(a, &d1, NULL, 0);
-    vt->observe(b, &d2, NULL, 0);
-    assert_int_equal(vt->merge(a, b), EP_OK);
+    hp_observe(vt, a, &d1, NULL, 0);
+    hp_observe(vt, b, &d2, NULL, 0);
+    assert_int_equal(hp_merge(vt, a, b), EP_OK);
     ep_jv *o = ep_jv_obj();
-    assert_int_equal(vt->finish(a, NULL, o, &env), EP_OK);
+    assert_int_equal(hp_finish(vt, a, NULL, o, &env), EP_OK);
     /* mean over documents of 1/3 and 0; stream: 1 duplicate line of 5 lines */
     assert_near(ep_jv_as_num(ep_jv_path(o, "repetition.dup_line_frac.mean_doc"), -1), 1.0 / 6, 1e-9);
     assert_near(ep_jv_as_num(ep_jv_path(o, "repetition.dup_line_frac.char_weighted"), -1), 1.0 / 5, 1e-12);

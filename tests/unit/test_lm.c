@@ -13,6 +13,7 @@
 #include "entroprof/scan.h"
 #include "lm/lm_internal.h"
 #include "probe/probes_internal.h"
+#include "probe_harness.h"
 
 /* Under sanitizers (-O0 + ASan, ~40x slower) the sources are shorter. */
 #if defined(__SANITIZE_ADDRESS__)
@@ -387,13 +388,13 @@ static void probe_sample_is_merge_invariant(void **state)
         docs[d].hash_lo = rng_next(&s) * 0x9E3779B97F4A7C15ull;
         docs[d].hash_hi = (uint64_t)d;
     }
-    void *one = ep_probe_lm.create(&env), *a = ep_probe_lm.create(&env), *b = ep_probe_lm.create(&env);
-    for (int d = 0; d < ND; d++) ep_probe_lm.observe(one, &docs[d], ids[d], lens[d]);
-    for (int d = ND - 1; d >= 0; d--) ep_probe_lm.observe(d % 3 ? a : b, &docs[d], ids[d], lens[d]);
-    assert_int_equal(ep_probe_lm.merge(b, a), EP_OK);
+    void *one = hp_create(&ep_probe_lm, &env), *a = hp_create(&ep_probe_lm, &env), *b = hp_create(&ep_probe_lm, &env);
+    for (int d = 0; d < ND; d++) hp_observe(&ep_probe_lm, one, &docs[d], ids[d], lens[d]);
+    for (int d = ND - 1; d >= 0; d--) hp_observe(&ep_probe_lm, d % 3 ? a : b, &docs[d], ids[d], lens[d]);
+    assert_int_equal(hp_merge(&ep_probe_lm, b, a), EP_OK);
     ep_jv *o1 = ep_jv_obj(), *o2 = ep_jv_obj();
-    assert_int_equal(ep_probe_lm.finish(one, NULL, o1, &env), EP_OK);
-    assert_int_equal(ep_probe_lm.finish(b, NULL, o2, &env), EP_OK);
+    assert_int_equal(hp_finish(&ep_probe_lm, one, NULL, o1, &env), EP_OK);
+    assert_int_equal(hp_finish(&ep_probe_lm, b, NULL, o2, &env), EP_OK);
     const ep_jv *v1 = ep_jv_path(o1, "estimates.lm_prequential.value");
     const ep_jv *v2 = ep_jv_path(o2, "estimates.lm_prequential.value");
     assert_non_null(v1);

@@ -42,7 +42,7 @@ static void reproduces_kenlm_perplexity(void **state)
     ep_synth_stream_init(s, &st, 3 * 7919 + 1);
     ep_scan_config cfg;
     ep_probe_env env = env_for(&cfg, 5, 256ull << 20);
-    void *ps = ep_probe_heldout_mkn.create(&env);
+    void *ps = hp_create(&ep_probe_heldout_mkn, &env);
     char text[20 * 9];
     ep_token ids[20];
     for (int d = 0; d < 2000; d++) {
@@ -61,10 +61,10 @@ static void reproduces_kenlm_perplexity(void **state)
         doc.len = len;
         doc.hash_lo = h.low64;
         doc.hash_hi = h.high64;
-        ep_probe_heldout_mkn.observe(ps, &doc, ids, 20);
+        hp_observe(&ep_probe_heldout_mkn, ps, &doc, ids, 20);
     }
     ep_jv *out = ep_jv_obj();
-    assert_int_equal(ep_probe_heldout_mkn.finish(ps, NULL, out, &env), EP_OK);
+    assert_int_equal(hp_finish(&ep_probe_heldout_mkn, ps, NULL, out, &env), EP_OK);
     /* the order-5 value (by_order[4]); "perplexity" is that of the cross-fitted order */
     double ppl = exp2(ep_jv_as_num(ep_jv_at(ep_jv_get(ep_jv_path(out, "estimates.heldout_mkn"), "by_order"), 4), -1));
     print_message("order-5 perplexity %.12g (KenLM 7.924694781561953); cross-fitted %.12g\n", ppl,

@@ -44,7 +44,7 @@ static void sampled_tables_stay_within_budget_rss(void **state)
     uint64_t before = (uint64_t)ru.ru_maxrss * 1024;
     ep_scan_config cfg;
     ep_probe_env env = env_for(&cfg, K, budget);
-    void *st = ep_probe_ngram.create(&env);
+    void *st = hp_create(&ep_probe_ngram, &env);
     ep_token ids[DOC];
     uint64_t x = 42;
     ep_doc doc = {0};
@@ -53,10 +53,10 @@ static void sampled_tables_stay_within_budget_rss(void **state)
         for (int i = 0; i < DOC; i++) ids[i] = x = x * 6364136223846793005ull + 1442695040888963407ull;
         doc.hash_lo = x; /* distinct documents have distinct content hashes, as from the reader */
         doc.hash_hi = (uint64_t)d;
-        ep_probe_ngram.observe(st, &doc, ids, DOC);
+        hp_observe(&ep_probe_ngram, st, &doc, ids, DOC);
     }
     ep_jv *out = ep_jv_obj();
-    assert_int_equal(ep_probe_ngram.finish(st, NULL, out, &env), EP_OK);
+    assert_int_equal(hp_finish(&ep_probe_ngram, st, NULL, out, &env), EP_OK);
     getrusage(RUSAGE_SELF, &ru);
     uint64_t after = (uint64_t)ru.ru_maxrss * 1024;
     /* 4e6 distinct keys per order would need ~640 MB unsampled. */
