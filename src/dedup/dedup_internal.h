@@ -128,4 +128,8 @@ ep_status ep_dedup_incr_commit(ep_dedup_incr *ix, const ep_dedup_batch *b, const
                                const uint64_t *hhi, ep_error *err);
 void ep_dedup_batch_free(ep_dedup_batch *b); /* frees the arrays and zeroes *b */
 
+/** Every set of s (repetition.c) starts with room for at most `keys` keys (default 4096, 0 means
+ *  1) and doubles as keys arrive; no count depends on it. Tests set it low to make the sets grow. */
+void ep_repetition_scratch_set_start_keys(ep_repetition_scratch *s, size_t keys);
+
 #endif
