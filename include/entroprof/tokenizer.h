@@ -5,7 +5,8 @@
  *   "char"  one token per Unicode code point, id = code point (vocabulary 0x110000);
  *   "word"  Unicode-aware words (docs/tokenizers.md): runs of letters/marks/digits are one token,
  *           every other non-space code point is its own token, whitespace separates and is
- *           dropped; id = XXH3-64 of the token's bytes (open vocabulary: vocab_size 0).
+ *           dropped; id = the low 32 bits of XXH3-64 of the token's bytes (open vocabulary:
+ *           vocab_size 0; two distinct words whose ids collide are one token, docs/tokenizers.md).
  *   BPE vocabularies (tiktoken files, tokenizer.json, or the names r50k_base, cl100k_base,
  *   o200k_base) are added by the BPE module through the same interface.
  * A tokenizer is immutable after creation and may be shared by threads; each thread
@@ -19,8 +20,9 @@
 extern "C" {
 #endif
 
-/** A token id. Dense tokenizers use [0, vocab_size); "word" uses 64-bit hashes. */
-typedef uint64_t ep_token;
+/** A token id, 4 bytes: dense tokenizers use [0, vocab_size) (vocabularies stay below 2^31);
+ *  "word" uses 32-bit hashes. 4 bytes per token is what a document's ids cost in memory. */
+typedef uint32_t ep_token;
 
 typedef struct ep_tokenizer_s ep_tokenizer;
 typedef struct ep_tok_scratch_s ep_tok_scratch;

@@ -45,4 +45,8 @@ static inline int ep_dedup_better_match(int is_near, int a, int best_a, uint32_t
 /** Least number of equal slots of two signatures for a verified pair: ceil(threshold * k). */
 int ep_dedup_min_agree(const ep_dedup_config *cfg);
 
+/** Every set of s (repetition.c) starts with room for at most `keys` keys (default 4096, 0 means
+ *  1) and doubles as keys arrive; no count depends on it. Tests set it low to make the sets grow. */
+void ep_repetition_scratch_set_start_keys(ep_repetition_scratch *s, size_t keys);
+
 #endif

@@ -25,9 +25,11 @@
  *            p+n-1; otherwise a set of (p, word hash) pairs gives the first position with that
  *            pair. So n-grams cost a set lookup only where their prefix repeats.
  * Two n-grams are equal when their word hashes are equal, as before (the former 64-bit hash of
- * the word hashes only added a chance of collision). Sets are sized to the document and only
- * that part is cleared; lines are found with memchr; one table-driven pass over the bytes finds
- * words and code points. */
+ * the word hashes only added a chance of collision). Sets start small and double when half full,
+ * so they are sized by the distinct keys (words, lines, pairs) of the document, not by its number
+ * of words: a 64 MiB document of ordinary text held 512 MiB of slots sized to its 12M words, where
+ * its distinct words need a few MiB (docs/design.md, "Memory"). Lines are found with memchr; one
+ * table-driven pass over the bytes finds words and code points. */
 
 typedef struct {
     uint64_t key;   /* word hash (words) or line hash (lines) */
@@ -39,6 +41,8 @@ struct ep_repetition_scratch_s {
     rep_slot *slots; /* (alloc) */
     size_t alloc;    /* slots allocated */
     size_t cap;      /* slots in use for the current set, a power of two <= alloc */
+    size_t size;     /* keys in the current set (<= cap / 2) */
+    size_t start_keys; /* a set starts with room for min(n, start_keys) keys, then doubles */
     uint64_t *wh;    /* (w_cap) word hashes */
     uint32_t *wc;    /* (w_cap) word lengths in code points */
     uint32_t *id;    /* (w_cap) n-gram ids of the current n */
@@ -47,7 +51,19 @@ struct ep_repetition_scratch_s {
     size_t w_cap;
 };
 
-ep_repetition_scratch *ep_repetition_scratch_create(void) { return calloc(1, sizeof(ep_repetition_scratch)); }
+#define SET_START_KEYS 4096 /* default start_keys: small documents never grow a set */
+
+ep_repetition_scratch *ep_repetition_scratch_create(void)
+{
+    ep_repetition_scratch *s = calloc(1, sizeof *s);
+    if (s) s->start_keys = SET_START_KEYS;
+    return s;
+}
+
+void ep_repetition_scratch_set_start_keys(ep_repetition_scratch *s, size_t keys)
+{
+    s->start_keys = keys ? keys : 1;
+}
 
 void ep_repetition_scratch_free(ep_repetition_scratch *s)
 {
@@ -61,9 +77,11 @@ void ep_repetition_scratch_free(ep_repetition_scratch *s)
     free(s);
 }
 
-/* Clears and sizes the set for up to n keys (load <= 1/2); clears only the slots it uses. */
+/* Clears the set and sizes it for min(n, start_keys) keys (load <= 1/2); set_get doubles it as
+ * keys arrive. Clears only the slots it uses. */
 static int set_reset(ep_repetition_scratch *s, size_t n)
 {
+    if (n > s->start_keys) n = s->start_keys;
     size_t cap = 16;
     while (cap < 2 * n + 2) cap *= 2;
     if (cap > s->alloc) {
@@ -76,6 +94,7 @@ static int set_reset(ep_repetition_scratch *s, size_t n)
         s->alloc = cap;
     }
     s->cap = cap;
+    s->size = 0;
     memset(s->slots, 0, cap * sizeof *s->slots);
     return 1;
 }
@@ -90,13 +109,45 @@ static inline uint64_t mix64(uint64_t x) /* murmur3 finalizer */
     return x;
 }
 
-/* Finds (key, aux) or inserts it with val = v. @return the slot. */
+static inline size_t slot_of(uint64_t key, uint32_t aux, size_t mask)
+{
+    return (size_t)mix64(key + aux * 0x9E3779B97F4A7C15ull) & mask;
+}
+
+/* Doubles the set (a new table; the old one is freed). @return 0 when out of memory. */
+static int set_grow(ep_repetition_scratch *s)
+{
+    size_t cap = 2 * s->cap, mask = cap - 1;
+    rep_slot *t = calloc(cap, sizeof *t);
+    if (!t) return 0;
+    for (size_t j = 0; j < s->cap; j++) {
+        if (!s->slots[j].val) continue;
+        size_t i = slot_of(s->slots[j].key, s->slots[j].aux, mask);
+        while (t[i].val) i = (i + 1) & mask;
+        t[i] = s->slots[j];
+    }
+    free(s->slots);
+    s->slots = t;
+    s->alloc = s->cap = cap;
+    return 1;
+}
+
+/* Finds (key, aux) or inserts it with val = v. @return the slot (valid until the next insert), or
+ * NULL when the set could not grow. */
 static inline rep_slot *set_get(ep_repetition_scratch *s, uint64_t key, uint32_t aux, uint32_t v)
 {
-    size_t mask = s->cap - 1, i = (size_t)mix64(key + aux * 0x9E3779B97F4A7C15ull) & mask;
+    size_t mask = s->cap - 1, i = slot_of(key, aux, mask);
     rep_slot *t = s->slots;
     while (t[i].val && (t[i].key != key || t[i].aux != aux)) i = (i + 1) & mask;
     if (!t[i].val) {
+        if (2 * (s->size + 1) > s->cap) { /* load would pass 1/2: double, then find the free slot */
+            if (!set_grow(s)) return NULL;
+            mask = s->cap - 1;
+            t = s->slots;
+            i = slot_of(key, aux, mask);
+            while (t[i].val) i = (i + 1) & mask;
+        }
+        s->size++;
         t[i].key = key;
         t[i].aux = aux;
         t[i].val = v;
@@ -154,6 +205,7 @@ ep_status ep_repetition_doc(ep_repetition_scratch *s, const char *text, size_t l
         if (j > i) {
             c->lines++;
             rep_slot *sl = set_get(s, XXH3_64bits(text + i, j - i), 0, 0);
+            if (!sl) return EP_ERR_NOMEM;
             if (++sl->val > 1) {
                 c->dup_lines++;
                 c->dup_line_chars += cp_count(text + i, j - i);
@@ -187,7 +239,11 @@ ep_status ep_repetition_doc(ep_repetition_scratch *s, const char *text, size_t l
     uint32_t *id = s->id;
     /* id_1: first position of each word. */
     if (!set_reset(s, nw)) return EP_ERR_NOMEM;
-    for (size_t i = 0; i < nw; i++) id[i] = set_get(s, wh[i], 0, (uint32_t)i + 1)->val - 1;
+    for (size_t i = 0; i < nw; i++) {
+        rep_slot *sl = set_get(s, wh[i], 0, (uint32_t)i + 1);
+        if (!sl) return EP_ERR_NOMEM;
+        id[i] = sl->val - 1;
+    }
     for (size_t n = 2; n <= 10 && n <= nw; n++) {
         size_t m = nw - n + 1; /* n-grams */
         size_t r = 0;          /* n-grams whose prefix repeats */
@@ -197,7 +253,10 @@ ep_status ep_repetition_doc(ep_repetition_scratch *s, const char *text, size_t l
             uint32_t p = id[i];
             if (p == i) continue;
             uint64_t w = wh[i + n - 1];
-            if (w != wh[p + n - 1]) id[i] = set_get(s, w, p, (uint32_t)i + 1)->val - 1;
+            if (w == wh[p + n - 1]) continue;
+            rep_slot *sl = set_get(s, w, p, (uint32_t)i + 1);
+            if (!sl) return EP_ERR_NOMEM;
+            id[i] = sl->val - 1;
         }
         if (n <= 4) {
             /* Most frequent n-gram; ties: the one seen first, i.e. the smallest id. */

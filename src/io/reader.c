@@ -11,6 +11,10 @@
 #include "text/utf8.h"
 
 #define READ_CHUNK (1u << 20)
+/* A buffer grown past this for one huge record is released (or shrunk) at the next call, so that
+ * it does not stay resident beside the consumer's copy of the record and its token ids (docs/design.md,
+ * "Memory"). Records below it keep their buffers: no reallocation per record. */
+#define KEEP_BYTES ((size_t)8 << 20)
 
 void ep_reader_config_default(ep_reader_config *cfg)
 {
@@ -61,6 +65,7 @@ struct ep_reader_s {
     size_t id_cap;
     uint64_t doc_index;
     struct json_tokener *tok;
+    struct json_object *obj; /* the JSONL record whose text field is the current document's source */
     char **field_path;
     size_t field_depth;
     char **id_path;
@@ -245,6 +250,29 @@ static void note_bad_line(ep_reader *r, uint64_t line)
     if (r->c.n_first_bad_lines < EP_READER_FIRST_LINES) r->c.first_bad_lines[r->c.n_first_bad_lines++] = line;
 }
 
+/* After a line over KEEP_BYTES has been used: shrinks the line buffer to its unread bytes plus a
+ * read chunk, and renews the JSON tokener (json-c keeps its string buffer at the largest size it
+ * parsed; a NULL tokener is reported as out of memory by next_jsonl). Lines already returned are
+ * invalid after this. */
+static void release_line(ep_reader *r)
+{
+    if (r->cap <= KEEP_BYTES) return;
+    if (r->tok) {
+        json_tokener_free(r->tok);
+        r->tok = json_tokener_new_ex(64);
+    }
+    size_t unread = r->end - r->pos;
+    if (unread + READ_CHUNK <= r->cap / 2) {
+        memmove(r->buf, r->buf + r->pos, unread);
+        r->scan_from -= r->pos;
+        r->end = unread;
+        r->pos = 0;
+        size_t ncap = unread + READ_CHUNK;
+        char *q = realloc(r->buf, ncap);
+        if (q) { r->buf = q; r->cap = ncap; } /* a failed shrink keeps the larger buffer */
+    }
+}
+
 static int append_doc(ep_reader *r, const char *p, size_t n)
 {
     if (grow(&r->doc, &r->doc_cap, r->doc_len + n + 1)) return -1;
@@ -255,23 +283,25 @@ static int append_doc(ep_reader *r, const char *p, size_t n)
 
 /* Repairs r->doc and fills doc. @return 1 delivered, 0 empty (skipped), -1 OOM.
  * Memory: a first pass only measures and counts. A record that needs no repair (valid UTF-8, no
- * CR LF, no NUL: the usual case) is delivered from r->doc itself; otherwise it is repaired into
+ * CR LF, no NUL: the usual case) is delivered from src itself (r->doc for text, json-c's string
+ * for JSONL: no copy); otherwise it is repaired into
  * r->rep, which holds at most max_doc_bytes (the cut happens while writing), never the 3 x
  * record that a U+FFFD per invalid byte could reach. */
-static int finish_doc(ep_reader *r, ep_doc *doc, uint64_t line, uint64_t offset, int truncated)
+static int finish_doc(ep_reader *r, const char *src, size_t src_len, ep_doc *doc, uint64_t line,
+                      uint64_t offset, int truncated)
 {
     size_t max = r->cfg.max_doc_bytes, n;
     ep_repair_counts rc = {0, 0, 0};
-    size_t full = ep_utf8_repair_capped(r->doc, r->doc_len, NULL, 0, &rc, &n);
+    size_t full = ep_utf8_repair_capped(src, src_len, NULL, 0, &rc, &n);
     const char *text;
-    if (!rc.invalid && !rc.crlf && !rc.nul) { /* nothing to repair: full == doc_len */
-        text = r->doc;
-        n = full > max ? ep_utf8_floor(r->doc, max) : full;
+    if (!rc.invalid && !rc.crlf && !rc.nul) { /* nothing to repair: full == src_len */
+        text = src;
+        n = full > max ? ep_utf8_floor(src, max) : full;
     } else {
         size_t cap = full < max ? full : max;
         if (grow(&r->rep, &r->rep_cap, cap + 1)) return -1;
         ep_repair_counts again = {0, 0, 0};
-        ep_utf8_repair_capped(r->doc, r->doc_len, r->rep, cap, &again, &n);
+        ep_utf8_repair_capped(src, src_len, r->rep, cap, &again, &n);
         text = r->rep;
     }
     r->c.invalid_utf8 += rc.invalid;
@@ -324,6 +354,7 @@ static int next_jsonl(ep_reader *r, ep_doc *doc, ep_error *err)
         size_t i = 0;
         while (i < ln.len && isspace((unsigned char)ln.p[i])) i++;
         if (i == ln.len) { r->c.blank_lines_jsonl++; continue; }
+        if (!r->tok) return ep_error_set(err, EP_ERR_NOMEM, "out of memory"), -1;
         json_tokener_reset(r->tok);
         struct json_object *o = json_tokener_parse_ex(r->tok, ln.p, (int)ln.len);
         size_t end = o ? json_tokener_get_parse_end(r->tok) : 0;
@@ -333,8 +364,10 @@ static int next_jsonl(ep_reader *r, ep_doc *doc, ep_error *err)
             json_object_put(o);
             r->c.json_malformed++;
             note_bad_line(r, ln.line_no);
+            if (ln.len > KEEP_BYTES) release_line(r);
             continue;
         }
+        if (ln.len > KEEP_BYTES) release_line(r); /* ln is parsed: o holds what is used of it */
         struct json_object *t = lookup(o, r->field_path, r->field_depth);
         if (!t) { r->c.json_missing_field++; note_bad_line(r, ln.line_no); json_object_put(o); continue; }
         if (!json_object_is_type(t, json_type_string)) {
@@ -343,10 +376,8 @@ static int next_jsonl(ep_reader *r, ep_doc *doc, ep_error *err)
             json_object_put(o);
             continue;
         }
-        r->doc_len = 0;
         size_t tl = (size_t)json_object_get_string_len(t);
         int truncated = 0; /* an over-long text is cut after repair, in finish_doc */
-        if (append_doc(r, json_object_get_string(t), tl)) { json_object_put(o); return ep_error_set(err, EP_ERR_NOMEM, "out of memory"), -1; }
         size_t id_len = 0;
         struct json_object *idv = r->id_path ? lookup(o, r->id_path, r->id_depth) : NULL;
         if (idv && !json_object_is_type(idv, json_type_null)) {
@@ -358,10 +389,12 @@ static int next_jsonl(ep_reader *r, ep_doc *doc, ep_error *err)
         } else {
             idv = NULL;
         }
-        json_object_put(o);
-        int d = finish_doc(r, doc, ln.line_no, ln.offset, truncated);
+        /* The document is delivered from json-c's string (or repaired from it): o lives until the
+         * next call. */
+        r->obj = o;
+        int d = finish_doc(r, json_object_get_string(t), tl, doc, ln.line_no, ln.offset, truncated);
         if (d < 0) return ep_error_set(err, EP_ERR_NOMEM, "out of memory"), -1;
-        if (d == 0) continue;
+        if (d == 0) { json_object_put(r->obj); r->obj = NULL; continue; }
         if (idv) { doc->id = r->id; doc->id_len = id_len; }
         return 1;
     }
@@ -401,16 +434,28 @@ static int next_text(ep_reader *r, ep_doc *doc, ep_error *err)
             return -1;
         }
         if (!have) return 0;
-        int d = finish_doc(r, doc, line0, off0, truncated);
+        int d = finish_doc(r, r->doc, r->doc_len, doc, line0, off0, truncated);
         if (d < 0) return ep_error_set(err, EP_ERR_NOMEM, "out of memory"), -1;
         if (d == 1) return 1;
         if (k == 0) return 0;
     }
 }
 
+/* Before the next record: drops the previous JSONL record, and releases the buffers that a huge
+ * previous record grew past KEEP_BYTES. */
+static void release_previous(ep_reader *r)
+{
+    json_object_put(r->obj);
+    r->obj = NULL;
+    if (r->doc_cap > KEEP_BYTES) { free(r->doc); r->doc = NULL; r->doc_cap = r->doc_len = 0; }
+    if (r->rep_cap > KEEP_BYTES) { free(r->rep); r->rep = NULL; r->rep_cap = 0; }
+    release_line(r);
+}
+
 int ep_reader_next(ep_reader *r, ep_doc *doc, ep_error *err)
 {
     if (r->failed) return -1;
+    release_previous(r);
     int k = r->format == EP_FORMAT_JSONL ? next_jsonl(r, doc, err) : next_text(r, doc, err);
     r->c.input_bytes = ep_source_raw_offset(r->src);
     r->c.zero_padding_bytes = ep_source_zero_padding(r->src);
@@ -427,6 +472,7 @@ void ep_reader_close(ep_reader *r)
 {
     if (!r) return;
     ep_source_close(r->src);
+    json_object_put(r->obj);
     if (r->tok) json_tokener_free(r->tok);
     free_path(r->field_path, r->field_depth);
     free_path(r->id_path, r->id_depth);

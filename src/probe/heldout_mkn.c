@@ -28,7 +28,7 @@
 #define SAMPLE_SALT 0x6D6B6E2D73616D70ull /* "mkn-samp" */
 #define HALF_SALT 0x6D6B6E2D68616C66ull  /* "mkn-half" */
 #define SCORE_BLOCK ((size_t)4096) /* held-out documents scored per parallel block */
-#define TOKEN_BYTES (sizeof(ep_token) * 3 / 2) /* a pooled token, realloc growth included */
+#define TOKEN_BYTES (EP_MKN_POOL_TOKEN_BYTES * 3 / 2) /* a pooled token, realloc growth included */
 /* Learning curve (docs/estimators.md §2, "Size"): the reference sample every shard is compared
  * at, the held-out subset the curve is scored on, its number of nested levels, and the smallest
  * training sample worth a point. */

@@ -177,6 +177,20 @@ static void discounts(const uint64_t *s, double *D, int *fallback)
 /* Positions: document d contributes L_d + 1 positions j = 1..L_d + 1 of its padded form
  * x = <s> w_1 .. w_L </s> (x[j] ends the n-grams of that position; order n exists iff n <= j + 1).
  * Global position numbering: pos_off[d] + j - 1. */
+/* The window x[j-w+1..j], w = min(j + 1, n), of a document t[0..L) padded as <s> t </s>
+ * (x[0] = <s>, x[L+1] = </s>), into buf[EP_NGRAM_MAX_ORDER - w..]; @return one past x[j]. Ids are
+ * widened to 64 bits: <s> and </s> are 64-bit values, and an n-gram's fingerprint is XXH3-64 of the
+ * bytes it had when ep_token was 64-bit, so models and profiles are those of that version. */
+static inline const uint64_t *window(uint64_t *buf, const ep_token *t, size_t L, size_t j, int n)
+{
+    int w = j + 1 < (size_t)n ? (int)j + 1 : n;
+    for (int q = 0; q < w; q++) {
+        size_t pos = j - (size_t)q;
+        buf[EP_NGRAM_MAX_ORDER - 1 - q] = pos == 0 ? EP_MKN_BOS : pos == L + 1 ? EP_MKN_EOS : t[pos - 1];
+    }
+    return buf + EP_NGRAM_MAX_ORDER;
+}
+
 typedef struct {
     const ep_mkn_pool *p;
     const size_t *pos_off; /* (ndocs + 1) */
@@ -198,7 +212,7 @@ static void fp_range(const posctx *c, size_t a, size_t b, int n0, int n1, uint8_
         else hi = mid;
     }
     size_t d = lo, j = a - po[d] + 1;
-    ep_token buf[EP_NGRAM_MAX_ORDER];
+    uint64_t buf[EP_NGRAM_MAX_ORDER]; /* x[j-n1+1..j] widened (see window()) */
     const ep_token *t = c->p->tok + c->p->docs[d].off;
     size_t L = c->p->docs[d].len;
     for (size_t i = a; i < b; i++) {
@@ -208,16 +222,7 @@ static void fp_range(const posctx *c, size_t a, size_t b, int n0, int n1, uint8_
             t = c->p->tok + c->p->docs[d].off;
             L = c->p->docs[d].len;
         }
-        const ep_token *end; /* one past x[j] */
-        if (j <= L && j >= (size_t)n1) end = t + j; /* x[j-n1+1..j] = t[j-n1..j-1] */
-        else {
-            int w = j + 1 < (size_t)n1 ? (int)j + 1 : n1;
-            for (int q = 0; q < w; q++) {
-                size_t pos = j - (size_t)q;
-                buf[EP_NGRAM_MAX_ORDER - 1 - q] = pos == 0 ? EP_MKN_BOS : pos == L + 1 ? EP_MKN_EOS : t[pos - 1];
-            }
-            end = buf + EP_NGRAM_MAX_ORDER;
-        }
+        const uint64_t *end = window(buf, t, L, j, n1); /* one past x[j] */
         for (int n = n0; n <= n1; n++) {
             uint64_t f = 0;
             if ((size_t)n <= j + 1)
@@ -300,7 +305,7 @@ static ep_status count_pass(ep_mkn_model *m, const posctx *c, size_t P, scratch 
     const size_t W = EP_MKN_WINDOW, KW = (size_t)K * W;
     size_t bos_slot = 0;
     int fresh;
-    ep_token bos = EP_MKN_BOS;
+    uint64_t bos = EP_MKN_BOS;
     ep_status st = insert(&m->t[0], ep_ngtab_key(XXH3_64bits_withSeed(&bos, sizeof bos, c->oseed[1])),
                           &bos_slot, &fresh);
     if (st != EP_OK) {
@@ -500,21 +505,13 @@ static double score(const ep_mkn_model *m, const ep_token *ids, size_t L, uint64
     size_t sa[EP_NGRAM_MAX_ORDER], sb[EP_NGRAM_MAX_ORDER], *prev = sa, *cur = sb;
     for (int n = 0; n < K; n++) prev[n] = SIZE_MAX;
     prev[0] = m->bos_slot; /* the unigram <s> at position 0 */
-    ep_token buf[EP_NGRAM_MAX_ORDER];
+    uint64_t buf[EP_NGRAM_MAX_ORDER];
     for (size_t j = 1; j <= L + 1; j++) {
         int wlen = j + 1 < (size_t)K ? (int)j + 1 : K;
         /* orders whose context is known to be present at all */
         int reach = 1;
         while (reach < wlen && prev[reach - 1] != SIZE_MAX) reach++;
-        const ep_token *end; /* one past x[j] */
-        if (j <= L && j >= (size_t)reach) end = ids + j;
-        else {
-            for (int q = 0; q < reach; q++) {
-                size_t pos = j - (size_t)q;
-                buf[EP_NGRAM_MAX_ORDER - 1 - q] = pos == 0 ? EP_MKN_BOS : pos == L + 1 ? EP_MKN_EOS : ids[pos - 1];
-            }
-            end = buf + EP_NGRAM_MAX_ORDER;
-        }
+        const uint64_t *end = window(buf, ids, L, j, reach); /* one past x[j] */
         for (int n = 1; n <= reach; n++) {
             const ep_mkn_table *t = &m->t[n - 1];
             f[n - 1] = ep_ngtab_key(XXH3_64bits_withSeed(end - n, (size_t)n * sizeof *end, oseed[n]));

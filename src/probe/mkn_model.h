@@ -25,8 +25,8 @@
 #include "probe/mkn_pool.h"
 #include "probe/ngram_internal.h"
 
-/** Reserved ids for the sentence markers (never produced by a tokenizer in practice: dense ids are
- *  < 2^32 and word ids are 64-bit hashes). */
+/** The sentence markers in an n-gram window (64-bit values: ids are widened to 64 bits before they
+ *  are hashed, mkn_model.c window(), so no 32-bit token id can equal them). */
 #define EP_MKN_BOS UINT64_MAX
 #define EP_MKN_EOS (UINT64_MAX - 1)
 /** Positions per window of the build (fixed: the build does not depend on the thread count). */

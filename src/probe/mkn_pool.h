@@ -16,6 +16,11 @@
 #include "entroprof/tokenizer.h"
 
 #define EP_MKN_DOC_COST 5
+/** Bytes per pooled token in the probes' budget arithmetic (ngram.c, heldout_mkn.c): 8, the size of
+ *  a token when ids were 64-bit. Kept so that the pools' sizes, their sampling and so every profile
+ *  stay what they were; a pooled id now takes 4 bytes (ep_token), so a pool fills at most half of
+ *  the memory it is given. */
+#define EP_MKN_POOL_TOKEN_BYTES 8
 
 typedef struct {
     uint64_t h;       /* sampling hash */

@@ -1,6 +1,7 @@
 /* The n-gram ladder: block entropies H_1..H_K and conditional entropies h_n = H_{n+1} - H_n
  * (n = 0..K-1, H_0 = 0), plug-in and Grassberger, from exact counts of n-grams keyed by 64-bit
- * fingerprints (XXH3-64 of the token ids, one seed per order). Formulas: docs/estimators.md.
+ * fingerprints (XXH3-64 of the token ids widened to 64 bits, one seed per order). Formulas:
+ * docs/estimators.md.
  *
  * Documents: n-grams never cross a document boundary; a document of L tokens gives L - n + 1
  * n-grams of order n (none if L < n). No padding symbols.
@@ -29,6 +30,22 @@
 #endif
 
 #define POOL_SALT 0x6e6772616d706f6full /* "ngrampoo": independent of the MKN split and pools */
+#define KEY_BLOCK 1024                  /* n-gram fingerprints computed per block (key_block) */
+
+/* Fingerprints of the n-grams of order n at positions [a, b) of ids (b + n - 1 <= the document's
+ * length), into keys[0..b-a). An n-gram's fingerprint is XXH3-64 of its ids widened to 64 bits:
+ * the bytes ep_token had when it was 64-bit, so that keys, sampling and every number of a profile
+ * are those of that version. The ids are widened once per block, not once per n-gram. */
+static void key_block(const ep_token *ids, size_t a, size_t b, int n, uint64_t seed, uint64_t *keys)
+{
+    uint64_t wide[KEY_BLOCK + EP_NGRAM_MAX_ORDER - 1];
+    for (size_t lo = a; lo < b; lo += KEY_BLOCK) {
+        size_t hi = b - lo < KEY_BLOCK ? b : lo + KEY_BLOCK, w = hi - lo + (size_t)n - 1;
+        for (size_t q = 0; q < w; q++) wide[q] = ids[lo + q];
+        for (size_t i = lo; i < hi; i++)
+            keys[i - a] = ep_ngtab_key(XXH3_64bits_withSeed(wide + (i - lo), (size_t)n * sizeof *wide, seed));
+    }
+}
 
 typedef struct {
     int K;
@@ -96,7 +113,7 @@ static ep_status ngram_create(void **out, const ep_probe_env *env, ep_error *err
     ep_ngram_tokens_init(&s->toks, env->tok);
     uint64_t budget = ep_ngram_state_budget(env);
     s->table_budget = budget - budget / 4;
-    uint64_t pool_cost = budget / 4 / sizeof(ep_token);
+    uint64_t pool_cost = budget / 4 / EP_MKN_POOL_TOKEN_BYTES;
     uint64_t cap = env->cfg ? env->cfg->ngram_sample_tokens : 0;
     if (cap && cap < pool_cost) pool_cost = cap; /* equal-size samples across shards */
     ep_mkn_pool_init(&s->pool, pool_cost);
@@ -135,15 +152,20 @@ static ep_status count_order_hashed(const ep_mkn_pool *pool, int n, uint64_t see
 {
     ep_ngtab tab, *t = &tab;
     ep_ngtab_init(t, budget);
+    uint64_t keys[KEY_BLOCK];
     for (size_t k = 0; k < pool->ndocs; k++) {
         const ep_mkn_doc *d = &pool->docs[k];
         const ep_token *ids = pool->tok + d->off;
-        for (size_t i = 0; i + (size_t)n <= d->len; i++) {
-            uint64_t key = ep_ngtab_key(XXH3_64bits_withSeed(ids + i, (size_t)n * sizeof *ids, seed));
-            ep_status r = ep_ngtab_add(t, key, 1);
-            if (r != EP_OK) {
-                ep_ngtab_free(t);
-                return r;
+        size_t m = d->len >= (uint32_t)n ? d->len - (size_t)n + 1 : 0;
+        for (size_t a = 0; a < m; a += KEY_BLOCK) {
+            size_t b = m - a < KEY_BLOCK ? m : a + KEY_BLOCK;
+            key_block(ids, a, b, n, seed, keys);
+            for (size_t i = 0; i < b - a; i++) {
+                ep_status r = ep_ngtab_add(t, keys[i], 1);
+                if (r != EP_OK) {
+                    ep_ngtab_free(t);
+                    return r;
+                }
             }
         }
     }
@@ -165,9 +187,10 @@ static ep_status count_order_sorted(const ep_mkn_pool *pool, int n, uint64_t see
     size_t m = 0;
     for (size_t k = 0; k < pool->ndocs; k++) {
         const ep_mkn_doc *d = &pool->docs[k];
-        const ep_token *ids = pool->tok + d->off;
-        for (size_t i = 0; i + (size_t)n <= d->len; i++)
-            keys[m++] = ep_ngtab_key(XXH3_64bits_withSeed(ids + i, (size_t)n * sizeof *ids, seed));
+        if (d->len < (uint32_t)n) continue;
+        size_t dm = d->len - (size_t)n + 1;
+        key_block(pool->tok + d->off, 0, dm, n, seed, keys + m);
+        m += dm;
     }
     ep_ngram_sort_u64(keys, m);
     /* Distinct keys by leading zeros: a key is kept at shift s iff clz(key) >= s. */
@@ -212,21 +235,27 @@ static int count_order_small(const ep_mkn_pool *pool, int n, uint64_t seed, uint
         return 1;
     }
     size_t size = 0;
+    uint64_t keys[KEY_BLOCK];
     for (size_t k = 0; k < pool->ndocs; k++) {
         const ep_mkn_doc *d = &pool->docs[k];
         const ep_token *ids = pool->tok + d->off;
-        for (size_t i = 0; i + (size_t)n <= d->len; i++) {
-            uint64_t key = ep_ngtab_key(XXH3_64bits_withSeed(ids + i, (size_t)n * sizeof *ids, seed));
-            size_t j = ep_ngtab_slot_of(key, SMALL_SLOTS);
-            while (t[j].key && t[j].key != key) j = (j + 1) & (SMALL_SLOTS - 1);
-            if (!t[j].key) {
-                if (++size > SMALL_SLOTS / 2) {
-                    free(t);
-                    return 0;
+        size_t m = d->len >= (uint32_t)n ? d->len - (size_t)n + 1 : 0;
+        for (size_t a = 0; a < m; a += KEY_BLOCK) {
+            size_t b = m - a < KEY_BLOCK ? m : a + KEY_BLOCK;
+            key_block(ids, a, b, n, seed, keys);
+            for (size_t i = 0; i < b - a; i++) {
+                uint64_t key = keys[i];
+                size_t j = ep_ngtab_slot_of(key, SMALL_SLOTS);
+                while (t[j].key && t[j].key != key) j = (j + 1) & (SMALL_SLOTS - 1);
+                if (!t[j].key) {
+                    if (++size > SMALL_SLOTS / 2) {
+                        free(t);
+                        return 0;
+                    }
+                    t[j].key = key;
                 }
-                t[j].key = key;
+                t[j].count++;
             }
-            t[j].count++;
         }
     }
     uint64_t *counts = malloc((size ? size : 1) * sizeof *counts);

@@ -148,6 +148,15 @@ static int classify(uint32_t cp)
 
 #define EP_WORD_SEED 0x656e74726f70726full
 
+/* A word's id: the low 32 bits of XXH3-64 (seeded) of its bytes. The same bytes give the same id
+ * on every thread, with no shared dictionary. Distinct words can collide (then they are one token,
+ * which can only lower an entropy estimate): among n distinct words the expected number of
+ * colliding pairs is n(n-1)/2 / 2^32, about n^2 / 2^33 (1.2 at n = 10^5, 116 at 10^6). */
+static ep_token word_id(const unsigned char *word, size_t len)
+{
+    return (ep_token)XXH3_64bits_withSeed(word, len, EP_WORD_SEED);
+}
+
 static ep_status word_encode(const ep_tokenizer *tok, ep_tok_scratch *s, const char *text, size_t len, ep_token_buf *out)
 {
     (void)tok; (void)s;
@@ -171,7 +180,7 @@ static ep_status word_encode(const ep_tokenizer *tok, ep_tok_scratch *s, const c
             }
         }
         if (ep_token_buf_reserve(out, 1)) return EP_ERR_NOMEM;
-        out->ids[out->len++] = XXH3_64bits_withSeed(p + start, i - start, EP_WORD_SEED);
+        out->ids[out->len++] = word_id(p + start, i - start);
     }
     return EP_OK;
 }

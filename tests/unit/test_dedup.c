@@ -8,6 +8,7 @@
 #include "ep_test.h"
 #include "dedup_test_util.h"
 #include "base/xxh.h"
+#include "dedup/dedup_internal.h"
 #include "entroprof/dedup.h"
 #include "entroprof/json.h"
 #include "probe/probes_internal.h"
@@ -616,14 +617,16 @@ static void ref_repetition(const char *text, size_t len, ep_repetition_counts *c
 }
 
 /* Random documents over a tiny vocabulary (many repeated n-grams, lines and ties), with mixed
- * whitespace and multi-byte words: the fast counts equal the naive ones exactly. */
-static void repetition_counts_match_naive_reference(void **state)
+ * whitespace and multi-byte words: the fast counts equal the naive ones exactly, with the sets at
+ * their default start (start_keys >= 1: they never grow here) and starting at one key (they double
+ * many times per document: growing keeps every first position and count). */
+static void check_repetition_against_naive(size_t start_keys)
 {
-    (void)state;
     static const char *const vocab[] = {"a", "bb", "a", "caf\xC3\xA9", "\xE6\x97\xA5", "x1", "bb", "zz"};
     static const char *const gaps[] = {" ", " ", " ", "  ", "\n", "\t", " \r\n", "\n\n", "\f", "\v"};
     ep_repetition_scratch *s = ep_repetition_scratch_create();
     assert_non_null(s);
+    if (start_keys) ep_repetition_scratch_set_start_keys(s, start_keys);
     uint64_t rng = 99;
     char buf[2048];
     int checked_dups = 0;
@@ -651,6 +654,18 @@ static void repetition_counts_match_naive_reference(void **state)
     ep_repetition_scratch_free(s);
 }
 
+static void repetition_counts_match_naive_reference(void **state)
+{
+    (void)state;
+    check_repetition_against_naive(0);
+}
+
+static void repetition_sets_that_grow_keep_the_counts(void **state)
+{
+    (void)state;
+    check_repetition_against_naive(1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -664,6 +679,7 @@ int main(void)
         cmocka_unit_test(near_dedup_probe_is_deterministic_and_cross_shard),
         cmocka_unit_test(repetition_counts_follow_gopher_definitions),
         cmocka_unit_test(repetition_counts_match_naive_reference),
+        cmocka_unit_test(repetition_sets_that_grow_keep_the_counts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
