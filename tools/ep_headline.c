@@ -5,8 +5,6 @@
  * ep_headline IN.json OUT.json      Exit: 0 ok, 1 failure, 2 bad usage. */
 #include <stdio.h>
 
-/* ep_estimates_clamp is experimental API (README.md, "Use as a library"). */
-#define EP_STATIC_LINKING_ONLY
 #include "entroprof/json.h"
 #include "entroprof/probe.h"
 #include "entroprof/scan.h"

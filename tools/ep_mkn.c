@@ -15,8 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The probe registry is experimental API (README.md, "Use as a library"). */
-#define EP_STATIC_LINKING_ONLY
 #include "entroprof/heldout.h"
 #include "entroprof/probe.h"
 #include "entroprof/scan.h"

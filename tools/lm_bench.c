@@ -10,8 +10,6 @@
 #include <string.h>
 #include <time.h>
 
-/* One training step at a time: the model's internals, experimental API (README.md, "Use as a library"). */
-#define EP_STATIC_LINKING_ONLY
 #include "entroprof/lm.h"
 
 static double now(void)
