@@ -94,12 +94,12 @@ void ep_lm_attention_forward(float *out, float *preatt, float *att, const float 
     for (int b = 0; b < B; b++)
         for (int h = 0; h < NH; h++)
             for (int t = 0; t < T; t++) {
-                const float *q = qkv + ((size_t)b * T + t) * 3 * C + h * hs;
+                const float *q = qkv + ((size_t)b * T + t) * 3 * C + (size_t)h * hs;
                 float *pa = preatt + (((size_t)b * NH + h) * T + t) * T;
                 float *a = att + (((size_t)b * NH + h) * T + t) * T;
                 float mx = -INFINITY;
                 for (int t2 = 0; t2 <= t; t2++) {
-                    const float *k = qkv + ((size_t)b * T + t2) * 3 * C + C + h * hs;
+                    const float *k = qkv + ((size_t)b * T + t2) * 3 * C + C + (size_t)h * hs;
                     float s = 0.0f;
                     for (int i = 0; i < hs; i++) s += q[i] * k[i];
                     s *= scale;
@@ -113,10 +113,10 @@ void ep_lm_attention_forward(float *out, float *preatt, float *att, const float 
                     if (t2 <= t) a[t2] *= iz;
                     else { a[t2] = 0.0f; pa[t2] = 0.0f; }
                 }
-                float *o = out + ((size_t)b * T + t) * C + h * hs;
+                float *o = out + ((size_t)b * T + t) * C + (size_t)h * hs;
                 for (int i = 0; i < hs; i++) o[i] = 0.0f;
                 for (int t2 = 0; t2 <= t; t2++) {
-                    const float *v = qkv + ((size_t)b * T + t2) * 3 * C + 2 * C + h * hs;
+                    const float *v = qkv + ((size_t)b * T + t2) * 3 * C + 2 * (size_t)C + (size_t)h * hs;
                     for (int i = 0; i < hs; i++) o[i] += a[t2] * v[i];
                 }
             }
@@ -136,13 +136,13 @@ void ep_lm_attention_backward(float *dqkv, float *dpreatt, float *datt, const fl
                 const float *a = att + (((size_t)b * NH + h) * T + t) * T;
                 float *da = datt + (((size_t)b * NH + h) * T + t) * T;
                 float *dpa = dpreatt + (((size_t)b * NH + h) * T + t) * T;
-                const float *q = qkv + ((size_t)b * T + t) * 3 * C + h * hs;
-                float *dq = dqkv + ((size_t)b * T + t) * 3 * C + h * hs;
-                const float *d = dout + ((size_t)b * T + t) * C + h * hs;
+                const float *q = qkv + ((size_t)b * T + t) * 3 * C + (size_t)h * hs;
+                float *dq = dqkv + ((size_t)b * T + t) * 3 * C + (size_t)h * hs;
+                const float *d = dout + ((size_t)b * T + t) * C + (size_t)h * hs;
                 /* out = sum att * v */
                 for (int t2 = 0; t2 <= t; t2++) {
-                    const float *v = qkv + ((size_t)b * T + t2) * 3 * C + 2 * C + h * hs;
-                    float *dv = dqkv + ((size_t)b * T + t2) * 3 * C + 2 * C + h * hs;
+                    const float *v = qkv + ((size_t)b * T + t2) * 3 * C + 2 * (size_t)C + (size_t)h * hs;
+                    float *dv = dqkv + ((size_t)b * T + t2) * 3 * C + 2 * (size_t)C + (size_t)h * hs;
                     float s = 0.0f;
                     for (int i = 0; i < hs; i++) { s += v[i] * d[i]; dv[i] += a[t2] * d[i]; }
                     da[t2] += s;
@@ -153,8 +153,8 @@ void ep_lm_attention_backward(float *dqkv, float *dpreatt, float *datt, const fl
                 for (int t2 = 0; t2 <= t; t2++) dpa[t2] += a[t2] * (da[t2] - dot);
                 /* pre = scale q.k */
                 for (int t2 = 0; t2 <= t; t2++) {
-                    const float *k = qkv + ((size_t)b * T + t2) * 3 * C + C + h * hs;
-                    float *dk = dqkv + ((size_t)b * T + t2) * 3 * C + C + h * hs;
+                    const float *k = qkv + ((size_t)b * T + t2) * 3 * C + C + (size_t)h * hs;
+                    float *dk = dqkv + ((size_t)b * T + t2) * 3 * C + C + (size_t)h * hs;
                     float g = dpa[t2] * scale;
                     for (int i = 0; i < hs; i++) { dq[i] += k[i] * g; dk[i] += q[i] * g; }
                 }
