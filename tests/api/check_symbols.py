@@ -185,7 +185,8 @@ def main(argv):
             bad.append("%s: %s is EP_STATIC_API outside #ifdef %s" % (where, name, GUARD))
         if not name.startswith("ep_"):
             bad.append("%s: %s has no ep_ prefix" % (where, name))
-        (stable if marker == "EP_API" else experimental)[name] = where
+        if marker:
+            (stable if marker == "EP_API" else experimental)[name] = where
     if len(stable) < 10:
         bad.append("only %d EP_API declarations found: the header parser is broken" % len(stable))
     have = exported(lib)
