@@ -7,8 +7,8 @@ cd "$(dirname "$0")/.."
 PKGS=(build-essential cmake pkg-config git zstd gzip python3
       libzstd-dev libxxhash-dev zlib1g-dev libjson-c-dev libpcre2-dev libutf8proc-dev libcmocka-dev)
 # Optional extras for the test suite (browser test of the HTML report; clang with libFuzzer and
-# OpenMP for the fuzz harnesses of scripts/fuzz.sh).
-if [ "${EP_WITH_TEST_EXTRAS:-0}" = 1 ]; then PKGS+=(chromium clang libclang-rt-dev libomp-dev); fi
+# OpenMP for the fuzz harnesses of scripts/fuzz.sh; clang-tidy for scripts/tidy.sh).
+if [ "${EP_WITH_TEST_EXTRAS:-0}" = 1 ]; then PKGS+=(chromium clang libclang-rt-dev libomp-dev clang-tidy); fi
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -1,11 +1,20 @@
 #!/usr/bin/env bash
-# Set up, build with warnings as errors, run the whole test suite; then again under
-# AddressSanitizer + UndefinedBehaviorSanitizer (EP_SKIP_SANITIZE=1 skips that second pass); then
-# each libFuzzer harness for about 30 s (scripts/fuzz.sh; SKIP without clang, EP_SKIP_FUZZ=1).
+# Set up, build with warnings as errors, run the whole test suite; clang-tidy on the C files changed
+# since the base ref (scripts/tidy.sh; SKIP without clang-tidy, EP_SKIP_TIDY=1); then the suite again
+# under AddressSanitizer + UndefinedBehaviorSanitizer (EP_SKIP_SANITIZE=1 skips that second pass);
+# then each libFuzzer harness for about 30 s (scripts/fuzz.sh; SKIP without clang, EP_SKIP_FUZZ=1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 EP_WITH_TEST_EXTRAS=${EP_WITH_TEST_EXTRAS:-1} EP_CMAKE_FLAGS="-DEP_WERROR=ON" bash scripts/setup.sh
 ctest --test-dir build --output-on-failure -j2
+if [ "${EP_SKIP_TIDY:-0}" != 1 ]; then
+  tidy_rc=0
+  bash scripts/tidy.sh || tidy_rc=$?
+  if [ "$tidy_rc" = 77 ]; then echo "test: SKIP: clang-tidy (not installed; see above)"
+  elif [ "$tidy_rc" != 0 ]; then exit "$tidy_rc"; fi
+else
+  echo "test: SKIP: clang-tidy (EP_SKIP_TIDY=1)"
+fi
 if [ "${EP_SKIP_SANITIZE:-0}" != 1 ]; then
   EP_BUILD_DIR=build-asan EP_BUILD_TYPE=RelWithDebInfo EP_CMAKE_FLAGS="-DEP_WERROR=ON -DEP_SANITIZE=ON" bash scripts/setup.sh
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 EP_UNDER_SANITIZER=1 \

@@ -39,11 +39,12 @@ extern "C" {
  *  by == NULL: the headline `entropy.<unit>`; else `estimates.<by>` converted when needed
  *  (bits_per_byte = bits_per_token * tokens / bytes, both counted on the same text).
  *  @return 1 and *value on success, 0 when absent or not finite (nothing is invented). */
-int ep_analyze_shard_entropy(const ep_jv *shard, const char *by, int want_bits_per_byte, double *value);
+EP_API int ep_analyze_shard_entropy(const ep_jv *shard, const char *by, int want_bits_per_byte,
+                                    double *value);
 /** Dedup-aware token count of a shard/corpus: dedup.D_eff, else dedup.unique_tokens, else
  *  tokens x (1 - dedup.exact_dup_bytes / bytes), else tokens.
  *  *source names the key used. @return 0 when none is present. */
-int ep_analyze_unique_tokens(const ep_jv *shard, double *tokens, const char **source);
+EP_API int ep_analyze_unique_tokens(const ep_jv *shard, double *tokens, const char **source);
 
 /* ------------------------------------------------------------------------------------------ */
 /* rank                                                                                         */
@@ -63,7 +64,7 @@ typedef struct {
 } ep_rank_config;
 
 /** Sets every field of *cfg to its default (given beside each field). */
-void ep_rank_config_default(ep_rank_config *cfg);
+EP_API void ep_rank_config_default(ep_rank_config *cfg);
 
 /** The guardrails of one shard (or corpus object), exactly as ep_rank_run applies them: a JSON
  *  array of {"flag", "reason"} (caller frees), empty when the shard may be ranked. Flags:
@@ -71,17 +72,17 @@ void ep_rank_config_default(ep_rank_config *cfg);
  *  high_duplicates, estimates_disagree, small_sample (thresholds in cfg; docs/analyze.md). The scan
  *  writes them into each shard's `flags` with the default config, so that scan's table, rank,
  *  report and the profile agree. @return NULL only when out of memory. */
-ep_jv *ep_rank_shard_flags(const ep_jv *shard, const ep_rank_config *cfg);
+EP_API ep_jv *ep_rank_shard_flags(const ep_jv *shard, const ep_rank_config *cfg);
 
 /** Appends the names of ep_rank_shard_flags(shard, cfg) to shard.flags (created when missing) and
  *  their reasons to shard.flag_reasons {flag: reason} (only when some fire). Used by the scan.
  *  @return EP_OK or EP_ERR_NOMEM. */
-ep_status ep_rank_mark_shard(ep_jv *shard, const ep_rank_config *cfg);
+EP_API ep_status ep_rank_mark_shard(ep_jv *shard, const ep_rank_config *cfg);
 
 /** Ranks the shards of a profile.
  *  @return EP_OK and *out = {"unit","by","thresholds",{...},"ranked":[...],"flagged":[...],
  *          "errors":[...],"missing":[...]} (caller frees); EP_ERR_FORMAT when not a profile. */
-ep_status ep_rank_run(const ep_jv *profile, const ep_rank_config *cfg, ep_jv **out, ep_error *err);
+EP_API ep_status ep_rank_run(const ep_jv *profile, const ep_rank_config *cfg, ep_jv **out, ep_error *err);
 
 
 /* ------------------------------------------------------------------------------------------ */
@@ -100,27 +101,27 @@ typedef struct {
 } ep_predict_config;
 
 /** Sets every field of *cfg to its default (given beside each field). */
-void ep_predict_config_default(ep_predict_config *cfg);
+EP_API void ep_predict_config_default(ep_predict_config *cfg);
 /** Bits per parameter of a precision name (fp32 bf16 fp16 fp8 int8 int4). @return 0 if unknown. */
-double ep_precision_bits(const char *name);
+EP_API double ep_precision_bits(const char *name);
 
 /** IC-1 (arXiv 2411.00660 eq. 8): N_bits = D (H - L) / eta. All in bits. */
-double ep_ic1_bits(double eta, double tokens, double h_bits, double loss_bits);
+EP_API double ep_ic1_bits(double eta, double tokens, double h_bits, double loss_bits);
 /** IC-1 solved for D: D = eta N_bits / (H - L). */
-double ep_ic1_tokens(double eta, double n_bits, double h_bits, double loss_bits);
+EP_API double ep_ic1_tokens(double eta, double n_bits, double h_bits, double loss_bits);
 /** Muennighoff et al. 2023 eq. 5: D' = U + U R* (1 - exp(-R_D / R*)), R_D = D/U - 1 (>= 0). */
-double ep_muennighoff_effective(double tokens, double unique, double r_star);
+EP_API double ep_muennighoff_effective(double tokens, double unique, double r_star);
 /** Inverse of the above in D (U <= D' < U (1 + R*)). @return -1 when D' is not reachable. */
-double ep_muennighoff_tokens_for(double effective, double unique, double r_star);
+EP_API double ep_muennighoff_tokens_for(double effective, double unique, double r_star);
 /** Expected step-0 cross-entropy (nats) of a softmax over V classes with i.i.d. N(0, s^2) logits:
  *  ln V + s^2/2 - (e^{s^2} - 1)/(2V) (REFERENCES.md, trap 1). */
-double ep_step0_loss_nats(double vocab, double logit_sd);
+EP_API double ep_step0_loss_nats(double vocab, double logit_sd);
 
 /** Runs IC-1 both ways, IC-2, 6ND and the four scaling laws for one request.
  *  @return EP_OK and *out (caller frees); EP_ERR_ARG with a message for impossible requests
  *  (L >= H, negative or zero values, both or neither of tokens/params, eta outside (0, 1], an
  *  answer N, D or 6ND that is not a finite positive double). */
-ep_status ep_predict_run(const ep_predict_config *cfg, ep_jv **out, ep_error *err);
+EP_API ep_status ep_predict_run(const ep_predict_config *cfg, ep_jv **out, ep_error *err);
 
 /* ------------------------------------------------------------------------------------------ */
 /* mix                                                                                          */
@@ -140,14 +141,14 @@ typedef struct {
 } ep_mix_config;
 
 /** Sets every field of *cfg to its default (given beside each field). */
-void ep_mix_config_default(ep_mix_config *cfg);
+EP_API void ep_mix_config_default(ep_mix_config *cfg);
 /** Information (bits) of t tokens drawn from a source: h * D'(t, U). */
-double ep_mix_info_bits(const ep_mix_source *s, double tokens, double r_star);
+EP_API double ep_mix_info_bits(const ep_mix_source *s, double tokens, double r_star);
 /** Maximises sum_i h_i D'_i(t_i) s.t. sum t_i <= B and the limits (exact up to 1e-9 relative, by
  *  bisection on the Lagrange multiplier). tokens_out has n entries.
  *  @return EP_ERR_ARG when the limits are infeasible (sum of minimums > budget, min > max). */
-ep_status ep_mix_solve(const ep_mix_source *src, size_t n, const ep_mix_config *cfg, double *tokens_out,
-                       ep_error *err);
+EP_API ep_status ep_mix_solve(const ep_mix_source *src, size_t n, const ep_mix_config *cfg,
+                              double *tokens_out, ep_error *err);
 
 #ifdef __cplusplus
 }

@@ -30,10 +30,10 @@ extern "C" {
  *          {"where", "invariant", "message"} per violation, empty when all hold; `where` is
  *          "shard PATH", "corpus" or "config". EP_ERR_FORMAT (and *violations NULL) when the
  *          document is not a profile (no "shards" array); EP_ERR_NOMEM. */
-ep_status ep_profile_check(const ep_jv *profile, ep_jv **violations, ep_error *err);
+EP_API ep_status ep_profile_check(const ep_jv *profile, ep_jv **violations, ep_error *err);
 
 /** The config keys a profile must record (every setting that can change a number), NULL-terminated. */
-const char *const *ep_profile_config_keys(void);
+EP_API const char *const *ep_profile_config_keys(void);
 
 #ifdef __cplusplus
 }

@@ -18,6 +18,23 @@ extern "C" {
 #define EP_VERSION_PATCH 0
 #define EP_VERSION_STRING "0.1.0"
 
+/* Symbols (docs/design.md, "Symbols"). The library is compiled with -fvisibility=hidden: the
+ * shared library exports exactly the functions declared EP_API, the stable public API.
+ * EP_STATIC_API marks experimental declarations (the probe interface, the tiny model's internals):
+ * they are declared only when the user defines EP_STATIC_LINKING_ONLY before including a header
+ * (as zstd's ZSTD_STATIC_LINKING_ONLY), are hidden in the shared library, and so link only
+ * against the static library (entroprof::entroprof_static). They may change with any version.
+ * The attribute is the same for the library and its users: a declaration marked default-visible
+ * is right for both, also when a user compiles with -fvisibility=hidden. */
+#ifndef EP_API
+#if defined(__GNUC__) && __GNUC__ >= 4
+#define EP_API __attribute__((visibility("default")))
+#else
+#define EP_API
+#endif
+#endif
+#define EP_STATIC_API
+
 /** Status of a library call. Pinned values: append only. */
 typedef enum {
     EP_OK = 0,
@@ -33,7 +50,7 @@ typedef enum {
 } ep_status;
 
 /** @return a static, constant name for a status ("ok", "out of memory", ...). */
-const char *ep_strerror(ep_status status);
+EP_API const char *ep_strerror(ep_status status);
 
 /** Where a failing call leaves its message. Plain struct; no allocation. */
 typedef struct {
@@ -42,11 +59,11 @@ typedef struct {
 } ep_error;
 
 /** Clears an error (status EP_OK, empty message). NULL-safe. */
-void ep_error_clear(ep_error *err);
+EP_API void ep_error_clear(ep_error *err);
 
 /** Sets status and a printf-style message; returns status so that callers can
  *  `return ep_error_set(err, EP_ERR_IO, "cannot open %s", path);`. NULL-safe. */
-ep_status ep_error_set(ep_error *err, ep_status status, const char *fmt, ...)
+EP_API ep_status ep_error_set(ep_error *err, ep_status status, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
 #endif

@@ -40,9 +40,9 @@ typedef struct {
     int threads;          /**< worker threads for signatures in ep_dedup_run; 0 = OpenMP default */
 } ep_dedup_config;
 
-void ep_dedup_config_default(ep_dedup_config *cfg);
+EP_API void ep_dedup_config_default(ep_dedup_config *cfg);
 /** @return EP_OK or EP_ERR_ARG with a message naming the bad field. */
-ep_status ep_dedup_config_check(const ep_dedup_config *cfg, ep_error *err);
+EP_API ep_status ep_dedup_config_check(const ep_dedup_config *cfg, ep_error *err);
 
 /* ---- MinHash signatures ------------------------------------------------------------------ */
 
@@ -51,12 +51,12 @@ typedef struct ep_minhash_s ep_minhash;
 /** Per-thread buffers (normalized text, token hashes). One per thread. */
 typedef struct ep_minhash_scratch_s ep_minhash_scratch;
 
-ep_status ep_minhash_create(ep_minhash **out, const ep_dedup_config *cfg, ep_error *err);
-void ep_minhash_free(ep_minhash *mh); /**< NULL-safe */
-int ep_minhash_k(const ep_minhash *mh); /**< number of permutations = bands * rows */
+EP_API ep_status ep_minhash_create(ep_minhash **out, const ep_dedup_config *cfg, ep_error *err);
+EP_API void ep_minhash_free(ep_minhash *mh);   /**< NULL-safe */
+EP_API int ep_minhash_k(const ep_minhash *mh); /**< number of permutations = bands * rows */
 
-ep_minhash_scratch *ep_minhash_scratch_create(void); /**< NULL on allocation failure */
-void ep_minhash_scratch_free(ep_minhash_scratch *s); /**< NULL-safe */
+EP_API ep_minhash_scratch *ep_minhash_scratch_create(void); /**< NULL on allocation failure */
+EP_API void ep_minhash_scratch_free(ep_minhash_scratch *s); /**< NULL-safe */
 
 /** Normalizes text for shingling: Unicode NFC + case fold (utf8proc), punctuation and symbols
  *  (categories P*, S*) removed, runs of whitespace/control characters collapsed to one space;
@@ -64,22 +64,22 @@ void ep_minhash_scratch_free(ep_minhash_scratch *s); /**< NULL-safe */
  *  Myanmar, Tibetan) become one token each. Tokens are separated by single spaces.
  *  @return pointer to the NUL-terminated result, owned by s (valid until the next call), or
  *  NULL on allocation failure; *out_len its length. */
-const char *ep_dedup_normalize(ep_minhash_scratch *s, const char *text, size_t len, size_t *out_len);
+EP_API const char *ep_dedup_normalize(ep_minhash_scratch *s, const char *text, size_t len, size_t *out_len);
 
 /** Computes the k-slot MinHash signature of text into sig[0..k). Shingles are the n-grams of
  *  normalized tokens (a document with 1..n-1 tokens is one shingle).
  *  @return the number of shingles; 0 when the text has no token (sig is then all UINT32_MAX)
  *  or on allocation failure (*oom set to 1 when oom is not NULL). */
-size_t ep_minhash_sign(const ep_minhash *mh, ep_minhash_scratch *s, const char *text, size_t len,
-                       uint32_t *sig, int *oom);
+EP_API size_t ep_minhash_sign(const ep_minhash *mh, ep_minhash_scratch *s, const char *text, size_t len,
+                              uint32_t *sig, int *oom);
 
 /** Fraction of equal slots, the MinHash estimate of Jaccard similarity. */
-double ep_minhash_jaccard(const uint32_t *a, const uint32_t *b, int k);
+EP_API double ep_minhash_jaccard(const uint32_t *a, const uint32_t *b, int k);
 
 /** Probability that two documents of Jaccard similarity s share at least one band bucket:
  *  1 - (1 - s^r)^b (the LSH S-curve, Leskovec, Rajaraman & Ullman, Mining of Massive Datasets,
  *  ch. 3.4). */
-double ep_lsh_candidate_probability(double s, int bands, int rows);
+EP_API double ep_lsh_candidate_probability(double s, int bands, int rows);
 
 /* ---- Index: exact + near duplicates over documents in canonical order --------------------- */
 
@@ -108,27 +108,27 @@ typedef struct {
     uint64_t peak_table_bytes;    /**< largest band table of the last run */
 } ep_dedup_stats;
 
-ep_status ep_dedup_index_create(ep_dedup_index **out, const ep_dedup_config *cfg, ep_error *err);
-void ep_dedup_index_free(ep_dedup_index *ix); /**< NULL-safe */
+EP_API ep_status ep_dedup_index_create(ep_dedup_index **out, const ep_dedup_config *cfg, ep_error *err);
+EP_API void ep_dedup_index_free(ep_dedup_index *ix); /**< NULL-safe */
 
 /** Adds the next document in canonical order. sig has k slots; n_shingles == 0 marks a document
  *  without tokens (exact dedup only). hash_lo/hash_hi: XXH3-128 of the document bytes.
  *  *gid_out (may be NULL) receives its 0-based position. @return EP_OK, EP_ERR_NOMEM,
  *  EP_ERR_IO (spill file) or EP_ERR_LIMIT (more than 2^32-1 documents, or per-document state
  *  alone over the budget). */
-ep_status ep_dedup_index_add(ep_dedup_index *ix, const uint32_t *sig, size_t n_shingles, uint64_t hash_lo,
-                             uint64_t hash_hi, uint32_t *gid_out, ep_error *err);
+EP_API ep_status ep_dedup_index_add(ep_dedup_index *ix, const uint32_t *sig, size_t n_shingles,
+                                    uint64_t hash_lo, uint64_t hash_hi, uint32_t *gid_out, ep_error *err);
 
 /** Finds duplicates for the documents with gid >= first_query (earlier documents serve only as
  *  references: e.g. earlier shards). Band tables are sized from the budget left after the
  *  signatures; when one band does not fit, each band is processed in several hash partitions.
  *  May be called again after more adds. */
-ep_status ep_dedup_index_run(ep_dedup_index *ix, uint32_t first_query, ep_error *err);
+EP_API ep_status ep_dedup_index_run(ep_dedup_index *ix, uint32_t first_query, ep_error *err);
 
 /** Result of document gid (gid >= first_query of the last run). */
-void ep_dedup_index_result(const ep_dedup_index *ix, uint32_t gid, ep_dedup_result *res);
-uint32_t ep_dedup_index_count(const ep_dedup_index *ix);
-void ep_dedup_index_stats(const ep_dedup_index *ix, ep_dedup_stats *st);
+EP_API void ep_dedup_index_result(const ep_dedup_index *ix, uint32_t gid, ep_dedup_result *res);
+EP_API uint32_t ep_dedup_index_count(const ep_dedup_index *ix);
+EP_API void ep_dedup_index_stats(const ep_dedup_index *ix, ep_dedup_stats *st);
 
 /* ---- Traceability run over files (entroprof dedup) ---------------------------------------- */
 
@@ -140,9 +140,9 @@ void ep_dedup_index_stats(const ep_dedup_index *ix, ep_dedup_stats *st);
  *  Lines are in canonical order of the duplicate. stats_out (may be NULL) gets the counters;
  *  n_docs/n_exact/n_near (may be NULL) the totals. A shard that fails to read stops the run
  *  with its error (positions would otherwise be ambiguous). */
-ep_status ep_dedup_run(const char *const *inputs, size_t n_inputs, const ep_reader_config *rcfg,
-                       const ep_dedup_config *cfg, FILE *out, uint64_t *n_docs, uint64_t *n_exact,
-                       uint64_t *n_near, ep_dedup_stats *stats_out, ep_error *err);
+EP_API ep_status ep_dedup_run(const char *const *inputs, size_t n_inputs, const ep_reader_config *rcfg,
+                              const ep_dedup_config *cfg, FILE *out, uint64_t *n_docs, uint64_t *n_exact,
+                              uint64_t *n_near, ep_dedup_stats *stats_out, ep_error *err);
 
 /* ---- Gopher repetition signals (Rae et al. 2021, table A1; datatrove GopherRepetitionFilter) - */
 
@@ -159,10 +159,11 @@ typedef struct {
 } ep_repetition_counts;
 
 typedef struct ep_repetition_scratch_s ep_repetition_scratch;
-ep_repetition_scratch *ep_repetition_scratch_create(void);
-void ep_repetition_scratch_free(ep_repetition_scratch *s);
+EP_API ep_repetition_scratch *ep_repetition_scratch_create(void);
+EP_API void ep_repetition_scratch_free(ep_repetition_scratch *s);
 /** Computes the counts of one document. @return EP_OK or EP_ERR_NOMEM. */
-ep_status ep_repetition_doc(ep_repetition_scratch *s, const char *text, size_t len, ep_repetition_counts *c);
+EP_API ep_status ep_repetition_doc(ep_repetition_scratch *s, const char *text, size_t len,
+                                   ep_repetition_counts *c);
 
 #ifdef __cplusplus
 }

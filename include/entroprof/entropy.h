@@ -21,22 +21,22 @@ typedef struct {
 } ep_coc;
 
 /** Builds count-of-counts from raw counts (any order, zeros ignored). Replaces c's content. */
-ep_status ep_coc_from_counts(ep_coc *c, const uint64_t *counts, size_t n_counts);
-void ep_coc_free(ep_coc *c);
-uint64_t ep_coc_total(const ep_coc *c);  /**< N = sum m f_m */
-uint64_t ep_coc_types(const ep_coc *c);  /**< K = sum f_m */
-uint64_t ep_coc_f(const ep_coc *c, uint64_t m); /**< f_m (0 if absent) */
+EP_API ep_status ep_coc_from_counts(ep_coc *c, const uint64_t *counts, size_t n_counts);
+EP_API void ep_coc_free(ep_coc *c);
+EP_API uint64_t ep_coc_total(const ep_coc *c);         /**< N = sum m f_m */
+EP_API uint64_t ep_coc_types(const ep_coc *c);         /**< K = sum f_m */
+EP_API uint64_t ep_coc_f(const ep_coc *c, uint64_t m); /**< f_m (0 if absent) */
 
 /** Plug-in (maximum likelihood) entropy in bits: log2 N - (1/N) sum f_m m log2 m. */
-double ep_entropy_plugin_bits(const ep_coc *c);
+EP_API double ep_entropy_plugin_bits(const ep_coc *c);
 /** Miller-Madow: plug-in + (K - 1) / (2N ln 2) bits. */
-double ep_entropy_miller_madow_bits(const ep_coc *c);
+EP_API double ep_entropy_miller_madow_bits(const ep_coc *c);
 /** Grassberger 2003 (eq. 35 there): ln N - (1/N) sum f_m m G(m), in bits. */
-double ep_entropy_grassberger_bits(const ep_coc *c);
+EP_API double ep_entropy_grassberger_bits(const ep_coc *c);
 /** G(n) of Grassberger 2003: psi(n) + (1/2)(-1)^n (psi((n+1)/2) - psi(n/2)). */
-double ep_grassberger_G(uint64_t n);
+EP_API double ep_grassberger_G(uint64_t n);
 /** Digamma function for x > 0 (recurrence + asymptotic series, ~1e-15 relative). */
-double ep_digamma(double x);
+EP_API double ep_digamma(double x);
 
 #ifdef __cplusplus
 }

@@ -12,7 +12,7 @@ extern "C" {
 /** 1 iff a document with content hash hash_lo (ep_doc.hash_lo) is held out: the top 53 bits of
  *  XXH3-64(hash_lo as 8 little-endian bytes, seed ^ 0x6D6B6E2D73706C74) / 2^53 < heldout_fraction.
  *  Duplicated documents fall on the same side. */
-int ep_heldout_is_test(uint64_t hash_lo, uint64_t seed, double heldout_fraction);
+EP_API int ep_heldout_is_test(uint64_t hash_lo, uint64_t seed, double heldout_fraction);
 
 #ifdef __cplusplus
 }

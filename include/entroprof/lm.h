@@ -39,9 +39,13 @@ typedef struct {
     int step0_batches;  /**< batches scored by the random-init model for L0; default 16 */
 } ep_lm_config;
 
-void ep_lm_config_default(ep_lm_config *cfg);
+EP_API void ep_lm_config_default(ep_lm_config *cfg);
 
-/* ---- The model (used by the pass; public for benchmarks) ---------------------------------- */
+/* ---- The model (used by the pass): experimental API ---------------------------------------- */
+/* The model's internals (one training step at a time, for benchmarks and tests) may change with any
+ * version: declared only when EP_STATIC_LINKING_ONLY is defined before including this header, and
+ * defined only in the static library (entroprof::entroprof_static; hidden in the shared one). */
+#ifdef EP_STATIC_LINKING_ONLY
 
 typedef struct ep_lm_s ep_lm;
 
@@ -49,20 +53,22 @@ typedef struct ep_lm_s ep_lm;
  *  wte, wpe, qkv, fc, head ~ N(0, init_std^2); attention and MLP output projections
  *  ~ N(0, (init_std / sqrt(2 L))^2) (GPT-2, Radford et al. 2019, sec. 2.3); LayerNorm weight 1;
  *  all biases 0. @return EP_OK, EP_ERR_ARG or EP_ERR_NOMEM. The caller frees with ep_lm_free. */
-ep_status ep_lm_create(ep_lm **out, const ep_lm_config *cfg, uint32_t n_classes, ep_error *err);
-void ep_lm_free(ep_lm *m); /**< NULL-safe */
-uint64_t ep_lm_num_params(const ep_lm *m);
+EP_STATIC_API ep_status ep_lm_create(ep_lm **out, const ep_lm_config *cfg, uint32_t n_classes, ep_error *err);
+EP_STATIC_API void ep_lm_free(ep_lm *m); /**< NULL-safe */
+EP_STATIC_API uint64_t ep_lm_num_params(const ep_lm *m);
 
 /** Forward pass on B sequences of cfg->seq_len classes. inputs and targets are (B, T) class ids;
  *  a target < 0 is masked (no loss, no gradient). @return the summed loss in nats over the
  *  unmasked targets; per-position losses (nats, 0 where masked) are in ep_lm_losses(). */
-double ep_lm_forward(ep_lm *m, const int32_t *inputs, const int32_t *targets, int B);
-const float *ep_lm_losses(const ep_lm *m); /**< (B, T) of the last forward */
+EP_STATIC_API double ep_lm_forward(ep_lm *m, const int32_t *inputs, const int32_t *targets, int B);
+EP_STATIC_API const float *ep_lm_losses(const ep_lm *m); /**< (B, T) of the last forward */
 /** Pooled mean and standard deviation of the logits of the last forward (unmasked rows). */
-void ep_lm_logit_moments(const ep_lm *m, double *mean, double *std);
+EP_STATIC_API void ep_lm_logit_moments(const ep_lm *m, double *mean, double *std);
 /** Gradient of the mean loss of the last forward; then one AdamW step. */
-void ep_lm_backward(ep_lm *m);
-void ep_lm_update(ep_lm *m);
+EP_STATIC_API void ep_lm_backward(ep_lm *m);
+EP_STATIC_API void ep_lm_update(ep_lm *m);
+
+#endif /* EP_STATIC_LINKING_ONLY */
 
 /* ---- The pass ------------------------------------------------------------------------------ */
 
@@ -103,9 +109,9 @@ typedef struct {
 /** Runs the tiny-model pass on ids[0..n) (n >= 2). vocab_size = 0 means an open vocabulary
  *  (word hashes): V is then the number of distinct types in the sample (docs/lm.md).
  *  Fills *res (free with ep_lm_result_free). Deterministic for any thread count. */
-ep_status ep_lm_pass(const ep_lm_config *cfg, const ep_token *ids, size_t n, uint64_t vocab_size,
-                     ep_lm_result *res, ep_error *err);
-void ep_lm_result_free(ep_lm_result *res);
+EP_API ep_status ep_lm_pass(const ep_lm_config *cfg, const ep_token *ids, size_t n, uint64_t vocab_size,
+                            ep_lm_result *res, ep_error *err);
+EP_API void ep_lm_result_free(ep_lm_result *res);
 
 #ifdef __cplusplus
 }

@@ -33,23 +33,23 @@ typedef struct ep_outfile_s ep_outfile;
 /** Opens PATH for writing by the rules above.
  *  @return EP_OK and *out set; else EP_ERR_IO (message names the path and the reason),
  *          EP_ERR_NOMEM, EP_ERR_ARG (empty path). */
-ep_status ep_outfile_open(const char *path, ep_outfile **out, ep_error *err);
+EP_API ep_status ep_outfile_open(const char *path, ep_outfile **out, ep_error *err);
 
 /** The stream to write to; owned by the handle (do not fclose it). */
-FILE *ep_outfile_stream(ep_outfile *o);
+EP_API FILE *ep_outfile_stream(ep_outfile *o);
 
 /** Finishes the file: checks the stream for write errors, flushes, fsyncs (regular files), closes,
  *  renames the temporary file onto PATH and fsyncs the directory. On any failure the temporary file
  *  is removed and PATH is left as it was (for rule 3, what was written stays written).
  *  Frees o (NULL-safe: returns EP_ERR_ARG). @return EP_OK or EP_ERR_IO with a message. */
-ep_status ep_outfile_commit(ep_outfile *o, ep_error *err);
+EP_API ep_status ep_outfile_commit(ep_outfile *o, ep_error *err);
 
 /** Discards: closes the stream and removes the temporary file (PATH untouched). NULL-safe; frees o. */
-void ep_outfile_abort(ep_outfile *o);
+EP_API void ep_outfile_abort(ep_outfile *o);
 
 /** Unlinks every registered temporary file. Async-signal-safe (only atomics and unlink(2));
  *  for a signal handler. Handles stay valid; their later commit fails, abort is harmless. */
-void ep_outfile_remove_temps(void);
+EP_API void ep_outfile_remove_temps(void);
 
 #ifdef __cplusplus
 }

@@ -48,6 +48,11 @@
 #ifndef ENTROPROF_PROBE_H
 #define ENTROPROF_PROBE_H
 
+/* Experimental API: the probe interface changes with the library (README.md, "Use as a library"). */
+#ifndef EP_STATIC_LINKING_ONLY
+#error "entroprof/probe.h is experimental: define EP_STATIC_LINKING_ONLY, link entroprof_static"
+#endif
+
 #include "common.h"
 #include "doc.h"
 #include "json.h"
@@ -96,7 +101,7 @@ typedef struct ep_probe_vtable_s {
 } ep_probe_vtable;
 
 /** The built-in probes in their fixed order. */
-const ep_probe_vtable *const *ep_probe_registry(size_t *n);
+EP_STATIC_API const ep_probe_vtable *const *ep_probe_registry(size_t *n);
 
 /** What an estimate estimates (its `estimates` field): */
 #define EP_ESTIMAND_H_N "h_n"                   /**< conditional entropy of order `order` (H_1 = h_0) */
@@ -109,11 +114,11 @@ const ep_probe_vtable *const *ep_probe_registry(size_t *n);
  *  kind is "point", "upper_bound", "lower_bound" or "model_asymptote" (a property of a model's loss
  *  curve, never a headline or a bound). `estimates` defaults to "h_n" with `order` n for keys ending
  *  in _h<n> (the n-gram ladder), else "code_length"; ep_estimate_set_estimand overrides it. */
-ep_jv *ep_estimate_add(ep_jv *out, const char *key, double value, const char *unit, const char *kind,
-                       const char *method, uint64_t sample_tokens);
+EP_STATIC_API ep_jv *ep_estimate_add(ep_jv *out, const char *key, double value, const char *unit,
+                                     const char *kind, const char *method, uint64_t sample_tokens);
 
 /** Sets est.estimates (one of EP_ESTIMAND_*) and, when order >= 0, est.order. */
-void ep_estimate_set_estimand(ep_jv *est, const char *estimand, int order);
+EP_STATIC_API void ep_estimate_set_estimand(ep_jv *est, const char *estimand, int order);
 
 /** Makes every estimate under out.estimates publishable as an entropy (>= 0 and finite): a
  *  `value` (or `bits_per_byte`) below 0, which plug-in and bias-corrected estimates of a nearly
@@ -121,13 +126,13 @@ void ep_estimate_set_estimand(ep_jv *est, const char *estimand, int order);
  *  (`raw_bits_per_byte`); an estimate whose value or bits_per_byte is not finite is removed and
  *  named in out.estimates_dropped [{estimate, reason}]. The scan calls it on every shard and the
  *  corpus after the probes finish, before the headline is chosen. */
-void ep_estimates_clamp(ep_jv *out);
+EP_STATIC_API void ep_estimates_clamp(ep_jv *out);
 
 /** Records that probe `probe` gave up on this shard (or on the corpus) and why: appends
  *  {"probe": probe, "error": reason} to out.probe_errors. The scan calls it with the ep_error of a
  *  failed lifecycle call; it then sets the shard's status to "partial" (docs/profile-schema.md)
  *  and the CLI exits 1 naming the probe and the shard. */
-void ep_probe_gave_up(ep_jv *out, const char *probe, const char *reason);
+EP_STATIC_API void ep_probe_gave_up(ep_jv *out, const char *probe, const char *reason);
 
 #ifdef __cplusplus
 }

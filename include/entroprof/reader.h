@@ -29,7 +29,7 @@ typedef struct {
     size_t max_doc_bytes;   /**< cap per document in bytes, 1 KiB .. 1 GiB; default 64 MiB */
 } ep_reader_config;
 
-void ep_reader_config_default(ep_reader_config *cfg);
+EP_API void ep_reader_config_default(ep_reader_config *cfg);
 
 #define EP_READER_FIRST_LINES 8
 
@@ -59,33 +59,34 @@ typedef struct {
     uint32_t n_first_bad_lines;
 } ep_reader_counters;
 
-void ep_reader_counters_merge(ep_reader_counters *into, const ep_reader_counters *from);
+EP_API void ep_reader_counters_merge(ep_reader_counters *into, const ep_reader_counters *from);
 
 typedef struct ep_reader_s ep_reader;
 
 /** Opens path ("-" = stdin). @return EP_OK, or EP_ERR_IO/EP_ERR_FORMAT with a message. */
-ep_status ep_reader_open(ep_reader **out, const char *path, const ep_reader_config *cfg, ep_error *err);
+EP_API ep_status ep_reader_open(ep_reader **out, const char *path, const ep_reader_config *cfg,
+                                ep_error *err);
 
 /** Next document. @return 1 and fills *doc (valid until the next call), 0 at the end, -1 on a
  *  fatal error of this shard (message in err; documents before it stay counted): a read error,
  *  a truncated or corrupt stream, or a regular file that ended before its size at open (it
  *  shrank while being read). */
-int ep_reader_next(ep_reader *r, ep_doc *doc, ep_error *err);
+EP_API int ep_reader_next(ep_reader *r, ep_doc *doc, ep_error *err);
 
-const ep_reader_counters *ep_reader_counters_get(const ep_reader *r);
-ep_format ep_reader_format(const ep_reader *r);       /**< resolved format */
-ep_compression ep_reader_compression(const ep_reader *r);
+EP_API const ep_reader_counters *ep_reader_counters_get(const ep_reader *r);
+EP_API ep_format ep_reader_format(const ep_reader *r); /**< resolved format */
+EP_API ep_compression ep_reader_compression(const ep_reader *r);
 /** Offset in the raw (compressed) file of the byte read most recently; for progress and errors. */
-uint64_t ep_reader_input_offset(const ep_reader *r);
-void ep_reader_close(ep_reader *r); /**< NULL-safe */
+EP_API uint64_t ep_reader_input_offset(const ep_reader *r);
+EP_API void ep_reader_close(ep_reader *r); /**< NULL-safe */
 
 /** Expands inputs (files, directories recursively, "-") into a sorted list of shard paths.
  *  Directories are walked in byte order of names; symlink loops are detected and reported;
  *  hidden entries (".name") are skipped. A directory that cannot be opened, or an entry whose
  *  stat fails other than as a dangling link, stays in the list (opening it fails later). *out is a malloc'd array of malloc'd strings. */
-ep_status ep_list_shards(const char *const *inputs, size_t n_inputs, char ***out, size_t *n_out,
-                         ep_error *err);
-void ep_list_free(char **list, size_t n);
+EP_API ep_status ep_list_shards(const char *const *inputs, size_t n_inputs, char ***out, size_t *n_out,
+                                ep_error *err);
+EP_API void ep_list_free(char **list, size_t n);
 
 #ifdef __cplusplus
 }

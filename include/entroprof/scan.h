@@ -15,21 +15,21 @@
 extern "C" {
 #endif
 
-/** Progress report, delivered from the reading thread about every 1/6 s when enabled. */
-void ep_scan_config_default(ep_scan_config *cfg);
+/** Sets every field of *cfg to its default (given beside each field of scan_config.h). */
+EP_API void ep_scan_config_default(ep_scan_config *cfg);
 
 /** Checks a configuration before a scan: zstd levels in range (1..22; strong 0..22), fractions in
  *  range, every name of cfg->probes a probe of the registry (an empty element such as "a,,b" is
  *  unknown too). ep_scan calls it first.
  *  @return EP_OK, or EP_ERR_ARG / EP_ERR_NOTFOUND with a message naming the known probes. */
-ep_status ep_scan_config_check(const ep_scan_config *cfg, ep_error *err);
+EP_API ep_status ep_scan_config_check(const ep_scan_config *cfg, ep_error *err);
 
 /** Scans the inputs and builds the profile. A shard that fails is marked "error" in the
  *  profile and the scan goes on; *n_failed counts them.
  *  @return EP_OK when the profile was built (even with failed shards); an error when nothing
  *  could be done (bad configuration, unknown tokenizer, no inputs). */
-ep_status ep_scan(const char *const *inputs, size_t n_inputs, const ep_scan_config *cfg,
-                  ep_jv **profile_out, size_t *n_failed, ep_error *err);
+EP_API ep_status ep_scan(const char *const *inputs, size_t n_inputs, const ep_scan_config *cfg,
+                         ep_jv **profile_out, size_t *n_failed, ep_error *err);
 
 /** Headline rule constants (docs/estimators.md §5; chosen on the regime grid of
  *  bench/regime_grid.py). An order is well sampled at distinct/N <= EP_HEADLINE_WELL_SAMPLED (used
@@ -51,7 +51,7 @@ ep_status ep_scan(const char *const *inputs, size_t n_inputs, const ep_scan_conf
  *  "entropy" object (docs/estimators.md states the rule). Used by scan and by analyses. Expects
  *  estimates already made publishable by ep_estimates_clamp (probe.h: none negative or
  *  non-finite), as the scan does before calling it. */
-void ep_profile_choose_headline(ep_jv *shard_or_corpus);
+EP_API void ep_profile_choose_headline(ep_jv *shard_or_corpus);
 
 #ifdef __cplusplus
 }

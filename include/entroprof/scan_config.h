@@ -11,6 +11,7 @@
 extern "C" {
 #endif
 
+/** Progress report, delivered from the reading thread about every 1/6 s when enabled. */
 typedef struct {
     uint64_t input_bytes_done;  /**< raw bytes consumed, all shards */
     uint64_t input_bytes_total; /**< sum of file sizes (0 when unknown, e.g. stdin) */

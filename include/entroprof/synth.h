@@ -40,28 +40,28 @@ typedef struct {
     uint64_t seed;      /**< seed of the transition tables. default 1 */
 } ep_synth_config;
 
-void ep_synth_config_default(ep_synth_config *cfg);
+EP_API void ep_synth_config_default(ep_synth_config *cfg);
 
 typedef struct ep_synth_s ep_synth;
 
 /** Builds the chain and its stationary distribution.
  *  @return EP_OK, EP_ERR_ARG (out of range, or the table would exceed 2^25 entries), EP_ERR_NOMEM.
  *  Note: bytes order 3 with A = 256 is refused (2^32 entries); use A <= 64 there. */
-ep_status ep_synth_create(ep_synth **out, const ep_synth_config *cfg, ep_error *err);
-void ep_synth_free(ep_synth *s); /**< NULL-safe */
+EP_API ep_status ep_synth_create(ep_synth **out, const ep_synth_config *cfg, ep_error *err);
+EP_API void ep_synth_free(ep_synth *s); /**< NULL-safe */
 
 /** Exact entropy rate in bits per symbol (per byte for BYTES, per word token for WORDS). */
-double ep_synth_rate_bits_per_symbol(const ep_synth *s);
+EP_API double ep_synth_rate_bits_per_symbol(const ep_synth *s);
 /** Mean bytes per symbol in text output under pi: 1 for BYTES (2 when A > 94); E_pi[len(word)] + 1 (the one
  *  separator byte after every word) for WORDS. Rate per byte = rate per symbol / this. */
-double ep_synth_bytes_per_symbol(const ep_synth *s);
+EP_API double ep_synth_bytes_per_symbol(const ep_synth *s);
 /** Number of symbols (A or V). */
-uint32_t ep_synth_symbols(const ep_synth *s);
+EP_API uint32_t ep_synth_symbols(const ep_synth *s);
 /** Number of Markov states. */
-uint64_t ep_synth_states(const ep_synth *s);
+EP_API uint64_t ep_synth_states(const ep_synth *s);
 /** P(sym | ctx), ctx = the last `order` symbols, oldest first. 0 when the context cannot occur.
  *  For brute-force checks on small chains. */
-double ep_synth_prob(const ep_synth *s, const uint32_t *ctx, uint32_t sym);
+EP_API double ep_synth_prob(const ep_synth *s, const uint32_t *ctx, uint32_t sym);
 
 /** A position in an emitted stream. Plain struct, copyable. */
 typedef struct {
@@ -70,17 +70,17 @@ typedef struct {
 } ep_synth_stream;
 
 /** Starts a stream in a state drawn from pi with the given stream seed. */
-void ep_synth_stream_init(const ep_synth *s, ep_synth_stream *st, uint64_t seed);
+EP_API void ep_synth_stream_init(const ep_synth *s, ep_synth_stream *st, uint64_t seed);
 /** @return the next symbol (0..symbols-1). */
-uint32_t ep_synth_next(const ep_synth *s, ep_synth_stream *st);
+EP_API uint32_t ep_synth_next(const ep_synth *s, ep_synth_stream *st);
 /** Writes the text of a symbol into buf (at least 8 bytes; no NUL). @return its length. */
-size_t ep_synth_spell(const ep_synth *s, uint32_t sym, char *buf);
+EP_API size_t ep_synth_spell(const ep_synth *s, uint32_t sym, char *buf);
 
 /** Writes n_symbols symbols as text: documents of doc_symbols symbols each (last one shorter),
  *  plain text documents separated by a blank line, or JSONL {"text": ...} when jsonl != 0.
  *  Words are separated by one space. @return EP_OK, EP_ERR_ARG, EP_ERR_IO. */
-ep_status ep_synth_write_text(const ep_synth *s, FILE *f, uint64_t n_symbols, uint64_t doc_symbols,
-                              int jsonl, uint64_t stream_seed, ep_error *err);
+EP_API ep_status ep_synth_write_text(const ep_synth *s, FILE *f, uint64_t n_symbols, uint64_t doc_symbols,
+                                     int jsonl, uint64_t stream_seed, ep_error *err);
 
 #ifdef __cplusplus
 }

@@ -35,32 +35,32 @@ typedef struct {
 } ep_token_buf;
 
 /** Appends n ids worth of capacity; @return EP_OK or EP_ERR_NOMEM. */
-ep_status ep_token_buf_reserve(ep_token_buf *buf, size_t extra);
-void ep_token_buf_free(ep_token_buf *buf);
+EP_API ep_status ep_token_buf_reserve(ep_token_buf *buf, size_t extra);
+EP_API void ep_token_buf_free(ep_token_buf *buf);
 
 /** Opens a tokenizer by name ("byte", "char", "word", a BPE name) or by path to a vocabulary.
  *  @return EP_OK and *out, or an error (EP_ERR_NOTFOUND for an unknown name). */
-ep_status ep_tokenizer_open(ep_tokenizer **out, const char *name_or_path, ep_error *err);
-void ep_tokenizer_free(ep_tokenizer *tok); /**< NULL-safe */
+EP_API ep_status ep_tokenizer_open(ep_tokenizer **out, const char *name_or_path, ep_error *err);
+EP_API void ep_tokenizer_free(ep_tokenizer *tok); /**< NULL-safe */
 
 /** Canonical name ("byte", "cl100k_base", "bpe:/path/x.tiktoken"). Owned by tok. */
-const char *ep_tokenizer_name(const ep_tokenizer *tok);
+EP_API const char *ep_tokenizer_name(const ep_tokenizer *tok);
 /** Number of ids (special tokens included) for dense tokenizers; 0 for open vocabularies. */
-uint64_t ep_tokenizer_vocab_size(const ep_tokenizer *tok);
+EP_API uint64_t ep_tokenizer_vocab_size(const ep_tokenizer *tok);
 
 /** Per-thread scratch. One per thread; not shared. */
-ep_tok_scratch *ep_tok_scratch_create(const ep_tokenizer *tok);
-void ep_tok_scratch_free(ep_tok_scratch *s); /**< NULL-safe */
+EP_API ep_tok_scratch *ep_tok_scratch_create(const ep_tokenizer *tok);
+EP_API void ep_tok_scratch_free(ep_tok_scratch *s); /**< NULL-safe */
 
 /** Appends the ids of text[0..len) (valid UTF-8 expected; invalid bytes are treated as
  *  documented per tokenizer) to out. Thread-safe given distinct scratch and out. */
-ep_status ep_tokenizer_encode(const ep_tokenizer *tok, ep_tok_scratch *scratch, const char *text,
-                              size_t len, ep_token_buf *out);
+EP_API ep_status ep_tokenizer_encode(const ep_tokenizer *tok, ep_tok_scratch *scratch, const char *text,
+                                     size_t len, ep_token_buf *out);
 
 /** Decodes ids back to bytes (dense tokenizers only); appends to *out (realloc'd, *out_len
  *  updated). @return EP_ERR_UNSUPPORTED for open-vocabulary tokenizers. */
-ep_status ep_tokenizer_decode(const ep_tokenizer *tok, const ep_token *ids, size_t n, char **out,
-                              size_t *out_len, size_t *out_cap);
+EP_API ep_status ep_tokenizer_decode(const ep_tokenizer *tok, const ep_token *ids, size_t n, char **out,
+                                     size_t *out_len, size_t *out_cap);
 
 #ifdef __cplusplus
 }

@@ -11,8 +11,8 @@
  * loaded machine a barrier can cost a whole time slice: run on one thread. */
 #define PAR_MIN (1 << 17)
 
-void encoder_forward(float *out, const int32_t *inp, const float *wte, const float *wpe, int B, int T,
-                     int C)
+void ep_lm_encoder_forward(float *out, const int32_t *inp, const float *wte, const float *wpe, int B, int T,
+                           int C)
 {
 #pragma omp parallel for schedule(static) if ((long)B * T * C >= PAR_MIN)
     for (int bt = 0; bt < B * T; bt++) {
@@ -22,8 +22,8 @@ void encoder_forward(float *out, const int32_t *inp, const float *wte, const flo
     }
 }
 
-void encoder_backward(float *dwte, float *dwpe, const float *dout, const int32_t *inp, int B, int T,
-                      int C)
+void ep_lm_encoder_backward(float *dwte, float *dwpe, const float *dout, const int32_t *inp, int B, int T,
+                            int C)
 {
     /* Scatter-add: rows in order on one thread (several rows may hit the same class). */
     for (int bt = 0; bt < B * T; bt++) {
@@ -33,8 +33,8 @@ void encoder_backward(float *dwte, float *dwpe, const float *dout, const int32_t
     }
 }
 
-void layernorm_forward(float *out, float *mean, float *rstd, const float *inp, const float *w,
-                       const float *b, int N, int C)
+void ep_lm_layernorm_forward(float *out, float *mean, float *rstd, const float *inp, const float *w,
+                             const float *b, int N, int C)
 {
     const float eps = 1e-5f;
 #pragma omp parallel for schedule(static) if ((long)N * C >= PAR_MIN)
@@ -53,8 +53,8 @@ void layernorm_forward(float *out, float *mean, float *rstd, const float *inp, c
     }
 }
 
-void layernorm_backward(float *dinp, float *dw, float *db, const float *dout, const float *inp,
-                        const float *w, const float *mean, const float *rstd, int N, int C)
+void ep_lm_layernorm_backward(float *dinp, float *dw, float *db, const float *dout, const float *inp,
+                              const float *w, const float *mean, const float *rstd, int N, int C)
 {
     /* dx = rstd * (dnorm - mean(dnorm) - xhat * mean(dnorm * xhat)), dnorm = dout * w */
 #pragma omp parallel for schedule(static) if ((long)N * C >= PAR_MIN)
@@ -85,8 +85,8 @@ void layernorm_backward(float *dinp, float *dw, float *db, const float *dout, co
     }
 }
 
-void attention_forward(float *out, float *preatt, float *att, const float *qkv, int B, int T, int C,
-                       int NH)
+void ep_lm_attention_forward(float *out, float *preatt, float *att, const float *qkv, int B, int T, int C,
+                             int NH)
 {
     const int hs = C / NH;
     const float scale = 1.0f / sqrtf((float)hs);
@@ -94,12 +94,12 @@ void attention_forward(float *out, float *preatt, float *att, const float *qkv, 
     for (int b = 0; b < B; b++)
         for (int h = 0; h < NH; h++)
             for (int t = 0; t < T; t++) {
-                const float *q = qkv + ((size_t)b * T + t) * 3 * C + h * hs;
+                const float *q = qkv + ((size_t)b * T + t) * 3 * C + (size_t)h * hs;
                 float *pa = preatt + (((size_t)b * NH + h) * T + t) * T;
                 float *a = att + (((size_t)b * NH + h) * T + t) * T;
                 float mx = -INFINITY;
                 for (int t2 = 0; t2 <= t; t2++) {
-                    const float *k = qkv + ((size_t)b * T + t2) * 3 * C + C + h * hs;
+                    const float *k = qkv + ((size_t)b * T + t2) * 3 * C + C + (size_t)h * hs;
                     float s = 0.0f;
                     for (int i = 0; i < hs; i++) s += q[i] * k[i];
                     s *= scale;
@@ -113,17 +113,17 @@ void attention_forward(float *out, float *preatt, float *att, const float *qkv, 
                     if (t2 <= t) a[t2] *= iz;
                     else { a[t2] = 0.0f; pa[t2] = 0.0f; }
                 }
-                float *o = out + ((size_t)b * T + t) * C + h * hs;
+                float *o = out + ((size_t)b * T + t) * C + (size_t)h * hs;
                 for (int i = 0; i < hs; i++) o[i] = 0.0f;
                 for (int t2 = 0; t2 <= t; t2++) {
-                    const float *v = qkv + ((size_t)b * T + t2) * 3 * C + 2 * C + h * hs;
+                    const float *v = qkv + ((size_t)b * T + t2) * 3 * C + 2 * (size_t)C + (size_t)h * hs;
                     for (int i = 0; i < hs; i++) o[i] += a[t2] * v[i];
                 }
             }
 }
 
-void attention_backward(float *dqkv, float *dpreatt, float *datt, const float *dout, const float *qkv,
-                        const float *att, int B, int T, int C, int NH)
+void ep_lm_attention_backward(float *dqkv, float *dpreatt, float *datt, const float *dout, const float *qkv,
+                              const float *att, int B, int T, int C, int NH)
 {
     const int hs = C / NH;
     const float scale = 1.0f / sqrtf((float)hs);
@@ -136,13 +136,13 @@ void attention_backward(float *dqkv, float *dpreatt, float *datt, const float *d
                 const float *a = att + (((size_t)b * NH + h) * T + t) * T;
                 float *da = datt + (((size_t)b * NH + h) * T + t) * T;
                 float *dpa = dpreatt + (((size_t)b * NH + h) * T + t) * T;
-                const float *q = qkv + ((size_t)b * T + t) * 3 * C + h * hs;
-                float *dq = dqkv + ((size_t)b * T + t) * 3 * C + h * hs;
-                const float *d = dout + ((size_t)b * T + t) * C + h * hs;
+                const float *q = qkv + ((size_t)b * T + t) * 3 * C + (size_t)h * hs;
+                float *dq = dqkv + ((size_t)b * T + t) * 3 * C + (size_t)h * hs;
+                const float *d = dout + ((size_t)b * T + t) * C + (size_t)h * hs;
                 /* out = sum att * v */
                 for (int t2 = 0; t2 <= t; t2++) {
-                    const float *v = qkv + ((size_t)b * T + t2) * 3 * C + 2 * C + h * hs;
-                    float *dv = dqkv + ((size_t)b * T + t2) * 3 * C + 2 * C + h * hs;
+                    const float *v = qkv + ((size_t)b * T + t2) * 3 * C + 2 * (size_t)C + (size_t)h * hs;
+                    float *dv = dqkv + ((size_t)b * T + t2) * 3 * C + 2 * (size_t)C + (size_t)h * hs;
                     float s = 0.0f;
                     for (int i = 0; i < hs; i++) { s += v[i] * d[i]; dv[i] += a[t2] * d[i]; }
                     da[t2] += s;
@@ -153,8 +153,8 @@ void attention_backward(float *dqkv, float *dpreatt, float *datt, const float *d
                 for (int t2 = 0; t2 <= t; t2++) dpa[t2] += a[t2] * (da[t2] - dot);
                 /* pre = scale q.k */
                 for (int t2 = 0; t2 <= t; t2++) {
-                    const float *k = qkv + ((size_t)b * T + t2) * 3 * C + C + h * hs;
-                    float *dk = dqkv + ((size_t)b * T + t2) * 3 * C + C + h * hs;
+                    const float *k = qkv + ((size_t)b * T + t2) * 3 * C + C + (size_t)h * hs;
+                    float *dk = dqkv + ((size_t)b * T + t2) * 3 * C + C + (size_t)h * hs;
                     float g = dpa[t2] * scale;
                     for (int i = 0; i < hs; i++) { dq[i] += k[i] * g; dk[i] += q[i] * g; }
                 }
@@ -163,7 +163,7 @@ void attention_backward(float *dqkv, float *dpreatt, float *datt, const float *d
 
 #define GELU_SCALE 0.7978845608028654f /* sqrt(2/pi) */
 
-void gelu_forward(float *out, const float *inp, int n)
+void ep_lm_gelu_forward(float *out, const float *inp, int n)
 {
 #pragma omp parallel for schedule(static) if (n >= PAR_MIN)
     for (int i = 0; i < n; i++) {
@@ -172,7 +172,7 @@ void gelu_forward(float *out, const float *inp, int n)
     }
 }
 
-void gelu_backward(float *dinp, const float *inp, const float *dout, int n)
+void ep_lm_gelu_backward(float *dinp, const float *inp, const float *dout, int n)
 {
 #pragma omp parallel for schedule(static) if (n >= PAR_MIN)
     for (int i = 0; i < n; i++) {
@@ -183,20 +183,20 @@ void gelu_backward(float *dinp, const float *inp, const float *dout, int n)
     }
 }
 
-void residual_forward(float *out, const float *a, const float *b, int n)
+void ep_lm_residual_forward(float *out, const float *a, const float *b, int n)
 {
 #pragma omp parallel for schedule(static) if (n >= PAR_MIN)
     for (int i = 0; i < n; i++) out[i] = a[i] + b[i];
 }
 
-void residual_backward(float *da, float *db, const float *dout, int n)
+void ep_lm_residual_backward(float *da, float *db, const float *dout, int n)
 {
 #pragma omp parallel for schedule(static) if (n >= PAR_MIN)
     for (int i = 0; i < n; i++) { da[i] += dout[i]; db[i] += dout[i]; }
 }
 
-double softmax_crossentropy_forward(float *probs, float *losses, const float *logits,
-                                    const int32_t *targets, int N, int V)
+double ep_lm_softmax_crossentropy_forward(float *probs, float *losses, const float *logits,
+                                          const int32_t *targets, int N, int V)
 {
 #pragma omp parallel for schedule(static) if ((long)N * V >= PAR_MIN)
     for (int n = 0; n < N; n++) {
@@ -216,8 +216,8 @@ double softmax_crossentropy_forward(float *probs, float *losses, const float *lo
     return s;
 }
 
-void softmax_crossentropy_backward(float *dlogits, const float *probs, const int32_t *targets,
-                                   float dloss, int N, int V)
+void ep_lm_softmax_crossentropy_backward(float *dlogits, const float *probs, const int32_t *targets,
+                                         float dloss, int N, int V)
 {
 #pragma omp parallel for schedule(static) if ((long)N * V >= PAR_MIN)
     for (int n = 0; n < N; n++) {

@@ -28,8 +28,8 @@ static inline void st4(float *p, v4f v) { memcpy(p, &v, sizeof v); }
 
 static inline v4f bc4(float a) { return (v4f){a, a, a, a}; }
 
-void matmul_forward(float *out, const float *inp, const float *w, const float *bias, float *wt, int N,
-                    int I, int O)
+void ep_lm_matmul_forward(float *out, const float *inp, const float *w, const float *bias, float *wt, int N,
+                          int I, int O)
 {
     /* Pack w into panels of CT output columns: wt[(ct * I + i) * CT + c] = w[ct*CT + c][i], so a
      * tile reads one contiguous panel that stays in L1 while all row tiles pass over it. */
@@ -161,8 +161,8 @@ static void matmul_backward_weight(float *dw, float *dbias, const float *dout, c
     }
 }
 
-void matmul_backward(float *dinp, float *dw, float *dbias, const float *dout, const float *inp,
-                     const float *w, int N, int I, int O)
+void ep_lm_matmul_backward(float *dinp, float *dw, float *dbias, const float *dout, const float *inp,
+                           const float *w, int N, int I, int O)
 {
     if (dinp) matmul_backward_input(dinp, dout, w, N, I, O);
     matmul_backward_weight(dw, dbias, dout, inp, N, I, O);

@@ -87,7 +87,7 @@ struct ep_lm_s {
     float *mem_p, *mem_g, *mem_m, *mem_v;
     lm_acts a, da;      /* activations and their gradients (same layout) */
     float *mem_a, *mem_da;
-    float *wt;          /* scratch for matmul_forward: max(I * O) */
+    float *wt;          /* scratch for ep_lm_matmul_forward: max(I * O) */
     int32_t *inputs, *targets; /* (B, T) of the last forward */
     int Bcur, n_valid;
     int step;
@@ -219,31 +219,32 @@ double ep_lm_forward(ep_lm *m, const int32_t *inputs, const int32_t *targets, in
     m->n_valid = 0;
     for (int i = 0; i < N; i++) m->n_valid += targets[i] >= 0;
 
-    encoder_forward(a->encoded, inputs, p->wte, p->wpe, B, T, C);
+    ep_lm_encoder_forward(a->encoded, inputs, p->wte, p->wpe, B, T, C);
     for (int l = 0; l < L; l++) {
         const float *res = l == 0 ? a->encoded : a->residual3 + (size_t)(l - 1) * N * C;
         size_t nc = (size_t)l * N * C, n1 = (size_t)l * N, att = (size_t)l * B * NH * T * T;
+        size_t lc = (size_t)l * C; /* layer l of an (L, C) tensor */
         float *ln1 = a->ln1 + nc, *qkv = a->qkv + 3 * nc, *atty = a->atty + nc;
         float *ln2 = a->ln2 + nc, *fch = a->fch + 4 * nc, *fchg = a->fch_gelu + 4 * nc;
-        layernorm_forward(ln1, a->ln1_mean + n1, a->ln1_rstd + n1, res, p->ln1w + l * C, p->ln1b + l * C,
-                          N, C);
-        matmul_forward(qkv, ln1, p->qkvw + (size_t)l * 3 * C * C, p->qkvb + l * 3 * C, m->wt, N, C, 3 * C);
-        attention_forward(atty, a->preatt + att, a->att + att, qkv, B, T, C, NH);
-        matmul_forward(a->attproj + nc, atty, p->attprojw + (size_t)l * C * C, p->attprojb + l * C, m->wt,
-                       N, C, C);
-        residual_forward(a->residual2 + nc, res, a->attproj + nc, N * C);
-        layernorm_forward(ln2, a->ln2_mean + n1, a->ln2_rstd + n1, a->residual2 + nc, p->ln2w + l * C,
-                          p->ln2b + l * C, N, C);
-        matmul_forward(fch, ln2, p->fcw + (size_t)l * 4 * C * C, p->fcb + l * 4 * C, m->wt, N, C, 4 * C);
-        gelu_forward(fchg, fch, N * 4 * C);
-        matmul_forward(a->fcproj + nc, fchg, p->fcprojw + (size_t)l * 4 * C * C, p->fcprojb + l * C, m->wt,
-                       N, 4 * C, C);
-        residual_forward(a->residual3 + nc, a->residual2 + nc, a->fcproj + nc, N * C);
+        ep_lm_layernorm_forward(ln1, a->ln1_mean + n1, a->ln1_rstd + n1, res, p->ln1w + lc, p->ln1b + lc,
+                                N, C);
+        ep_lm_matmul_forward(qkv, ln1, p->qkvw + (size_t)l * 3 * C * C, p->qkvb + 3 * lc, m->wt, N, C, 3 * C);
+        ep_lm_attention_forward(atty, a->preatt + att, a->att + att, qkv, B, T, C, NH);
+        ep_lm_matmul_forward(a->attproj + nc, atty, p->attprojw + (size_t)l * C * C, p->attprojb + lc, m->wt,
+                             N, C, C);
+        ep_lm_residual_forward(a->residual2 + nc, res, a->attproj + nc, N * C);
+        ep_lm_layernorm_forward(ln2, a->ln2_mean + n1, a->ln2_rstd + n1, a->residual2 + nc, p->ln2w + lc,
+                                p->ln2b + lc, N, C);
+        ep_lm_matmul_forward(fch, ln2, p->fcw + (size_t)l * 4 * C * C, p->fcb + 4 * lc, m->wt, N, C, 4 * C);
+        ep_lm_gelu_forward(fchg, fch, N * 4 * C);
+        ep_lm_matmul_forward(a->fcproj + nc, fchg, p->fcprojw + (size_t)l * 4 * C * C, p->fcprojb + lc, m->wt,
+                             N, 4 * C, C);
+        ep_lm_residual_forward(a->residual3 + nc, a->residual2 + nc, a->fcproj + nc, N * C);
     }
-    layernorm_forward(a->lnf, a->lnf_mean, a->lnf_rstd, a->residual3 + (size_t)(L - 1) * N * C, p->lnfw,
-                      p->lnfb, N, C);
-    matmul_forward(a->logits, a->lnf, p->headw, p->headb, m->wt, N, C, V);
-    return softmax_crossentropy_forward(a->probs, a->losses, a->logits, targets, N, V);
+    ep_lm_layernorm_forward(a->lnf, a->lnf_mean, a->lnf_rstd, a->residual3 + (size_t)(L - 1) * N * C, p->lnfw,
+                            p->lnfb, N, C);
+    ep_lm_matmul_forward(a->logits, a->lnf, p->headw, p->headb, m->wt, N, C, V);
+    return ep_lm_softmax_crossentropy_forward(a->probs, a->losses, a->logits, targets, N, V);
 }
 
 void ep_lm_logit_moments(const ep_lm *m, double *mean, double *std)
@@ -272,36 +273,38 @@ void ep_lm_backward(ep_lm *m)
     memset(m->mem_da, 0, m->n_acts * sizeof(float));
     if (m->n_valid == 0) return;
 
-    softmax_crossentropy_backward(d->logits, a->probs, m->targets, 1.0f / (float)m->n_valid, N, V);
-    matmul_backward(d->lnf, g->headw, g->headb, d->logits, a->lnf, p->headw, N, C, V);
+    ep_lm_softmax_crossentropy_backward(d->logits, a->probs, m->targets, 1.0f / (float)m->n_valid, N, V);
+    ep_lm_matmul_backward(d->lnf, g->headw, g->headb, d->logits, a->lnf, p->headw, N, C, V);
     float *dres = d->residual3 + (size_t)(L - 1) * N * C;
-    layernorm_backward(dres, g->lnfw, g->lnfb, d->lnf, a->residual3 + (size_t)(L - 1) * N * C, p->lnfw,
-                       a->lnf_mean, a->lnf_rstd, N, C);
+    ep_lm_layernorm_backward(dres, g->lnfw, g->lnfb, d->lnf, a->residual3 + (size_t)(L - 1) * N * C, p->lnfw,
+                             a->lnf_mean, a->lnf_rstd, N, C);
     for (int l = L - 1; l >= 0; l--) {
         const float *res = l == 0 ? a->encoded : a->residual3 + (size_t)(l - 1) * N * C;
         float *dresin = l == 0 ? d->encoded : d->residual3 + (size_t)(l - 1) * N * C;
         size_t nc = (size_t)l * N * C, n1 = (size_t)l * N, att = (size_t)l * B * NH * T * T;
+        size_t lc = (size_t)l * C; /* layer l of an (L, C) tensor */
         /* residual3 = residual2 + fcproj */
-        residual_backward(d->residual2 + nc, d->fcproj + nc, d->residual3 + nc, N * C);
-        matmul_backward(d->fch_gelu + 4 * nc, g->fcprojw + (size_t)l * 4 * C * C, g->fcprojb + l * C,
-                        d->fcproj + nc, a->fch_gelu + 4 * nc, p->fcprojw + (size_t)l * 4 * C * C, N, 4 * C, C);
-        gelu_backward(d->fch + 4 * nc, a->fch + 4 * nc, d->fch_gelu + 4 * nc, N * 4 * C);
-        matmul_backward(d->ln2 + nc, g->fcw + (size_t)l * 4 * C * C, g->fcb + l * 4 * C, d->fch + 4 * nc,
-                        a->ln2 + nc, p->fcw + (size_t)l * 4 * C * C, N, C, 4 * C);
-        layernorm_backward(d->residual2 + nc, g->ln2w + l * C, g->ln2b + l * C, d->ln2 + nc,
-                           a->residual2 + nc, p->ln2w + l * C, a->ln2_mean + n1, a->ln2_rstd + n1, N, C);
+        ep_lm_residual_backward(d->residual2 + nc, d->fcproj + nc, d->residual3 + nc, N * C);
+        ep_lm_matmul_backward(d->fch_gelu + 4 * nc, g->fcprojw + (size_t)l * 4 * C * C, g->fcprojb + lc,
+                              d->fcproj + nc, a->fch_gelu + 4 * nc, p->fcprojw + (size_t)l * 4 * C * C, N,
+                              4 * C, C);
+        ep_lm_gelu_backward(d->fch + 4 * nc, a->fch + 4 * nc, d->fch_gelu + 4 * nc, N * 4 * C);
+        ep_lm_matmul_backward(d->ln2 + nc, g->fcw + (size_t)l * 4 * C * C, g->fcb + 4 * lc, d->fch + 4 * nc,
+                              a->ln2 + nc, p->fcw + (size_t)l * 4 * C * C, N, C, 4 * C);
+        ep_lm_layernorm_backward(d->residual2 + nc, g->ln2w + lc, g->ln2b + lc, d->ln2 + nc,
+                                 a->residual2 + nc, p->ln2w + lc, a->ln2_mean + n1, a->ln2_rstd + n1, N, C);
         /* residual2 = res + attproj */
-        residual_backward(dresin, d->attproj + nc, d->residual2 + nc, N * C);
-        matmul_backward(d->atty + nc, g->attprojw + (size_t)l * C * C, g->attprojb + l * C, d->attproj + nc,
-                        a->atty + nc, p->attprojw + (size_t)l * C * C, N, C, C);
-        attention_backward(d->qkv + 3 * nc, d->preatt + att, d->att + att, d->atty + nc, a->qkv + 3 * nc,
-                           a->att + att, B, T, C, NH);
-        matmul_backward(d->ln1 + nc, g->qkvw + (size_t)l * 3 * C * C, g->qkvb + l * 3 * C, d->qkv + 3 * nc,
-                        a->ln1 + nc, p->qkvw + (size_t)l * 3 * C * C, N, C, 3 * C);
-        layernorm_backward(dresin, g->ln1w + l * C, g->ln1b + l * C, d->ln1 + nc, res, p->ln1w + l * C,
-                           a->ln1_mean + n1, a->ln1_rstd + n1, N, C);
+        ep_lm_residual_backward(dresin, d->attproj + nc, d->residual2 + nc, N * C);
+        ep_lm_matmul_backward(d->atty + nc, g->attprojw + (size_t)l * C * C, g->attprojb + lc,
+                              d->attproj + nc, a->atty + nc, p->attprojw + (size_t)l * C * C, N, C, C);
+        ep_lm_attention_backward(d->qkv + 3 * nc, d->preatt + att, d->att + att, d->atty + nc,
+                                 a->qkv + 3 * nc, a->att + att, B, T, C, NH);
+        ep_lm_matmul_backward(d->ln1 + nc, g->qkvw + (size_t)l * 3 * C * C, g->qkvb + 3 * lc, d->qkv + 3 * nc,
+                              a->ln1 + nc, p->qkvw + (size_t)l * 3 * C * C, N, C, 3 * C);
+        ep_lm_layernorm_backward(dresin, g->ln1w + lc, g->ln1b + lc, d->ln1 + nc, res, p->ln1w + lc,
+                                 a->ln1_mean + n1, a->ln1_rstd + n1, N, C);
     }
-    encoder_backward(g->wte, g->wpe, d->encoded, m->inputs, B, T, C);
+    ep_lm_encoder_backward(g->wte, g->wpe, d->encoded, m->inputs, B, T, C);
 }
 
 /* AdamW (Loshchilov & Hutter 2019, Algorithm 2) with bias correction. */

@@ -72,15 +72,23 @@ static double layer_f(void *vc)
 {
     lctx *c = vc;
     switch (c->which) {
-    case 0: layernorm_forward(c->out, c->mean, c->rstd, c->inp, c->w, c->bias, GN, GC); return dot(c->out, c->r, GN * GC);
-    case 1: matmul_forward(c->out, c->inp, c->w, c->bias, c->wt, GN, GC, GO); return dot(c->out, c->r, GN * GO);
-    case 2: attention_forward(c->out, c->pre, c->att, c->inp, GB, GT, GC, GNH); return dot(c->out, c->r, GN * GC);
-    case 3: gelu_forward(c->out, c->inp, GN * GC); return dot(c->out, c->r, GN * GC);
-    case 6: residual_forward(c->out, c->inp, c->w, GN * GC); return dot(c->out, c->r, GN * GC);
-    case 4: encoder_forward(c->out, c->ids, c->w, c->bias, GB, GT, GC); return dot(c->out, c->r, GN * GC);
+    case 0:
+        ep_lm_layernorm_forward(c->out, c->mean, c->rstd, c->inp, c->w, c->bias, GN, GC);
+        return dot(c->out, c->r, GN * GC);
+    case 1:
+        ep_lm_matmul_forward(c->out, c->inp, c->w, c->bias, c->wt, GN, GC, GO);
+        return dot(c->out, c->r, GN * GO);
+    case 2:
+        ep_lm_attention_forward(c->out, c->pre, c->att, c->inp, GB, GT, GC, GNH);
+        return dot(c->out, c->r, GN * GC);
+    case 3: ep_lm_gelu_forward(c->out, c->inp, GN * GC); return dot(c->out, c->r, GN * GC);
+    case 6: ep_lm_residual_forward(c->out, c->inp, c->w, GN * GC); return dot(c->out, c->r, GN * GC);
+    case 4:
+        ep_lm_encoder_forward(c->out, c->ids, c->w, c->bias, GB, GT, GC);
+        return dot(c->out, c->r, GN * GC);
     default: {
         float losses[GN];
-        return softmax_crossentropy_forward(c->out, losses, c->inp, c->ids, GN, GO);
+        return ep_lm_softmax_crossentropy_forward(c->out, losses, c->inp, c->ids, GN, GO);
     }
     }
 }
@@ -96,49 +104,50 @@ static void layer_gradients_match_finite_differences(void **state)
     fill_rand(c->r, GN * 4 * GC, &s, 1.0f);
     for (int i = 0; i < GN; i++) c->ids[i] = (int32_t)(rng_next(&s) % 6);
     c->ids[3] = -1; /* a masked target */
-    float *di = calloc(GN * 4 * GC, sizeof(float)), *dw = calloc(4 * GC * GC, sizeof(float)),
-          *db = calloc(8 * GC, sizeof(float)), *dpre = calloc(GB * GNH * GT * GT, sizeof(float)),
-          *datt = calloc(GB * GNH * GT * GT, sizeof(float));
+    const size_t n_di = (size_t)GN * 4 * GC, n_dw = (size_t)4 * GC * GC, n_att = (size_t)GB * GNH * GT * GT;
+    float *di = calloc(n_di, sizeof(float)), *dw = calloc(n_dw, sizeof(float)),
+          *db = calloc((size_t)8 * GC, sizeof(float)), *dpre = calloc(n_att, sizeof(float)),
+          *datt = calloc(n_att, sizeof(float));
 
     c->which = 0; layer_f(c);
-    layernorm_backward(di, dw, db, c->r, c->inp, c->w, c->mean, c->rstd, GN, GC);
+    ep_lm_layernorm_backward(di, dw, db, c->r, c->inp, c->w, c->mean, c->rstd, GN, GC);
     check_grad("layernorm inp", c->inp, di, GN * GC, layer_f, c);
     check_grad("layernorm w", c->w, dw, GC, layer_f, c);
     check_grad("layernorm b", c->bias, db, GC, layer_f, c);
 
-    memset(di, 0, GN * 4 * GC * sizeof(float)); memset(dw, 0, 4 * GC * GC * sizeof(float)); memset(db, 0, 4 * GC * sizeof(float));
+    memset(di, 0, n_di * sizeof(float)); memset(dw, 0, n_dw * sizeof(float)); memset(db, 0, (size_t)4 * GC * sizeof(float));
     c->which = 1;
-    matmul_backward(di, dw, db, c->r, c->inp, c->w, GN, GC, GO);
+    ep_lm_matmul_backward(di, dw, db, c->r, c->inp, c->w, GN, GC, GO);
     check_grad("matmul inp", c->inp, di, GN * GC, layer_f, c);
     check_grad("matmul w", c->w, dw, GO * GC, layer_f, c);
     check_grad("matmul bias", c->bias, db, GO, layer_f, c);
 
-    memset(di, 0, GN * 4 * GC * sizeof(float));
+    memset(di, 0, n_di * sizeof(float));
     c->which = 2; layer_f(c);
-    attention_backward(di, dpre, datt, c->r, c->inp, c->att, GB, GT, GC, GNH);
+    ep_lm_attention_backward(di, dpre, datt, c->r, c->inp, c->att, GB, GT, GC, GNH);
     check_grad("attention qkv", c->inp, di, GN * 3 * GC, layer_f, c);
 
-    memset(di, 0, GN * 4 * GC * sizeof(float));
+    memset(di, 0, n_di * sizeof(float));
     c->which = 3;
-    gelu_backward(di, c->inp, c->r, GN * GC);
+    ep_lm_gelu_backward(di, c->inp, c->r, GN * GC);
     check_grad("gelu", c->inp, di, GN * GC, layer_f, c);
 
-    memset(di, 0, GN * 4 * GC * sizeof(float)); memset(dw, 0, 4 * GC * GC * sizeof(float));
+    memset(di, 0, n_di * sizeof(float)); memset(dw, 0, n_dw * sizeof(float));
     c->which = 6;
-    residual_backward(di, dw, c->r, GN * GC);
+    ep_lm_residual_backward(di, dw, c->r, GN * GC);
     check_grad("residual a", c->inp, di, GN * GC, layer_f, c);
     check_grad("residual b", c->w, dw, GN * GC, layer_f, c);
 
-    memset(dw, 0, 4 * GC * GC * sizeof(float)); memset(db, 0, 8 * GC * sizeof(float));
+    memset(dw, 0, n_dw * sizeof(float)); memset(db, 0, (size_t)8 * GC * sizeof(float));
     c->which = 4;
-    encoder_backward(dw, db, c->r, c->ids[3] < 0 ? (c->ids[3] = 0, c->ids) : c->ids, GB, GT, GC);
+    ep_lm_encoder_backward(dw, db, c->r, c->ids[3] < 0 ? (c->ids[3] = 0, c->ids) : c->ids, GB, GT, GC);
     check_grad("encoder wte", c->w, dw, 6 * GC, layer_f, c);
     check_grad("encoder wpe", c->bias, db, GT * GC, layer_f, c);
     c->ids[3] = -1;
 
-    memset(di, 0, GN * 4 * GC * sizeof(float));
+    memset(di, 0, n_di * sizeof(float));
     c->which = 5; layer_f(c);
-    softmax_crossentropy_backward(di, c->out, c->ids, 1.0f, GN, GO);
+    ep_lm_softmax_crossentropy_backward(di, c->out, c->ids, 1.0f, GN, GO);
     check_grad("softmax crossentropy", c->inp, di, GN * GO, layer_f, c);
     free(di); free(dw); free(db); free(dpre); free(datt); free(c);
 }
