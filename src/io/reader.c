@@ -5,6 +5,7 @@
 
 #include <json-c/json.h>
 
+#include "base/grow.h"
 #include "base/xxh.h"
 #include "entroprof/reader.h"
 #include "io/source.h"
@@ -73,15 +74,13 @@ struct ep_reader_s {
     int failed;
 };
 
-static int grow(char **p, size_t *cap, size_t need)
+/* Makes the byte buffer *p hold need bytes (base/grow.h: doubling from 4 KiB). 0, or -1 with *p and
+ * *cap untouched when out of memory. */
+static int grow_bytes(char **p, size_t *cap, size_t need)
 {
-    if (need <= *cap) return 0;
-    size_t n = *cap ? *cap : 4096;
-    while (n < need) n *= 2;
-    char *q = realloc(*p, n);
+    char *q = ep_grow_array(*p, cap, need, 1, 4096);
     if (!q) return -1;
     *p = q;
-    *cap = n;
     return 0;
 }
 
@@ -140,7 +139,7 @@ static int refill(ep_reader *r, ep_error *err)
             r->scan_from -= r->pos;
             r->pos = 0;
         }
-        if (grow(&r->buf, &r->cap, r->end + READ_CHUNK)) return ep_error_set(err, EP_ERR_NOMEM, "out of memory"), -1;
+        if (grow_bytes(&r->buf, &r->cap, r->end + READ_CHUNK)) return ep_error_set(err, EP_ERR_NOMEM, "out of memory"), -1;
     }
     ptrdiff_t n = ep_source_read(r->src, r->buf + r->end, READ_CHUNK, err);
     if (n < 0) {
@@ -275,7 +274,7 @@ static void release_line(ep_reader *r)
 
 static int append_doc(ep_reader *r, const char *p, size_t n)
 {
-    if (grow(&r->doc, &r->doc_cap, r->doc_len + n + 1)) return -1;
+    if (grow_bytes(&r->doc, &r->doc_cap, r->doc_len + n + 1)) return -1;
     memcpy(r->doc + r->doc_len, p, n);
     r->doc_len += n;
     return 0;
@@ -299,7 +298,7 @@ static int finish_doc(ep_reader *r, const char *src, size_t src_len, ep_doc *doc
         n = full > max ? ep_utf8_floor(src, max) : full;
     } else {
         size_t cap = full < max ? full : max;
-        if (grow(&r->rep, &r->rep_cap, cap + 1)) return -1;
+        if (grow_bytes(&r->rep, &r->rep_cap, cap + 1)) return -1;
         ep_repair_counts again = {0, 0, 0};
         ep_utf8_repair_capped(src, src_len, r->rep, cap, &again, &n);
         text = r->rep;
@@ -383,7 +382,7 @@ static int next_jsonl(ep_reader *r, ep_doc *doc, ep_error *err)
         if (idv && !json_object_is_type(idv, json_type_null)) {
             const char *s = json_object_get_string(idv);
             id_len = json_object_is_type(idv, json_type_string) ? (size_t)json_object_get_string_len(idv) : strlen(s);
-            if (grow(&r->id, &r->id_cap, id_len + 1)) { json_object_put(o); return -1; }
+            if (grow_bytes(&r->id, &r->id_cap, id_len + 1)) { json_object_put(o); return -1; }
             memcpy(r->id, s, id_len);
             r->id[id_len] = '\0';
         } else {

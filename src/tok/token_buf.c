@@ -1,16 +1,16 @@
+/* The growable token id buffer of tokenizer.h. */
 #include <stdlib.h>
 
+#include "base/grow.h"
 #include "entroprof/tokenizer.h"
 
 ep_status ep_token_buf_reserve(ep_token_buf *buf, size_t extra)
 {
     if (buf->len + extra <= buf->cap) return EP_OK;
-    size_t ncap = buf->cap ? buf->cap : 1024;
-    while (ncap < buf->len + extra) ncap *= 2;
-    ep_token *n = realloc(buf->ids, ncap * sizeof *n);
+    if (extra > SIZE_MAX - buf->len) return EP_ERR_NOMEM;
+    ep_token *n = ep_grow_array(buf->ids, &buf->cap, buf->len + extra, sizeof *n, 1024);
     if (!n) return EP_ERR_NOMEM;
     buf->ids = n;
-    buf->cap = ncap;
     return EP_OK;
 }
 

@@ -1,5 +1,6 @@
 /* Internal shape of a tokenizer: a table of operations plus the implementation's state.
- * Built-in tokenizers live in tokenizer.c; BPE (bpe*.c) provides ep_bpe_tokenizer_open. */
+ * tokenizer.c holds the shell; the built-in tokenizers (builtin.c) and BPE (bpe*.c) each provide
+ * an opener; open.c tries them in that order. */
 #ifndef EP_TOK_TOKENIZER_INTERNAL_H
 #define EP_TOK_TOKENIZER_INTERNAL_H
 
@@ -32,6 +33,10 @@ struct ep_tokenizer_s {
 
 /** Allocates a tokenizer shell (name copied). @return NULL on OOM. */
 ep_tokenizer *ep_tokenizer_new(const ep_tokenizer_ops *ops, const char *name, uint64_t vocab_size, void *impl);
+
+/** Built-in tokenizers (builtin.c): byte (also for a NULL name), char, word.
+ *  @return EP_ERR_NOTFOUND, with no message, when name is not one of them. */
+ep_status ep_builtin_tokenizer_open(ep_tokenizer **out, const char *name, ep_error *err);
 
 /** BPE entry point (src/tok/bpe*.c): opens a tiktoken file, a tokenizer.json, or a built-in name.
  *  @return EP_ERR_NOTFOUND when name_or_path is neither a known name nor an existing file. */
