@@ -312,18 +312,6 @@ static void shard_entropy_converts_units_and_never_invents(void **state)
     ep_jv_free(s);
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = calloc((size_t)n + 1, 1);
-    if (b && fread(b, 1, (size_t)n, f) != (size_t)n) { free(b); b = NULL; }
-    fclose(f);
-    return b;
-}
 
 static void report_writes_self_contained_html(void **state)
 {
@@ -338,7 +326,7 @@ static void report_writes_self_contained_html(void **state)
     assert_int_equal(ep_report_write(prof, &c, dir, &err), EP_OK);
     char path[64];
     snprintf(path, sizeof path, "%s/report.html", dir);
-    char *html = slurp(path);
+    char *html = ep_test_slurp(path, NULL);
     assert_non_null(html);
     assert_non_null(strstr(html, "<svg"));
     assert_non_null(strstr(html, "<rect"));
@@ -351,7 +339,7 @@ static void report_writes_self_contained_html(void **state)
     remove(path);
     free(html);
     snprintf(path, sizeof path, "%s/report.md", dir);
-    char *md = slurp(path);
+    char *md = ep_test_slurp(path, NULL);
     assert_non_null(md);
     assert_non_null(strstr(md, "estimates_disagree"));
     assert_non_null(strstr(md, "0.166"));
@@ -384,7 +372,7 @@ static void report_shows_step0_loss_beside_the_curve(void **state)
     for (int i = 0; i < 2; i++) {
         char path[64];
         snprintf(path, sizeof path, "%s/%s", dir, files[i]);
-        char *doc = slurp(path);
+        char *doc = ep_test_slurp(path, NULL);
         assert_non_null(doc);
         assert_non_null(strstr(doc, "Corollary 4.1"));
         assert_non_null(strstr(doc, "11.8647")); /* step-0 loss */

@@ -12,20 +12,6 @@
 
 #define FIX EP_TEST_SOURCE_DIR "/tests/fixtures/bpe/"
 
-static char *slurp(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    fseek(f, 0, SEEK_END);
-    long sz = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)sz + 1);
-    size_t got = fread(b, 1, (size_t)sz, f);
-    fclose(f);
-    b[got] = 0;
-    *n = got;
-    return b;
-}
 
 static size_t b64dec(const char *s, size_t n, unsigned char *out)
 {
@@ -65,10 +51,10 @@ static size_t split_lines(char *buf, size_t n, char ***lines)
 static void check_fixtures(const char *name)
 {
     size_t nc = 0, ni = 0;
-    char *cb = slurp(FIX "cases.txt", &nc);
+    char *cb = ep_test_slurp(FIX "cases.txt", &nc);
     char path[512];
     snprintf(path, sizeof path, FIX "%s.ids", name);
-    char *ib = slurp(path, &ni);
+    char *ib = ep_test_slurp(path, &ni);
     assert_non_null(cb);
     assert_non_null(ib);
     char **cases, **ids;
@@ -427,7 +413,7 @@ static void ascii_scanner_equals_pcre2(void **state)
     (void)state;
     const char *names[3] = {"r50k_base", "cl100k_base", "o200k_base"};
     size_t nc = 0;
-    char *cb = slurp(FIX "cases.txt", &nc);
+    char *cb = ep_test_slurp(FIX "cases.txt", &nc);
     assert_non_null(cb);
     char **cases;
     size_t ncase = split_lines(cb, nc, &cases);

@@ -333,19 +333,6 @@ static void query_run_matches_full_run(void **state)
 
 /* ---- traceability run and determinism across threads --------------------------------------- */
 
-static char *slurp(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    long sz = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *b = malloc((size_t)sz + 1);
-    *n = fread(b, 1, (size_t)sz, f);
-    b[*n] = 0;
-    fclose(f);
-    return b;
-}
 
 static void dedup_run_is_identical_for_1_and_2_threads(void **state)
 {
@@ -388,7 +375,9 @@ static void dedup_run_is_identical_for_1_and_2_threads(void **state)
         fclose(o);
     }
     size_t l1, l2;
-    char *b1 = slurp(o1, &l1), *b2 = slurp(o2, &l2);
+    char *b1 = ep_test_slurp(o1, &l1), *b2 = ep_test_slurp(o2, &l2);
+    assert_non_null(b1);
+    assert_non_null(b2);
     assert_int_equal(d1, c.n);
     assert_int_equal(e1, N_EACH);
     assert_true(n1 >= 3 * 0.9 * N_EACH);

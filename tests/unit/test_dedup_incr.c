@@ -121,15 +121,6 @@ static ep_jv *finish_obj(void *st, const void *before, const ep_probe_env *env)
     return finish_obj_status(st, before, env, NULL);
 }
 
-static char *to_str(const ep_jv *o)
-{
-    char *buf;
-    size_t n;
-    FILE *f = open_memstream(&buf, &n);
-    ep_jv_write(o, f, -1);
-    fclose(f);
-    return buf;
-}
 
 static int64_t nd_int(const ep_jv *o, const char *key)
 {
@@ -203,7 +194,7 @@ static void run_probe(const corpus *c, uint64_t mem, int nthreads, int workers, 
         assert_int_equal(hp_merge(vt, sh, w[0]), EP_OK);
         ro->shard[s] = NULL;
         ep_jv *o = finish_obj(sh, corp, &env);
-        ro->shard[s] = to_str(o);
+        ro->shard[s] = ep_test_json_text(o);
 
         /* Previous definition: one index over every document so far, this shard as queries. */
         ep_dedup_index *ix = whole_index(c, hi, (uint32_t)lo, &cfg, sigs, nsh);
@@ -223,7 +214,7 @@ static void run_probe(const corpus *c, uint64_t mem, int nthreads, int workers, 
         vt->free(w[1]);
     }
     ep_jv *o = finish_obj(corp, NULL, &cenv);
-    ro->corpus = to_str(o);
+    ro->corpus = ep_test_json_text(o);
     /* Previous corpus definition: one index over everything, every document a query. */
     ep_dedup_index *ix = whole_index(c, c->n, 0, &cfg, sigs, nsh);
     int64_t ex = 0, nr = 0;

@@ -50,15 +50,6 @@ static void docs_free(docs_t *d)
     for (int i = 0; i < N_DOCS; i++) ep_token_buf_free(&d->ids[i]);
 }
 
-static char *json_text(const ep_jv *o)
-{
-    char *buf;
-    size_t n;
-    FILE *f = open_memstream(&buf, &n);
-    ep_jv_write(o, f, -1);
-    fclose(f);
-    return buf;
-}
 
 /* Asserts a lifecycle call succeeded and left no message. */
 #define assert_ok(call, e)                                                                      \
@@ -103,7 +94,7 @@ static char *run_lifecycle(const ep_probe_vtable *vt, const ep_probe_env *env, c
     }
     assert_ok(vt->finish(corpus, NULL, ep_jv_push(all, ep_jv_obj()), cenv, &e), e);
     vt->free(corpus);
-    char *s = json_text(all);
+    char *s = ep_test_json_text(all);
     ep_jv_free(all);
     return s;
 }

@@ -79,15 +79,6 @@ static ep_jv *scan(const char *const *inputs, size_t n, int threads, size_t batc
     return profile;
 }
 
-static char *to_string(const ep_jv *v)
-{
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    ep_jv_write(v, f, -1);
-    fclose(f);
-    return buf;
-}
 
 static void unigram_estimates_match_exact_entropy_of_iid_source(void **state)
 {
@@ -116,12 +107,12 @@ static void results_are_identical_for_any_thread_count_and_batch_size(void **sta
     snprintf(jsonl, sizeof jsonl, "%s/corpora/web/c4-sample.jsonl.zst", EP_TEST_SOURCE_DIR);
     const char *in[] = {path_of("a.txt"), src, jsonl};
     ep_jv *ref = scan(in, 3, 1, 4 << 20, NULL);
-    char *ref_s = to_string(ref);
+    char *ref_s = ep_test_json_text(ref);
     int threads[] = {2, 8, 3};
     size_t batches[] = {4096, 1 << 20, 65536};
     for (int i = 0; i < 3; i++) {
         ep_jv *p = scan(in, 3, threads[i], batches[i], NULL);
-        char *s = to_string(p);
+        char *s = ep_test_json_text(p);
         if (strcmp(s, ref_s) != 0) fail_msg("profile differs with %d threads, batch %zu", threads[i], batches[i]);
         free(s);
         ep_jv_free(p);
