@@ -1,6 +1,6 @@
 /* entroprof: the probe interface. A probe is one estimator with a mergeable state.
  *
- * Lifecycle (the scanner, src/core/scan*.c, knows probes only through this table). Per shard:
+ * Lifecycle (the scanner, src/scan/scan*.c, knows probes only through this table). Per shard:
  *
  *   create  -> observe* -> merge -> finish -> fold -> free
  *
@@ -23,10 +23,11 @@
  *          (a duplicate of an earlier shard's document) are computed. When finishing the corpus
  *          state itself (env->is_corpus), before is NULL and out is the profile's corpus object.
  *          Floating point happens here only. finish may change its own state (sort, close a
- *          stream, keep what fold will need), never `before`. A failure (a memory limit, no document that fits,
- *          out of memory) returns the status with err set: the probe gave up on this shard, the
- *          scan records err's message in out.probe_errors (ep_probe_gave_up) and marks the shard
- *          "partial"; what finish wrote into out stays. The state stays valid: it is still folded.
+ *          stream, keep what fold will need), never `before`. A failure (a memory limit, no
+ *          document that fits, out of memory) returns the status with err set: the probe gave up
+ *          on this shard, the scan records err's message in out.probe_errors (ep_probe_gave_up)
+ *          and marks the shard "partial"; what finish wrote into out stays. The state stays
+ *          valid: it is still folded.
  * fold     the finished shard state into the corpus state, in canonical shard order, after the
  *          shard's finish ran with `before` = this corpus state (whatever finish returned). Need
  *          not be commutative (a corpus state may keep its shards in order). `shard` is unchanged.
