@@ -49,7 +49,7 @@ void ep_svg_bar_chart(FILE *f, const char *title, const ep_svg_bar *b, size_t n,
     /* Integer tick counter (CERT FLP30-C): the tick values are i * step, not a running float sum. */
     for (int i = 0;; i++) {
         double t = i * step;
-        if (t > xmax * (1 + 1e-9)) break;
+        if (!(t <= xmax * (1 + 1e-9))) break; /* also ends on NaN, as the loop condition did */
         double x = left + width * t / xmax;
         fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>"
                    "<text x=\"%.1f\" y=\"%.1f\" class=\"tick\" text-anchor=\"middle\">%g</text>\n",
@@ -118,14 +118,14 @@ void ep_svg_line_chart(FILE *f, const char *title, const ep_svg_series *s, size_
     /* Integer tick counters (CERT FLP30-C): tick i is at start + i * step, not a running float sum. */
     for (int i = 0;; i++) {
         double t = i * ystep;
-        if (t > ymax * (1 + 1e-9)) break;
+        if (!(t <= ymax * (1 + 1e-9))) break; /* also ends on NaN */
         fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>"
                    "<text x=\"%.1f\" y=\"%.1f\" class=\"tick\" text-anchor=\"end\">%g</text>\n",
                 left, PY(t), left + width, PY(t), left - 6, PY(t) + 4, t);
     }
     for (int i = 0;; i++) {
         double t = xs + i * xstep;
-        if (t > xe + 1e-9 * (xe - xs)) break;
+        if (!(t <= xe + 1e-9 * (xe - xs))) break;
         fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>", PX(t), top, PX(t),
                 top + height);
         if (logx) fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" class=\"tick\" text-anchor=\"middle\">1e%g</text>\n", PX(t),
