@@ -1,12 +1,19 @@
 #!/usr/bin/env bash
-# Runs clang-tidy (checks in .clang-tidy) on the C files changed relative to a base ref, with the
-# compile flags of build/compile_commands.json (or $EP_BUILD_DIR's), so that new code meets the
-# checks without a sweep over the whole tree. Findings are errors.
+# Runs clang-tidy (checks in .clang-tidy) with the compile flags of build/compile_commands.json (or
+# $EP_BUILD_DIR's). Findings are errors. Two modes:
+#   default  the C files changed relative to a base ref, so that new code meets the checks without a
+#            sweep over the whole tree (for developers, before a commit);
+#   --all    every .c file of src/ and tools/ in the compile database, in parallel ($EP_TIDY_JOBS
+#            jobs, default nproc). scripts/test.sh, and so CI, runs this: a fresh clone has no
+#            changed files. tests/ is not checked: the mode covers the code that ships (library,
+#            CLI, tools).
 #
 # usage: scripts/tidy.sh [BASE]
+#        scripts/tidy.sh --all
 #   BASE  a git ref; default $EP_TIDY_BASE, else the merge base with origin/main, else HEAD~1.
-# Files: the .c files changed between BASE and the working tree (committed or not) that the build
-# compiles; a changed header is checked where a changed .c file includes it.
+# Files (default mode): the .c files changed between BASE and the working tree (committed or not)
+# that the build compiles; a changed header is checked where a changed .c file includes it.
+# Headers (--all): every header under src/ and include/ that a checked file includes.
 # Exit: 0 clean (or nothing to check), 1 findings, 2 usage or set-up error, 77 clang-tidy missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,6 +25,37 @@ DB_DIR=${EP_BUILD_DIR:-build}
 if [ ! -f "$DB_DIR/compile_commands.json" ]; then
   echo "tidy: $DB_DIR/compile_commands.json is missing: configure first (bash scripts/setup.sh)" >&2
   exit 2
+fi
+
+if [ "${1:-}" = --all ]; then
+  [ $# = 1 ] || { echo "usage: scripts/tidy.sh [BASE] | scripts/tidy.sh --all" >&2; exit 2; }
+  # The database's files under src/ and tools/, as paths relative to the root.
+  mapfile -t sources < <(python3 -c '
+import json, os, sys
+root = os.getcwd()
+for e in json.load(open(sys.argv[1])):
+    f = os.path.relpath(os.path.join(e["directory"], e["file"]), root)
+    if f.endswith(".c") and f.split(os.sep)[0] in ("src", "tools"):
+        print(f)' "$DB_DIR/compile_commands.json" | sort -u)
+  if [ ${#sources[@]} = 0 ]; then
+    echo "tidy: no file of src/ or tools/ in $DB_DIR/compile_commands.json" >&2
+    exit 2
+  fi
+  jobs=${EP_TIDY_JOBS:-$(nproc)}
+  root=$(printf %s "$PWD" | sed 's/[.[\*^$()+?{|]/\\&/g')
+  echo "tidy: all ${#sources[@]} C files of src/ and tools/ ($jobs jobs)"
+  # xargs exits 123 when any clang-tidy run fails; each run prints its own findings.
+  rc=0
+  printf '%s\0' "${sources[@]}" |
+    xargs -0 -P"$jobs" -n4 clang-tidy -p "$DB_DIR" --quiet --warnings-as-errors='*' \
+      --header-filter="^$root/(src|include)/" || rc=$?
+  if [ "$rc" != 0 ]; then
+    echo "tidy: clang-tidy found problems (above); fix them, or if a check does not fit, disable it in" \
+         ".clang-tidy with the reason" >&2
+    exit 1
+  fi
+  echo "tidy: clean"
+  exit 0
 fi
 
 base=${1:-${EP_TIDY_BASE:-}}

@@ -8,6 +8,7 @@
  *       prints the ids of every line of FILE (its '\n' included), one output line per input line,
  *       then one final line with the ids of the whole file encoded as one text.
  * Uses only the public API. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,17 @@
 #endif
 
 #include "entroprof/tokenizer.h"
+
+/* A decimal int in [lo, hi], the whole string (strtol with its errors checked: CERT ERR34-C). */
+static int parse_int(const char *s, long lo, long hi, int *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi) return -1;
+    *out = (int)v;
+    return 0;
+}
 
 static double now_s(void)
 {
@@ -81,7 +93,12 @@ int main(int argc, char **argv)
         return 0;
     }
 
-    int reps = argc > 4 ? atoi(argv[4]) : 3;
+    int reps = 3;
+    if (argc > 4 && parse_int(argv[4], 1, 1000000, &reps) != 0) {
+        fprintf(stderr, "bpe_bench: REPS must be an integer from 1 to 10^6, not '%s'\n", argv[4]);
+        free(text);
+        return 2;
+    }
     /* chunks at line boundaries */
     size_t nch = 0, cap = n / 65536 + 2;
     size_t *cut = malloc((cap + 1) * sizeof *cut);

@@ -27,27 +27,42 @@ int main(int argc, char **argv)
     char *buf = NULL;
     size_t len = 0, cap = 0, nd = 0, dcap = 0;
     size_t *off = NULL;
+    int oom = 0;
     for (size_t s = 0; s < np; s++) {
         ep_reader *r;
         if (ep_reader_open(&r, paths[s], &rc, &err) != EP_OK) {
             fprintf(stderr, "dedup_sigbench: %s\n", err.msg);
+            free(buf);
+            free(off);
+            ep_list_free(paths, np);
             return 3;
         }
         ep_doc d;
         while (ep_reader_next(r, &d, &err) == 1) {
-            if (len + d.len > cap) {
-                cap = (len + d.len) * 2;
-                buf = realloc(buf, cap);
+            if (len + d.len > cap || !buf) {
+                char *nb = realloc(buf, (len + d.len) * 2 + 1);
+                if (!nb) { oom = 1; break; }
+                buf = nb;
+                cap = (len + d.len) * 2 + 1;
             }
             if (nd + 2 > dcap) {
+                size_t *no = realloc(off, (nd + 2) * 2 * sizeof *off);
+                if (!no) { oom = 1; break; }
+                off = no;
                 dcap = (nd + 2) * 2;
-                off = realloc(off, dcap * sizeof *off);
             }
             off[nd++] = len;
             memcpy(buf + len, d.text, d.len);
             len += d.len;
         }
         ep_reader_close(r);
+        if (oom) {
+            fprintf(stderr, "dedup_sigbench: out of memory\n");
+            free(buf);
+            free(off);
+            ep_list_free(paths, np);
+            return 1;
+        }
     }
     ep_list_free(paths, np);
     if (!off) return 0;

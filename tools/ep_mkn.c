@@ -11,6 +11,7 @@
 #define XXH_STATIC_LINKING_ONLY
 #include <xxhash.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,17 @@
 #include "entroprof/heldout.h"
 #include "entroprof/probe.h"
 #include "entroprof/scan.h"
+
+/* A decimal int in [lo, hi], the whole string (strtol with its errors checked: CERT ERR34-C). */
+static int parse_int(const char *s, long lo, long hi, int *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi) return -1;
+    *out = (int)v;
+    return 0;
+}
 
 static void usage(FILE *f)
 {
@@ -38,7 +50,9 @@ int main(int argc, char **argv)
         if (!v) { usage(stderr); return 2; }
         i++;
         if (!strcmp(a, "--in")) in = v;
-        else if (!strcmp(a, "--order")) cfg.ngram_order = atoi(v);
+        else if (!strcmp(a, "--order")) {
+            if (parse_int(v, 1, 16, &cfg.ngram_order) != 0) { usage(stderr); return 2; }
+        }
         else if (!strcmp(a, "--seed")) cfg.seed = strtoull(v, NULL, 10);
         else if (!strcmp(a, "--heldout")) cfg.heldout_fraction = strtod(v, NULL);
         else if (!strcmp(a, "--mem")) mem = strtoull(v, NULL, 10);
@@ -71,15 +85,23 @@ int main(int argc, char **argv)
     ep_token *ids = NULL;
     ssize_t len;
     while ((len = getline(&line, &cap, f)) >= 0) {
-        if ((size_t)len + 1 > ncap) {
+        char *nnorm = norm;
+        ep_token *nids = ids;
+        if ((size_t)len + 1 > ncap && (nnorm = realloc(norm, (size_t)len + 1))) {
+            norm = nnorm;
             ncap = (size_t)len + 1;
-            norm = realloc(norm, ncap);
         }
-        if ((size_t)len + 1 > idcap) {
+        if ((size_t)len + 1 > idcap && (nids = realloc(ids, ((size_t)len + 1) * sizeof *ids))) {
+            ids = nids;
             idcap = (size_t)len + 1;
-            ids = realloc(ids, idcap * sizeof *ids);
         }
-        if (!norm || !ids) { fprintf(stderr, "ep_mkn: out of memory\n"); return 1; }
+        if (!nnorm || !nids) {
+            fprintf(stderr, "ep_mkn: out of memory\n");
+            free(norm);
+            free(ids);
+            free(line);
+            return 1;
+        }
         size_t nn = 0, nid = 0;
         for (ssize_t i = 0; i < len;) {
             while (i < len && (line[i] == ' ' || line[i] == '\t' || line[i] == '\n' || line[i] == '\r' ||

@@ -5,11 +5,23 @@
  * stdout: {"kind":..., "order":..., "symbols":N, "rate_bits_per_symbol":h,
  *          "bytes_per_symbol":b, "rate_bits_per_byte":h/b, ...}
  * Exit: 0 ok, 1 failure, 2 bad usage. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "entroprof/synth.h"
+
+/* A decimal int in [lo, hi], the whole string (strtol with its errors checked: CERT ERR34-C). */
+static int parse_int(const char *s, long lo, long hi, int *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi) return -1;
+    *out = (int)v;
+    return 0;
+}
 
 static void usage(FILE *f)
 {
@@ -34,7 +46,9 @@ int main(int argc, char **argv)
             if (!strcmp(v, "bytes")) cfg.kind = EP_SYNTH_BYTES;
             else if (!strcmp(v, "words")) cfg.kind = EP_SYNTH_WORDS;
             else { usage(stderr); return 2; }
-        } else if (!strcmp(a, "--order")) cfg.order = atoi(v);
+        } else if (!strcmp(a, "--order")) {
+            if (parse_int(v, 0, 16, &cfg.order) != 0) { usage(stderr); return 2; }
+        }
         else if (!strcmp(a, "--alphabet")) cfg.alphabet = (uint32_t)strtoul(v, NULL, 10);
         else if (!strcmp(a, "--vocab")) cfg.vocab = (uint32_t)strtoul(v, NULL, 10);
         else if (!strcmp(a, "--support")) cfg.support = (uint32_t)strtoul(v, NULL, 10);

@@ -5,12 +5,24 @@
  *   lm_bench markov TOKENS          table on generated Markov sources of known entropy rate:
  *                                   truth, L_preq, L0 vs formula, E_fit and its interval */
 #include <math.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "entroprof/lm.h"
+
+/* A decimal int in [lo, hi], the whole string (strtol with its errors checked: CERT ERR34-C). */
+static int parse_int(const char *s, long lo, long hi, int *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi) return -1;
+    *out = (int)v;
+    return 0;
+}
 
 static double now(void)
 {
@@ -83,6 +95,7 @@ static int bench_markov(size_t n)
         {4, 0.9, 256}, {16, 0.7, 256}, {64, 0.5, 256}, {256, 0.3, 256}, {1024, 0.5, 50257},
     };
     ep_token *x = malloc(n * sizeof *x);
+    if (!x) { fprintf(stderr, "lm_bench: out of memory\n"); return 1; }
     ep_lm_config cfg;
     ep_lm_config_default(&cfg);
     printf("| symbols | V | truth | L_preq | L_final | L0 | L0 formula | log2 V | E_fit [90%%] | seconds |\n");
@@ -92,7 +105,11 @@ static int bench_markov(size_t n)
         ep_lm_result r;
         ep_error err;
         double t0 = now();
-        if (ep_lm_pass(&cfg, x, n, src[i].vocab, &r, &err) != EP_OK) { fprintf(stderr, "%s\n", err.msg); return 1; }
+        if (ep_lm_pass(&cfg, x, n, src[i].vocab, &r, &err) != EP_OK) {
+            fprintf(stderr, "%s\n", err.msg);
+            free(x);
+            return 1;
+        }
         char fit[200];
         if (r.fit_ok) snprintf(fit, sizeof fit, "%.3f [%.3f, %.3f]", r.fit_e, r.fit_e_lo, r.fit_e_hi);
         else snprintf(fit, sizeof fit, "absent (%s)", r.fit_note);
@@ -107,8 +124,15 @@ static int bench_markov(size_t n)
 
 int main(int argc, char **argv)
 {
-    if (argc == 8 && !strcmp(argv[1], "step"))
-        return bench_step(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]), atoi(argv[5]), atoi(argv[6]), atoi(argv[7]));
+    if (argc == 8 && !strcmp(argv[1], "step")) {
+        int v[6]; /* L C T B V ITERS */
+        for (int i = 0; i < 6; i++)
+            if (parse_int(argv[2 + i], 1, 1 << 24, &v[i]) != 0) {
+                fprintf(stderr, "lm_bench: '%s' is not an integer from 1 to 2^24\n", argv[2 + i]);
+                return 2;
+            }
+        return bench_step(v[0], v[1], v[2], v[3], v[4], v[5]);
+    }
     if (argc == 3 && !strcmp(argv[1], "markov")) return bench_markov((size_t)strtoull(argv[2], NULL, 10));
     fprintf(stderr, "usage: lm_bench step L C T B V ITERS | lm_bench markov TOKENS\n");
     return 2;

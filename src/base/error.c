@@ -34,6 +34,8 @@ ep_status ep_error_set(ep_error *err, ep_status status, const char *fmt, ...)
     err->status = status;
     va_list ap;
     va_start(ap, fmt);
+    /* LLVM 14 false positive: ap is started on the line above */
+    // NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized)
     vsnprintf(err->msg, sizeof err->msg, fmt, ap);
     va_end(ap);
     return status;

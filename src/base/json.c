@@ -94,7 +94,7 @@ static int reserve(ep_jv *c, int with_keys)
 {
     if (c->u.c.n < c->u.c.cap) return 0;
     size_t ncap = c->u.c.cap ? 2 * c->u.c.cap : 8;
-    ep_jv **ni = realloc(c->u.c.items, ncap * sizeof *ni);
+    ep_jv **ni = realloc(c->u.c.items, ncap * sizeof(ep_jv *));
     if (!ni) return -1;
     c->u.c.items = ni;
     if (with_keys) {
@@ -125,6 +125,8 @@ ep_jv *ep_jv_set(ep_jv *obj, const char *key, ep_jv *val)
     if (!obj || obj->type != EP_JV_OBJ || !val) { ep_jv_free(val); return NULL; }
     ptrdiff_t i = find_key(obj, key, strlen(key));
     if (i >= 0) {
+        /* find_key found i < n, so items holds n >= 1 entries */
+        // NOLINTNEXTLINE(clang-analyzer-core.NullDereference)
         ep_jv_free(obj->u.c.items[i]);
         obj->u.c.items[i] = val;
         return val;
@@ -275,7 +277,8 @@ static void write_num(FILE *f, double d)
         if (strtod(buf, NULL) == d) break;
     }
     /* Keep it a JSON number that reads back as floating point. */
-    if (!strpbrk(buf, ".eEn")) strcat(buf, ".0");
+    size_t len = strlen(buf); /* at most 24 of buf's 40: "%.17g" of a double */
+    if (!strpbrk(buf, ".eEn") && len + 3 <= sizeof buf) memcpy(buf + len, ".0", 3);
     fputs(buf, f);
 }
 

@@ -77,7 +77,8 @@ int cmd_mix(int argc, char **argv)
         case O_BY: by = a.arg; break;
         case O_MIN:
         case O_MAX:
-            if (nl == 2 * MAX_SRC) return ep_cli_usage_error(&a, "more than %d --min/--max limits", 2 * MAX_SRC);
+            if (nl == (size_t)2 * MAX_SRC)
+                return ep_cli_usage_error(&a, "more than %d --min/--max limits", 2 * MAX_SRC);
             lim_min[nl] = c == O_MIN;
             lims[nl++] = a.arg;
             break;

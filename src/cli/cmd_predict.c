@@ -107,7 +107,8 @@ int cmd_predict(int argc, char **argv)
             cfg.tokens = u;
             snprintf(d_source, sizeof d_source, "%s: corpus %s", path, src);
         }
-        if (cfg.unique_tokens <= 0 && ep_analyze_unique_tokens(corpus, &u, &src) && u > 0 && strcmp(src, "tokens"))
+        if (cfg.unique_tokens <= 0 && ep_analyze_unique_tokens(corpus, &u, &src) && u > 0 &&
+            strcmp(src, "tokens") != 0)
             cfg.unique_tokens = u;
         ep_jv_free(prof);
     }

@@ -66,7 +66,9 @@ int cmd_report(int argc, char **argv)
     ep_jv_free(prof);
     if (st != EP_OK) {
         fprintf(stderr, "entroprof report: %s\n", err.msg);
-        return st == EP_ERR_FORMAT ? EP_EXIT_FATAL : EP_EXIT_FATAL;
+        /* Exit 3 for every failure (--help): not a profile (EP_ERR_FORMAT), an unwritable DIR (EP_ERR_IO),
+           out of memory. */
+        return EP_EXIT_FATAL;
     }
     printf("%s/report.md\n%s/report.html\n", dir, dir);
     return EP_EXIT_OK;

@@ -203,7 +203,8 @@ int cmd_scan(int argc, char **argv)
     } else {
         ep_jv_write(profile, stdout, compact ? -1 : 2);
     }
-    if (!quiet) print_table(out && strcmp(out, "-") ? stdout : stderr, profile); /* -o -: profile on stdout */
+    /* -o -: the profile is on stdout, so the table goes to stderr */
+    if (!quiet) print_table(out && strcmp(out, "-") != 0 ? stdout : stderr, profile);
     const ep_jv *warnings = ep_jv_get(profile, "warnings");
     for (size_t i = 0; i < ep_jv_len(warnings); i++)
         fprintf(stderr, "entroprof scan: warning: %s\n", ep_jv_as_str(ep_jv_at(warnings, i)));

@@ -243,7 +243,7 @@ ep_status ep_dedup_check_doc_count(const ep_dedup_config *cfg, size_t n_docs, ep
         return ep_error_set(err, EP_ERR_LIMIT,
                             "dedup: %zu documents need %llu bytes of per-document state, over half of the "
                             "budget (%llu bytes); raise --mem",
-                            (size_t)c_state, (unsigned long long)(c_state * EP_DEDUP_PER_DOC_BYTES),
+                            (size_t)c_state, (unsigned long long)c_state * EP_DEDUP_PER_DOC_BYTES,
                             (unsigned long long)budget);
     return EP_OK;
 }

@@ -54,7 +54,7 @@ static int pos_add(pos_table *t, const ep_doc *d, uint32_t shard)
             t->ids = a;
             t->ids_cap = cap;
         }
-        memcpy(t->ids + t->ids_len, d->id, d->id_len);
+        if (d->id_len > 0) memcpy(t->ids + t->ids_len, d->id, d->id_len); /* an empty id leaves ids NULL */
         p->id_off = t->ids_len;
         p->id_len = (uint32_t)d->id_len;
         t->ids_len += d->id_len;
@@ -116,7 +116,7 @@ static int batch_push(batch *b, const ep_doc *d, int k)
         b->text = t;
         b->text_cap = cap;
     }
-    memcpy(b->text + b->text_len, d->text, d->len);
+    if (d->len > 0) memcpy(b->text + b->text_len, d->text, d->len); /* empty documents leave text NULL */
     b->off[b->n] = b->text_len;
     b->len[b->n] = d->len;
     b->hlo[b->n] = d->hash_lo;
@@ -132,6 +132,8 @@ static int batch_sign(batch *b, const ep_minhash *mh, int threads)
     int k = ep_minhash_k(mh), oom_any = 0;
     long n = (long)b->n;
 #ifdef _OPENMP
+    /* nt is read by num_threads(nt) below, which the analyzer does not see */
+    // NOLINTNEXTLINE(clang-analyzer-deadcode.DeadStores)
     int nt = threads > 0 ? threads : omp_get_max_threads();
 #pragma omp parallel num_threads(nt) reduction(| : oom_any)
 #else
@@ -170,6 +172,9 @@ static ep_status write_results(const ep_dedup_index *ix, const pos_table *t, cha
                                uint64_t *n_exact, uint64_t *n_near, ep_error *err)
 {
     uint32_t n = ep_dedup_index_count(ix);
+    /* Every indexed document was added to t first (ep_dedup_run), so t->pos covers 0..n-1. */
+    if ((size_t)n > t->n)
+        return ep_error_set(err, EP_ERR_INTERNAL, "dedup: %u documents indexed, %zu positions", n, t->n);
     for (uint32_t g = 0; g < n; g++) {
         ep_dedup_result r;
         ep_dedup_index_result(ix, g, &r);

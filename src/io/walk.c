@@ -57,10 +57,15 @@ static int walk_dir(const char *path, dirid *stack, size_t depth, strlist *out, 
     struct dirent *e;
     while ((e = readdir(d))) {
         if (e->d_name[0] == '.') continue; /* ".", "..", hidden files */
-        if (push(&names, e->d_name)) { closedir(d); return -1; }
+        if (push(&names, e->d_name)) {
+            closedir(d);
+            for (size_t i = 0; i < names.n; i++) free(names.items[i]);
+            free(names.items);
+            return -1;
+        }
     }
     closedir(d);
-    qsort(names.items, names.n, sizeof *names.items, cmp_str);
+    if (names.n > 1) qsort(names.items, names.n, sizeof *names.items, cmp_str); /* items is NULL when empty */
     int rc = 0;
     for (size_t i = 0; i < names.n && rc == 0; i++) {
         size_t len = strlen(path) + strlen(names.items[i]) + 2;
@@ -103,21 +108,18 @@ ep_status ep_walk_inputs(const char *const *inputs, size_t n_inputs, char ***out
         int seen = 0;
         for (size_t j = 0; j < i; j++) seen |= strcmp(inputs[j], p) == 0;
         if (seen) continue;
-        if (strcmp(p, "-") == 0) {
-            if (push(&l, p)) goto oom;
-        } else if (stat(p, &st) != 0) {
-            /* Kept as a shard: reading it fails and the profile says why. */
-            if (push(&l, p)) goto oom;
-        } else if (S_ISDIR(st.st_mode)) {
+        if (strcmp(p, "-") != 0 && stat(p, &st) == 0 && S_ISDIR(st.st_mode)) {
             stack[0].dev = st.st_dev;
             stack[0].ino = st.st_ino;
             if (walk_dir(p, stack, 1, &l, warnings)) goto oom;
         } else {
+            /* stdin, a file, or a path that cannot be examined: kept as a shard (reading it fails and the
+               profile says why). */
             if (push(&l, p)) goto oom;
         }
     }
     free(stack);
-    qsort(l.items, l.n, sizeof *l.items, cmp_str);
+    if (l.n > 1) qsort(l.items, l.n, sizeof *l.items, cmp_str); /* items is NULL when empty */
     size_t k = 0;
     for (size_t i = 0; i < l.n; i++) {
         if (k > 0 && strcmp(l.items[k - 1], l.items[i]) == 0) { free(l.items[i]); continue; }

@@ -301,6 +301,8 @@ typedef struct {
  * table n. On a full table: EP_MKN_RESIZE with over[n-1] = 1 for each order that filled up. */
 static ep_status count_pass(ep_mkn_model *m, const posctx *c, size_t P, scratch *sc, int *over)
 {
+    /* T is read by num_threads(T) below, which the analyzer does not see */
+    // NOLINTNEXTLINE(clang-analyzer-deadcode.DeadStores)
     int K = m->K, T = m->nthreads;
     const size_t W = EP_MKN_WINDOW, KW = (size_t)K * W;
     size_t bos_slot = 0;
@@ -500,6 +502,7 @@ static double score(const ep_mkn_model *m, const ep_token *ids, size_t L, uint64
 {
     double bits = 0;
     int K = m->K;
+    if (K < 1) return 0; /* never: a model has order 1..EP_NGRAM_MAX_ORDER; it bounds oseed's use below */
     uint64_t oseed[EP_NGRAM_MAX_ORDER + 1], f[EP_NGRAM_MAX_ORDER];
     for (int n = 1; n <= K; n++) oseed[n] = ep_ngram_order_seed(m->seed, n);
     size_t sa[EP_NGRAM_MAX_ORDER], sb[EP_NGRAM_MAX_ORDER], *prev = sa, *cur = sb;

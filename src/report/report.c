@@ -314,7 +314,7 @@ static void sec_predict(FILE *f, int html, const ep_jv *profile, const ep_report
     pc.bits_per_param = ep_precision_bits(cfg->precision) > 0 ? ep_precision_bits(cfg->precision) : 16;
     double u;
     const char *usrc;
-    if (ep_analyze_unique_tokens(corpus, &u, &usrc) && strcmp(usrc, "tokens")) pc.unique_tokens = u;
+    if (ep_analyze_unique_tokens(corpus, &u, &usrc) && strcmp(usrc, "tokens") != 0) pc.unique_tokens = u;
     char buf[800];
     snprintf(buf, sizeof buf,
              "eta N = D (H - L) with H = %.4f bits/token (corpus headline), D = %.6g tokens (corpus %s), "

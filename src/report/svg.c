@@ -46,7 +46,10 @@ void ep_svg_bar_chart(FILE *f, const char *title, const ep_svg_bar *b, size_t n,
     fprintf(f, "</title>\n<text x=\"10\" y=\"22\" class=\"ct\">");
     ep_html_escape(f, title);
     fputs("</text>\n", f);
-    for (double t = 0; t <= xmax * (1 + 1e-9); t += step) {
+    /* Integer tick counter (CERT FLP30-C): the tick values are i * step, not a running float sum. */
+    for (int i = 0;; i++) {
+        double t = i * step;
+        if (!(t <= xmax * (1 + 1e-9))) break; /* also ends on NaN, as the loop condition did */
         double x = left + width * t / xmax;
         fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>"
                    "<text x=\"%.1f\" y=\"%.1f\" class=\"tick\" text-anchor=\"middle\">%g</text>\n",
@@ -112,11 +115,17 @@ void ep_svg_line_chart(FILE *f, const char *title, const ep_svg_series *s, size_
     fputs("</text>\n", f);
 #define PX(x) (left + width * (((x) - xs) / (xe - xs)))
 #define PY(y) (top + height * (1 - (y) / ymax))
-    for (double t = 0; t <= ymax * (1 + 1e-9); t += ystep)
+    /* Integer tick counters (CERT FLP30-C): tick i is at start + i * step, not a running float sum. */
+    for (int i = 0;; i++) {
+        double t = i * ystep;
+        if (!(t <= ymax * (1 + 1e-9))) break; /* also ends on NaN */
         fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>"
                    "<text x=\"%.1f\" y=\"%.1f\" class=\"tick\" text-anchor=\"end\">%g</text>\n",
                 left, PY(t), left + width, PY(t), left - 6, PY(t) + 4, t);
-    for (double t = xs; t <= xe + 1e-9 * (xe - xs); t += xstep) {
+    }
+    for (int i = 0;; i++) {
+        double t = xs + i * xstep;
+        if (!(t <= xe + 1e-9 * (xe - xs))) break;
         fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" class=\"grid\"/>", PX(t), top, PX(t),
                 top + height);
         if (logx) fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" class=\"tick\" text-anchor=\"middle\">1e%g</text>\n", PX(t),

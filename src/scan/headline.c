@@ -186,7 +186,7 @@ void ep_profile_choose_headline(ep_jv *o)
     for (size_t i = 0; i < ep_jv_len(ests); i++) {
         const ep_jv *e = ep_jv_at(ests, i);
         const char *kind = ep_jv_as_str(ep_jv_get(e, "kind"));
-        if (!kind || strcmp(kind, "upper_bound") || !finite_value(e)) continue;
+        if (!kind || strcmp(kind, "upper_bound") != 0 || !finite_value(e)) continue;
         side s = side_of(e, ep_jv_key_at(ests, i), bpt_ratio);
         if (!isfinite(s.bpb)) continue;
         if (s.bpb < min_b.bpb) min_b = s;

@@ -184,7 +184,7 @@ ep_status ep_scan(const char *const *inputs, size_t n_inputs, const ep_scan_conf
     c.nthreads = 1;
 #endif
     if (c.nthreads < 1) c.nthreads = 1;
-    c.scratch = calloc((size_t)c.nthreads, sizeof *c.scratch);
+    c.scratch = calloc((size_t)c.nthreads, sizeof(ep_tok_scratch *));
     c.tokbuf = calloc((size_t)c.nthreads, sizeof *c.tokbuf);
     c.tok_failed = calloc((size_t)c.nthreads, sizeof *c.tok_failed);
     if (!c.scratch || !c.tokbuf || !c.tok_failed) { st = ep_error_set(err, EP_ERR_NOMEM, "out of memory"); goto done; }
@@ -198,7 +198,7 @@ ep_status ep_scan(const char *const *inputs, size_t n_inputs, const ep_scan_conf
     c.shards_total = n_paths;
     for (size_t i = 0; i < n_paths; i++) {
         struct stat sb;
-        if (strcmp(paths[i], "-") && stat(paths[i], &sb) == 0) c.bytes_total += (uint64_t)sb.st_size;
+        if (strcmp(paths[i], "-") != 0 && stat(paths[i], &sb) == 0) c.bytes_total += (uint64_t)sb.st_size;
     }
 
     ep_reader_counters total;

@@ -49,7 +49,7 @@ typedef struct {
 
 static int batch_reserve(batch *b, size_t bytes)
 {
-    if (b->used + bytes <= b->arena_cap) return 0;
+    if (b->arena && b->used + bytes <= b->arena_cap) return 0; /* on success the arena exists */
     /* Documents point into the arena: grow by allocating a larger one and rebasing. */
     size_t ncap = b->arena_cap ? b->arena_cap : (1u << 20);
     while (ncap < b->used + bytes) ncap *= 2;

@@ -154,6 +154,8 @@ static ep_status build_successors(ep_synth *s, uint64_t *rng)
 static ep_status stationary(ep_synth *s)
 {
     uint64_t n = s->nstates;
+    /* n >= 1: ep_synth_create makes alphabet^order, vocab or vocab*support states */
+    // NOLINTNEXTLINE(clang-analyzer-optin.portability.UnixAPI)
     double *next = malloc(n * sizeof *next);
     if (!next) return EP_ERR_NOMEM;
     for (uint64_t i = 0; i < n; i++) s->pi[i] = 1.0 / (double)n;
@@ -227,7 +229,7 @@ ep_status ep_synth_create(ep_synth **out, const ep_synth_config *cfg, ep_error *
         return ep_error_set(err, EP_ERR_ARG, "synth: unknown kind");
     }
     if (s->nstates * s->row > EP_SYNTH_MAX_ENTRIES) {
-        unsigned long long entries = (unsigned long long)(s->nstates * s->row);
+        unsigned long long entries = (unsigned long long)s->nstates * s->row;
         free(s);
         return ep_error_set(err, EP_ERR_ARG, "synth: %llu transition entries exceed the limit 2^25",
                             entries);

@@ -117,7 +117,7 @@ static ep_tok_scratch *bpe_scratch_create(const ep_tokenizer *tok)
     s->mctx = pcre2_match_context_create(NULL);
     /* 1 MiB JIT stack: \s+(?!\S) backtracks over whitespace runs; 32 KiB (the default) is too
      * small for runs of tens of thousands of spaces. */
-    s->jit_stack = b->jit ? pcre2_jit_stack_create(32 * 1024, 1024 * 1024, NULL) : NULL;
+    s->jit_stack = b->jit ? pcre2_jit_stack_create((size_t)32 * 1024, (size_t)1024 * 1024, NULL) : NULL;
     s->slots = calloc(CACHE_SLOTS, sizeof *s->slots);
     s->keys = malloc(CACHE_KEY_BYTES);
     s->ids = malloc(CACHE_ID_CAP * sizeof *s->ids);

@@ -59,7 +59,7 @@ static ep_status find_pattern(json_object *pre, char **pattern, const char *what
 {
     const char *type = pre ? str_field(pre, "type") : NULL;
     if (!type) return ep_error_set(err, EP_ERR_UNSUPPORTED, "%s: no pre_tokenizer (not a byte-level BPE)", what);
-    if (!strcmp(type, "ByteLevel")) {
+    if (strcmp(type, "ByteLevel") == 0) {
         json_object *ur;
         if (json_object_object_get_ex(pre, "use_regex", &ur) && !json_object_get_boolean(ur))
             return ep_error_set(err, EP_ERR_UNSUPPORTED, "%s: ByteLevel pre_tokenizer without a regex", what);
@@ -67,7 +67,7 @@ static ep_status find_pattern(json_object *pre, char **pattern, const char *what
         return *pattern ? EP_OK : EP_ERR_NOMEM;
     }
     json_object *list;
-    if (strcmp(type, "Sequence") || !json_object_object_get_ex(pre, "pretokenizers", &list) ||
+    if (strcmp(type, "Sequence") != 0 || !json_object_object_get_ex(pre, "pretokenizers", &list) ||
         !json_object_is_type(list, json_type_array))
         return ep_error_set(err, EP_ERR_UNSUPPORTED, "%s: pre_tokenizer type %s is not supported", what, type);
     const char *regex = NULL;
@@ -75,13 +75,13 @@ static ep_status find_pattern(json_object *pre, char **pattern, const char *what
     for (size_t i = 0; i < json_object_array_length(list); i++) {
         json_object *p = json_object_array_get_idx(list, i), *pat;
         const char *t = str_field(p, "type");
-        if (t && !strcmp(t, "Split") && json_object_object_get_ex(p, "pattern", &pat) && str_field(pat, "Regex") &&
-            !regex) {
+        if (t && strcmp(t, "Split") == 0 && json_object_object_get_ex(p, "pattern", &pat) &&
+            str_field(pat, "Regex") && !regex) {
             const char *beh = str_field(p, "behavior");
-            if (beh && strcmp(beh, "Isolated"))
+            if (beh && strcmp(beh, "Isolated") != 0)
                 return ep_error_set(err, EP_ERR_UNSUPPORTED, "%s: Split behavior %s is not supported", what, beh);
             regex = str_field(pat, "Regex");
-        } else if (t && !strcmp(t, "ByteLevel")) {
+        } else if (t && strcmp(t, "ByteLevel") == 0) {
             byte_level = 1;
         } else {
             return ep_error_set(err, EP_ERR_UNSUPPORTED, "%s: pre_tokenizer %s in a Sequence is not supported", what,
@@ -122,7 +122,7 @@ ep_status ep_bpe_vocab_parse_hf(ep_bpe_vocab *v, char **pattern, const char *buf
         goto done;
     }
     const char *mtype = str_field(model, "type");
-    if (mtype && strcmp(mtype, "BPE")) {
+    if (mtype && strcmp(mtype, "BPE") != 0) {
         st = ep_error_set(err, EP_ERR_UNSUPPORTED, "%s: model type %s is not BPE", what, mtype);
         goto done;
     }

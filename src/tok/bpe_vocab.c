@@ -121,6 +121,8 @@ ep_status ep_bpe_vocab_add_special(ep_bpe_vocab *v, const char *text, uint32_t i
     uint8_t *b = realloc(v->blob, v->blob_len + n + 1);
     if (!b) return ep_error_set(err, EP_ERR_NOMEM, "out of memory");
     v->blob = b;
+    /* the blob holds token bytes by (start, len), never C strings */
+    // NOLINTNEXTLINE(bugprone-not-null-terminated-result)
     memcpy(b + v->blob_len, text, n);
     v->start[id] = (uint32_t)v->blob_len;
     v->len[id] = (uint32_t)n;
@@ -133,7 +135,7 @@ ep_status ep_bpe_vocab_add_special(ep_bpe_vocab *v, const char *text, uint32_t i
  * @return decoded length or -1. */
 static long b64_decode(uint8_t *dst, const char *s, size_t n)
 {
-    static const int8_t T[256] = {
+    static const uint8_t T[256] = {
         ['A'] = 1,  ['B'] = 2,  ['C'] = 3,  ['D'] = 4,  ['E'] = 5,  ['F'] = 6,  ['G'] = 7,  ['H'] = 8,
         ['I'] = 9,  ['J'] = 10, ['K'] = 11, ['L'] = 12, ['M'] = 13, ['N'] = 14, ['O'] = 15, ['P'] = 16,
         ['Q'] = 17, ['R'] = 18, ['S'] = 19, ['T'] = 20, ['U'] = 21, ['V'] = 22, ['W'] = 23, ['X'] = 24,

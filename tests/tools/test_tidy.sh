@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # scripts/tidy.sh on a scratch repository: it checks the C files changed since HEAD~1 (committed or
 # not) with the committed .clang-tidy, exits 1 on a finding and names it, 0 once it is fixed, and
-# says which changed files it could not check. usage: test_tidy.sh SOURCE_DIR
+# says which changed files it could not check; with --all it checks every file of src/ and tools/ in
+# the compile database, changed or not, and not tests/. usage: test_tidy.sh SOURCE_DIR
 set -euo pipefail
 SRC=$(cd "$1" && pwd)
 if ! command -v clang-tidy >/dev/null 2>&1; then echo "SKIP: clang-tidy is not installed"; exit 77; fi
@@ -53,4 +54,33 @@ git stash -q
 rc=0; out=$(bash scripts/tidy.sh HEAD 2>&1) || rc=$?
 if [ "$rc" = 0 ] && grep -q 'no compiled C file changed' <<<"$out"; then echo "ok: nothing to check"
 else echo "FAIL: no change (rc $rc):"; echo "$out"; fail=1; fi
+# --all: every compiled file of src/ and tools/, with no change at all (as in a fresh clone, CI).
+mkdir -p src tools tests
+cat > src/lib.c <<'C'
+#include <stdlib.h>
+int parse(const char *s)
+{
+    return atoi(s);
+}
+C
+printf 'int tool(void) { return 3; }\n' > tools/tool.c
+# A finding in tests/ (compiled, but not checked by --all).
+printf '#include <stdlib.h>\nint t(const char *s) { return atoi(s); }\n' > tests/t.c
+cat > build/compile_commands.json <<J
+[{"directory": "$T", "command": "cc -std=c11 -c src/lib.c -o lib.o", "file": "$T/src/lib.c"},
+ {"directory": "$T", "command": "cc -std=c11 -c tools/tool.c -o tool.o", "file": "$T/tools/tool.c"},
+ {"directory": "$T", "command": "cc -std=c11 -c tests/t.c -o t.o", "file": "$T/tests/t.c"}]
+J
+g add -A && g commit -qm tree
+rc=0; out=$(bash scripts/tidy.sh --all 2>&1) || rc=$?
+if [ "$rc" = 1 ] && grep -q 'all 2 C files' <<<"$out" && grep -q 'src/lib.c.*cert-err34-c' <<<"$out" &&
+   ! grep -q 'tests/t.c' <<<"$out"; then echo "ok: --all finds a problem in an unchanged file of src/"
+else echo "FAIL: --all (rc $rc):"; echo "$out"; fail=1; fi
+printf 'int parse(const char *s) { return s[0]; }\n' > src/lib.c
+rc=0; out=$(bash scripts/tidy.sh --all 2>&1) || rc=$?
+if [ "$rc" = 0 ] && grep -q 'tidy: clean' <<<"$out"; then echo "ok: --all passes a clean tree"
+else echo "FAIL: --all on a clean tree (rc $rc):"; echo "$out"; fail=1; fi
+rc=0; out=$(bash scripts/tidy.sh --all HEAD 2>&1) || rc=$?
+if [ "$rc" = 2 ]; then echo "ok: --all takes no BASE"
+else echo "FAIL: --all HEAD (rc $rc):"; echo "$out"; fail=1; fi
 exit $fail

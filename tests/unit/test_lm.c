@@ -218,6 +218,25 @@ static void tiny(ep_lm_config *c)
     c->n_embd = 32; c->seq_len = 32; c->batch = 4; c->bootstrap = 10;
 }
 
+/* A negative batch or sequence length is a bad shape (EP_ERR_ARG), caught before the B*T
+ * buffers are sized from it (it used to become a huge allocation and EP_ERR_NOMEM). */
+static void pass_rejects_a_negative_batch_shape(void **state)
+{
+    (void)state;
+    ep_token ids[64];
+    for (int i = 0; i < 64; i++) ids[i] = (ep_token)(i % 7);
+    ep_lm_config c;
+    ep_lm_result r;
+    ep_error err;
+    tiny(&c);
+    c.batch = -1;
+    assert_int_equal(ep_lm_pass(&c, ids, 64, 256, &r, &err), EP_ERR_ARG);
+    assert_non_null(strstr(err.msg, "bad model shape"));
+    tiny(&c);
+    c.seq_len = -2;
+    assert_int_equal(ep_lm_pass(&c, ids, 64, 256, &r, &err), EP_ERR_ARG);
+}
+
 static void step0_loss_matches_formula(void **state)
 {
     (void)state;
@@ -425,6 +444,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(layer_gradients_match_finite_differences),
         cmocka_unit_test(model_gradient_matches_finite_differences),
+        cmocka_unit_test(pass_rejects_a_negative_batch_shape),
         cmocka_unit_test(step0_loss_matches_formula),
         cmocka_unit_test(escape_code_over_open_vocabulary),
         cmocka_unit_test(prequential_learns_and_bounds_markov_rate),
