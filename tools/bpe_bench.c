@@ -19,16 +19,7 @@
 
 #include "entroprof/tokenizer.h"
 
-/* A decimal int in [lo, hi], the whole string (strtol with its errors checked: CERT ERR34-C). */
-static int parse_int(const char *s, long lo, long hi, int *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi) return -1;
-    *out = (int)v;
-    return 0;
-}
+#include "tool_args.h"
 
 static double now_s(void)
 {
