@@ -7,3 +7,12 @@ ok()    { pass=$((pass + 1)); echo "ok   $1"; }
 bad()   { failn=$((failn + 1)); echo "FAIL $1"; }
 check() { if eval "$2"; then ok "$1"; else bad "$1"; fi; }
 checks_done() { echo "$pass passed, $failn failed"; [ "$failn" = 0 ]; }
+#   expect_rc WANT CMD...   run CMD with stdout in $OUT/out and stderr in $OUT/err (OUT: the test's
+#                           scratch directory); ok when its exit status is WANT, else bad and
+#                           its stderr
+expect_rc() {
+    local want=$1; shift
+    "$@" >"$OUT/out" 2>"$OUT/err"; local rc=$?
+    if [ "$rc" -eq "$want" ]; then ok "rc $rc: $*"
+    else bad "rc $rc != $want: $*"; sed 's/^/  /' "$OUT/err" | head -5; fi
+}

@@ -6,31 +6,25 @@ EP=$1; SRC=$2; BUILD=$3
 FX=$SRC/tests/fixtures/profiles
 OUT=$(mktemp -d "${BUILD}/analyze_cli.XXXXXX")
 trap 'rm -rf "$OUT"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-expect_rc() { # expected command...
-    local want=$1; shift
-    "$@" >"$OUT/out" 2>"$OUT/err"; local rc=$?
-    [ "$rc" -eq "$want" ] || { fail "rc $rc != $want: $*"; sed 's/^/  /' "$OUT/err" | head -5; }
-}
+. "$SRC/tests/cli/checks.sh"
 json_has() { # file python-expression-on-d
     python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if ($2) else 1)" "$1" \
-        || fail "JSON check failed: $2"
+        || bad "JSON check failed: $2"
 }
 
 # --- rank
 expect_rc 0 "$EP" rank "$FX/planted.json"
-head -1 "$OUT/out" | grep -q '^group	rank	path	bits_per_byte' || fail "rank TSV header"
-grep -q '^ranked	1	web/en-000.txt' "$OUT/out" || fail "rank: en-000 first"
+head -1 "$OUT/out" | grep -q '^group	rank	path	bits_per_byte' || bad "rank TSV header"
+grep -q '^ranked	1	web/en-000.txt' "$OUT/out" || bad "rank: en-000 first"
 for f in near_max_entropy not_text low_entropy high_duplicates estimates_disagree; do
-    grep '^flagged' "$OUT/out" | grep -q "$f" || fail "rank: flag $f missing"
+    grep '^flagged' "$OUT/out" | grep -q "$f" || bad "rank: flag $f missing"
 done
-grep -q '^error	-	web/broken.txt.zst' "$OUT/out" || fail "rank: error shard not listed"
+grep -q '^error	-	web/broken.txt.zst' "$OUT/out" || bad "rank: error shard not listed"
 expect_rc 0 "$EP" rank "$FX/planted.json" --format json
 cp "$OUT/out" "$OUT/rank.json"
 json_has "$OUT/rank.json" "len(d['ranked'])==2 and len(d['flagged'])==6 and d['unit']=='bits_per_byte'"
 expect_rc 0 "$EP" rank "$FX/planted.json" --format md --max-dup 0.9 --unit bits_per_token
-grep -q 'mirrors' "$OUT/out" && grep -q '| 1 | `web/mirrors.txt`' "$OUT/out" || fail "rank: --max-dup not applied"
+grep -q 'mirrors' "$OUT/out" && grep -q '| 1 | `web/mirrors.txt`' "$OUT/out" || bad "rank: --max-dup not applied"
 expect_rc 0 "$EP" rank "$FX/minimal.json"
 expect_rc 2 "$EP" rank
 expect_rc 2 "$EP" rank "$FX/planted.json" --format xml
@@ -53,12 +47,12 @@ expect_rc 0 "$EP" predict --h 10 --target-loss 3 --tokens 1e9 --eta 0.2 --nats -
 cp "$OUT/out" "$OUT/p3.json"
 json_has "$OUT/p3.json" "abs(d['ic1']['bits'] - 1e9*7/0.69314718055994530942/0.2) < 1"
 expect_rc 0 "$EP" predict --h 10 --target-loss 3 --tokens 1e9
-grep -q '0.166' "$OUT/out" && grep -q 'ln 2' "$OUT/out" || fail "predict: eta unit note missing"
+grep -q '0.166' "$OUT/out" && grep -q 'ln 2' "$OUT/out" || bad "predict: eta unit note missing"
 expect_rc 0 "$EP" predict "$FX/planted.json" --target-loss 1.5 --json
 cp "$OUT/out" "$OUT/p4.json"
 json_has "$OUT/p4.json" "d['inputs']['tokens']==5186000 and d['inputs']['h_bits_per_token']==2.95"
 expect_rc 2 "$EP" predict --h 3 --target-loss 3 --tokens 1e9          # L >= H
-grep -q 'refused' "$OUT/err" || fail "predict: refusal message"
+grep -q 'refused' "$OUT/err" || bad "predict: refusal message"
 expect_rc 2 "$EP" predict --h 3 --target-loss -1 --tokens 1e9
 expect_rc 2 "$EP" predict --h 3 --target-loss 1 --tokens -5
 expect_rc 2 "$EP" predict --h 3 --target-loss 1 --tokens 1e9 --params 1e6
@@ -77,7 +71,7 @@ expect_rc 0 "$EP" mix web="$FX/mix_web.json" books="$FX/mix_books.json" --budget
 cp "$OUT/out" "$OUT/m2.json"
 json_has "$OUT/m2.json" "d['sources'][0]['weight']<=0.5+1e-9 and d['sources'][1]['weight']>=0.25-1e-9 and all(s['epochs']<=2+1e-9 for s in d['sources'])"
 expect_rc 0 "$EP" mix web="$FX/mix_web.json" code="$FX/mix_code.json" --budget 5M
-grep -q '^# IC-1 model size' "$OUT/out" || fail "mix: IC-1 line"
+grep -q '^# IC-1 model size' "$OUT/out" || bad "mix: IC-1 line"
 expect_rc 2 "$EP" mix web="$FX/mix_web.json" books="$FX/mix_books.json" --budget 1M --min web=0.7 --min books=0.7
 expect_rc 2 "$EP" mix web="$FX/mix_web.json" --budget 1M --min nosuch=0.1
 expect_rc 2 "$EP" mix web="$FX/mix_web.json"
@@ -87,15 +81,15 @@ expect_rc 0 "$EP" mix --help
 
 # --- report
 expect_rc 0 "$EP" report "$FX/planted.json" -o "$OUT/rep"
-[ -s "$OUT/rep/report.md" ] && [ -s "$OUT/rep/report.html" ] || fail "report files"
-grep -q '<svg' "$OUT/rep/report.html" || fail "report: no svg"
-grep -q '<script' "$OUT/rep/report.html" && fail "report: has a script"
+[ -s "$OUT/rep/report.md" ] && [ -s "$OUT/rep/report.html" ] || bad "report files"
+grep -q '<svg' "$OUT/rep/report.html" || bad "report: no svg"
+grep -q '<script' "$OUT/rep/report.html" && bad "report: has a script"
 expect_rc 0 "$EP" report "$FX/minimal.json" -o "$OUT/rep2" --target-loss 0.5
-grep -q 'Not available' "$OUT/rep2/report.md" || fail "report: minimal profile predict note"
+grep -q 'Not available' "$OUT/rep2/report.md" || bad "report: minimal profile predict note"
 expect_rc 2 "$EP" report "$FX/planted.json"
 expect_rc 3 "$EP" report "$OUT/nope.json" -o "$OUT/rep3"
 expect_rc 0 "$EP" report --help
 expect_rc 0 "$EP" help predict
 
-if [ "$fails" -ne 0 ]; then echo "$fails failure(s)"; exit 1; fi
+checks_done || exit 1
 echo "ok: analyze CLI"

@@ -8,8 +8,7 @@ EP=$1; SRC=$2; BUILD=$3
 OUT=$(mktemp -d "${BUILD}/analyze_e2e.XXXXXX")
 trap 'rm -rf "$OUT"' EXIT
 source "$SRC/tests/cli/profile_check.sh"
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
+. "$SRC/tests/cli/checks.sh"
 mkdir -p "$OUT/data"
 python3 - "$OUT/data" "$SRC/corpora/books/alice29.txt" <<'PY' || { echo "FAIL: generator"; exit 1; }
 import random, base64, sys
@@ -29,10 +28,10 @@ PY
 for tok in default byte; do
 targ=(); [ "$tok" = default ] || targ=(--tokenizer "$tok")
 "$EP" scan "$OUT/data" "${targ[@]}" --threads 1 -o "$OUT/profile.json" >"$OUT/scan_table.tsv" 2>"$OUT/scan.err" \
-    || fail "scan ($tok) failed: $(tail -3 "$OUT/scan.err")"
+    || bad "scan ($tok) failed: $(tail -3 "$OUT/scan.err")"
 # One ranking everywhere: scan's printed table and the profile's flags use rank's guardrails, so the
 # planted junk is flagged in the profile and listed apart, never among the ranked rows of the table.
-python3 - "$OUT/profile.json" "$OUT/scan_table.tsv" <<'PY' || fail "scan table / profile flags on planted junk ($tok tokenizer)"
+python3 - "$OUT/profile.json" "$OUT/scan_table.tsv" <<'PY' || bad "scan table / profile flags on planted junk ($tok tokenizer)"
 import csv, json, sys
 p = json.load(open(sys.argv[1]))
 flags = {s['path'].rsplit('/', 1)[1]: set(s['flags']) for s in p['shards']}
@@ -54,10 +53,10 @@ PY
 # The clean text (alice29, ~38k cl100k tokens) gives held-out MKN only ~3.6k evaluation tokens,
 # which rank's default --min-sample (10000) rightly calls a small sample; this test is about the
 # junk guardrails, so it lowers that threshold; the default threshold is checked just below.
-"$EP" rank "$OUT/profile.json" --min-sample 2000 --format json >"$OUT/rank.json" || fail "rank failed"
+"$EP" rank "$OUT/profile.json" --min-sample 2000 --format json >"$OUT/rank.json" || bad "rank failed"
 if [ "$tok" = default ]; then
-  "$EP" rank "$OUT/profile.json" --format json >"$OUT/rank_default.json" || fail "rank failed"
-  python3 - "$OUT/rank_default.json" <<'PY' || fail "clean.txt flagged small_sample (only) at the default --min-sample"
+  "$EP" rank "$OUT/profile.json" --format json >"$OUT/rank_default.json" || bad "rank failed"
+  python3 - "$OUT/rank_default.json" <<'PY' || bad "clean.txt flagged small_sample (only) at the default --min-sample"
 import json, sys
 d = json.load(open(sys.argv[1]))
 flags = {r['path'].rsplit('/', 1)[1]: {f['flag'] for f in r['flags']} for r in d['flagged']}
@@ -67,7 +66,7 @@ fi
 echo "tokenizer: $tok"
 # Entropies are never published negative: on random base64 the high-order plug-in h_n of the byte
 # tokenizer come out slightly below 0 (sampling noise); they read 0 with the raw value kept.
-python3 - "$OUT/profile.json" "$tok" <<'PY' || fail "negative or missing raw estimates ($tok tokenizer)"
+python3 - "$OUT/profile.json" "$tok" <<'PY' || bad "negative or missing raw estimates ($tok tokenizer)"
 import json, sys
 p = json.load(open(sys.argv[1]))
 raw = 0
@@ -79,7 +78,7 @@ for s in p['shards'] + [p['corpus']]:
             raw += 1
 if sys.argv[2] == 'byte': assert raw > 0, 'expected clamped h_n on random base64 (byte tokens)'
 PY
-python3 - "$OUT/rank.json" <<'PY' || fail "rank flags on planted junk ($tok tokenizer)"
+python3 - "$OUT/rank.json" <<'PY' || bad "rank flags on planted junk ($tok tokenizer)"
 import json, sys
 d = json.load(open(sys.argv[1]))
 flags = {r['path'].rsplit('/', 1)[1]: {f['flag'] for f in r['flags']} for r in d['flagged']}
@@ -94,12 +93,12 @@ print('ranked:', ranked, 'flagged:', flags)
 sys.exit(0 if ok else 1)
 PY
 done
-"$EP" predict "$OUT/profile.json" --target-loss 1.0 --json >"$OUT/p.json" || fail "predict on a scanned profile"
+"$EP" predict "$OUT/profile.json" --target-loss 1.0 --json >"$OUT/p.json" || bad "predict on a scanned profile"
 python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if d['ic1']['params']>0 else 1)" "$OUT/p.json" \
-    || fail "predict JSON"
-"$EP" mix a="$OUT/profile.json" b="$OUT/profile.json" --budget 1M --max a=0.3 >/dev/null || fail "mix on a scanned profile"
-"$EP" report "$OUT/profile.json" -o "$OUT/rep" >/dev/null || fail "report on a scanned profile"
-grep -q '<svg' "$OUT/rep/report.html" || fail "report has no chart"
-ep_check_profiles "$EP" "$OUT" || fail "invariants of the scanned profile (entroprof check)"
-if [ "$fails" -ne 0 ]; then echo "$fails failure(s)"; exit 1; fi
+    || bad "predict JSON"
+"$EP" mix a="$OUT/profile.json" b="$OUT/profile.json" --budget 1M --max a=0.3 >/dev/null || bad "mix on a scanned profile"
+"$EP" report "$OUT/profile.json" -o "$OUT/rep" >/dev/null || bad "report on a scanned profile"
+grep -q '<svg' "$OUT/rep/report.html" || bad "report has no chart"
+ep_check_profiles "$EP" "$OUT" || bad "invariants of the scanned profile (entroprof check)"
+checks_done || exit 1
 echo "ok: analyze end to end"

@@ -3,16 +3,10 @@
 # that break one each, on a file that is not a profile, and on bad usage.
 # usage: test_check_cli.sh ENTROPROF SOURCE_DIR BUILD_DIR
 set -u
-EP=$1; BUILD=$3
+EP=$1; SRC=$2; BUILD=$3
 OUT=$(mktemp -d "${BUILD}/check_cli.XXXXXX")
 trap 'rm -rf "$OUT"' EXIT
-fails=0
-fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
-expect_rc() { # expected command...
-    local want=$1; shift
-    "$@" >"$OUT/out" 2>"$OUT/err"; local rc=$?
-    [ "$rc" -eq "$want" ] || { fail "rc $rc != $want: $*"; sed 's/^/  /' "$OUT/err" | head -5; }
-}
+. "$SRC/tests/cli/checks.sh"
 
 python3 - "$OUT" <<'PY' || { echo "FAIL: generator"; exit 1; }
 import copy, json, sys
@@ -37,20 +31,20 @@ json.dump({'schema': 'x'}, open(out + '/notprofile.json', 'w'))
 PY
 
 expect_rc 0 "$EP" check "$OUT/good.json"
-[ -s "$OUT/out" ] && fail "check printed something for a good profile"
+[ -s "$OUT/out" ] && bad "check printed something for a good profile"
 expect_rc 1 "$EP" check "$OUT/above.json"
 grep -q '^shard web/a.txt: entropy.bits_per_byte 0.750000 .* > upper bound zstd_3 0.700000 bits/byte \[headline_le_upper_bound\]$' \
-    "$OUT/out" || { fail "check: headline above zstd_3 line"; cat "$OUT/out"; }
-grep -q '\[bracket_order\]$' "$OUT/out" || fail "check: bracket_order line"
+    "$OUT/out" || { bad "check: headline above zstd_3 line"; cat "$OUT/out"; }
+grep -q '\[bracket_order\]$' "$OUT/out" || bad "check: bracket_order line"
 expect_rc 1 "$EP" check "$OUT/neg.json"
-grep -q '^corpus: estimates.zstd_3.value = -0.1 is negative \[finite_nonnegative\]$' "$OUT/out" || fail "check: negative line"
-grep -q '^config: config.mem is missing' "$OUT/out" || fail "check: config line"
+grep -q '^corpus: estimates.zstd_3.value = -0.1 is negative \[finite_nonnegative\]$' "$OUT/out" || bad "check: negative line"
+grep -q '^config: config.mem is missing' "$OUT/out" || bad "check: config line"
 # several profiles: every line names its profile; the worst status wins
 expect_rc 1 "$EP" check "$OUT/good.json" "$OUT/above.json"
-grep -q "^$OUT/above.json: shard web/a.txt: " "$OUT/out" || fail "check: profile prefix with several files"
+grep -q "^$OUT/above.json: shard web/a.txt: " "$OUT/out" || bad "check: profile prefix with several files"
 expect_rc 0 "$EP" check "$OUT/good.json" --json
 python3 -c "import json,sys; d=json.loads(open(sys.argv[1]).read()); sys.exit(0 if d['violations'] == [] else 1)" \
-    "$OUT/out" || fail "check --json on a good profile"
+    "$OUT/out" || bad "check --json on a good profile"
 expect_rc 3 "$EP" check "$OUT/notprofile.json"
 expect_rc 3 "$EP" check "$OUT/missing.json"
 expect_rc 2 "$EP" check
@@ -58,5 +52,5 @@ expect_rc 2 "$EP" check --nope "$OUT/good.json"
 expect_rc 0 "$EP" check --help
 expect_rc 0 "$EP" help check
 
-if [ "$fails" -ne 0 ]; then echo "$fails failure(s)"; exit 1; fi
+checks_done || exit 1
 echo "ok: check"

@@ -4,11 +4,10 @@
 # names the probe and the shard, and the exit status is 1. The same scan with enough memory is ok.
 # usage: test_partial.sh ENTROPROF SOURCE_DIR BUILD_DIR
 set -euo pipefail
-EP=$1; BUILD=$3
+EP=$1; SRC=$2; BUILD=$3
 T=$(mktemp -d "$BUILD/cli_partial.XXXXXX")
 trap 'rm -rf "$T"' EXIT
-fail=0
-bad() { echo "FAIL $1"; fail=1; }
+. "$SRC/tests/cli/checks.sh"
 
 # a_small: 50 documents, under the limit; b_big: 12000 one-line documents, over near_dedup's
 # per-document limit at --mem 1M (about 9400 documents: docs/dedup.md).
@@ -142,5 +141,5 @@ assert "earlier shard" in b["probe_errors"][0]["error"], b["probe_errors"]
 assert [e["probe"] for e in c["probe_errors"]] == ["near_dedup"] and c["docs"] == 6000, c
 assert c["shards_partial"] == 2, c
 PY
-[ $fail = 0 ] && echo "ok: partial shards"
-exit $fail
+checks_done || exit 1
+echo "ok: partial shards"
