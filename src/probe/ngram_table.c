@@ -113,25 +113,6 @@ ep_status ep_ngtab_add(ep_ngtab *t, uint64_t key, uint64_t delta)
     return EP_OK;
 }
 
-ep_status ep_ngtab_merge(ep_ngtab *into, const ep_ngtab *from)
-{
-    ep_status st = ep_ngtab_raise_shift(into, from->shift);
-    /* Size into for the union first: from's keys arrive in slot order, i.e. sorted by their
-     * position in hash space, and inserting such a run into a smaller table piles it into one
-     * end of it (linear probing then degrades to quadratic time). */
-    size_t want = 2 * (into->size + from->size);
-    if (want > into->max_cap) want = into->max_cap;
-    if (st == EP_OK && want > into->cap) {
-        size_t ncap = into->cap ? into->cap : 1024;
-        while (ncap < want) ncap *= 2;
-        if (2 * ncap > into->max_cap) ncap = into->max_cap;
-        st = resize(into, ncap);
-    }
-    for (size_t i = 0; st == EP_OK && i < from->cap; i++)
-        if (from->slots[i].key) st = ep_ngtab_add(into, from->slots[i].key, from->slots[i].count);
-    return st;
-}
-
 double ep_ngtab_p(const ep_ngtab *t)
 {
     double p = 1.0;

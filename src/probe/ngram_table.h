@@ -59,8 +59,6 @@ static inline int ep_ngtab_keeps(const ep_ngtab *t, uint64_t key)
 ep_status ep_ngtab_add(ep_ngtab *t, uint64_t key, uint64_t delta);
 /** Raises the shift to at least `shift`, dropping keys above the new threshold. */
 ep_status ep_ngtab_raise_shift(ep_ngtab *t, unsigned shift);
-/** Adds every key of from (after raising into's shift to from's). */
-ep_status ep_ngtab_merge(ep_ngtab *into, const ep_ngtab *from);
 /** Sampling rate p = 2^-shift. */
 double ep_ngtab_p(const ep_ngtab *t);
 /** Fills counts[0..size) with the counts (table order). */
