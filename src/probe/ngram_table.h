@@ -4,9 +4,9 @@
  * Keys are kept iff key < 2^64 / 2^shift (shift 0 keeps all): the sampling rate is p = 2^-shift.
  * The table may hold at most max_keys keys, a number fixed by the budget alone. When a new kept
  * key would exceed it, shift grows by one and the keys above the new threshold are dropped.
- * Hence after any sequence of adds and merges the table holds exactly the keys below 2^64 p of
- * the union of the inputs, with exact counts, for the smallest shift at which they fit: the
- * result depends on the multiset of inputs only, not on how it was split over states.
+ * Hence after any sequence of adds the table holds exactly the keys below 2^64 p of
+ * the inputs, with exact counts, for the smallest shift at which they fit: the
+ * result depends on the multiset of inputs only, not on their order.
  * Memory: the slot array is at most 2/3 of the budget; growing (old + new) and dropping (the
  * slot array + a list of the kept keys, at most half the slots) both stay within the budget. */
 #ifndef EP_PROBE_NGRAM_TABLE_H
