@@ -42,9 +42,27 @@
  * does the same from the next shard on. Every call gets a distinct state, except `before` and
  * `from`, which are only read; err is never NULL.
  *
- * Reserved for the scale-out issue (not built): `save`/`load` of a state to a partial-state file,
- * placed after `fold` in this table. A saved state is one that merge (worker, shard) or fold
- * (shard, in order) could take, so a partial profile can be folded on another machine.
+ * Partial states (docs/partial-format.md, docs/scale-out.md). A shard can be scanned in one process
+ * and its profile built in another (`scan --partial`, `entroprof merge`, entroprof-mpi): the scan
+ * keeps, per probe, what the rest of the lifecycle needs, and the merge runs that rest in canonical
+ * shard order, so the profile is byte-identical to one scan's whatever the split. What is kept:
+ *
+ *  - EP_PROBE_CROSS_SHARD probes (finish reads `before`): the merged shard state, saved after
+ *    merge and before finish. The merge loads it and calls finish (with the corpus state of every
+ *    earlier shard, as a sequential scan does), then fold.
+ *  - every other probe: finish runs where the shard was scanned, into an object of its own (the
+ *    probe's part of the shard JSON, kept exactly); then, if the probe has a fold, its finished
+ *    state is saved. The merge adds the kept JSON to the shard object and folds the loaded state.
+ *
+ * save     appends the state to w (include/entroprof/serial.h: explicit little-endian). Only what
+ *          the later calls read: for a CROSS_SHARD probe, what finish and fold read; for another
+ *          probe, what fold reads. May not change the state's results. NULL when neither is needed
+ *          (no fold and not CROSS_SHARD). Returns a status with err set on failure.
+ * load     a new state (*out) from bytes that save wrote, that behaves exactly as the saved one in
+ *          the calls that follow (finish and fold, or fold, then free). env is the shard
+ *          environment of the merging process. The bytes may be hostile: load checks every count
+ *          and value (ep_rbuf_count before an allocation), returns EP_ERR_CORRUPT with err set on
+ *          anything out of place, never crashes and never allocates more than the bytes warrant.
  */
 #ifndef ENTROPROF_PROBE_H
 #define ENTROPROF_PROBE_H
@@ -58,6 +76,7 @@
 #include "doc.h"
 #include "json.h"
 #include "scan_config.h"
+#include "serial.h"
 #include "tokenizer.h"
 
 #ifdef __cplusplus
@@ -80,8 +99,10 @@ typedef struct {
 enum {
     EP_PROBE_ORDERED = 1u << 0,  /**< observe in canonical order from one thread, one state per shard */
     EP_PROBE_NEEDS_TOKENS = 1u << 1, /**< observe needs token ids (else ids may be NULL) */
-    EP_PROBE_ESTIMATOR = 1u << 2    /**< an entropy estimator: with --dedup-estimators it does not see
+    EP_PROBE_ESTIMATOR = 1u << 2,   /**< an entropy estimator: with --dedup-estimators it does not see
                                          exact duplicates (EP_DOC_EXACT_DUP) */
+    EP_PROBE_CROSS_SHARD = 1u << 3  /**< finish reads `before` (duplicates of earlier shards): a partial
+                                         keeps its state before finish (see "Partial states") */
 };
 
 typedef struct ep_probe_vtable_s {
@@ -98,7 +119,9 @@ typedef struct ep_probe_vtable_s {
     ep_status (*finish)(void *st, const void *before, ep_jv *out, const ep_probe_env *env, ep_error *err);
     ep_status (*fold)(void *corpus, const void *shard, ep_error *err);        /**< NULL: no corpus state */
     void (*free)(void *st);
-    /* reserved: save, load (see the top of this file) */
+    /* Partial states (see the top of this file). */
+    ep_status (*save)(const void *st, ep_wbuf *w, ep_error *err);             /**< NULL: nothing to keep */
+    ep_status (*load)(void **out, ep_rbuf *r, const ep_probe_env *env, ep_error *err);
 } ep_probe_vtable;
 
 /** The built-in probes in their fixed order. */

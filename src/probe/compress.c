@@ -186,10 +186,10 @@ static void compress_free(void *st)
  * strong level does not hold up the fast one. */
 const ep_probe_vtable ep_probe_compress = {
     "compress", EP_PROBE_ORDERED | EP_PROBE_ESTIMATOR, fast_enabled, 0.0,
-    fast_create, compress_observe, NULL, compress_finish, compress_fold, compress_free,
+    fast_create, compress_observe, NULL, compress_finish, compress_fold, compress_free, NULL, NULL,
 };
 
 const ep_probe_vtable ep_probe_compress_strong = {
     "compress_strong", EP_PROBE_ORDERED | EP_PROBE_ESTIMATOR, strong_enabled, 0.0,
-    strong_create, compress_observe, NULL, compress_finish, compress_fold, compress_free,
+    strong_create, compress_observe, NULL, compress_finish, compress_fold, compress_free, NULL, NULL,
 };

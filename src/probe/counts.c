@@ -55,5 +55,5 @@ static ep_status counts_finish(void *st, const void *before, ep_jv *out, const e
 
 const ep_probe_vtable ep_probe_counts = {
     "counts", EP_PROBE_NEEDS_TOKENS, counts_enabled, 0.0,
-    counts_create, counts_observe, counts_merge, counts_finish, counts_merge, free,
+    counts_create, counts_observe, counts_merge, counts_finish, counts_merge, free, NULL, NULL,
 };

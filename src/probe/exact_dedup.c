@@ -115,6 +115,6 @@ static void dedup_free(void *st)
 }
 
 const ep_probe_vtable ep_probe_exact_dedup = {
-    "exact_dedup", 0, dedup_enabled, 0.5,
-    dedup_create, dedup_observe, dedup_merge, dedup_finish, dedup_merge, dedup_free,
+    "exact_dedup", EP_PROBE_CROSS_SHARD, dedup_enabled, 0.5,
+    dedup_create, dedup_observe, dedup_merge, dedup_finish, dedup_merge, dedup_free, NULL, NULL,
 };

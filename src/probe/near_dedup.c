@@ -450,7 +450,7 @@ static int nd_enabled(const ep_scan_config *cfg)
 
 const ep_probe_vtable ep_probe_near_dedup = {
     .name = "near_dedup",
-    .flags = EP_PROBE_NEEDS_TOKENS,
+    .flags = EP_PROBE_NEEDS_TOKENS | EP_PROBE_CROSS_SHARD,
     .enabled = nd_enabled,
     .mem_weight = 1.0,
     .create = nd_create,

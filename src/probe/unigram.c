@@ -115,5 +115,5 @@ static void unigram_free(void *st)
 
 const ep_probe_vtable ep_probe_unigram = {
     "unigram", EP_PROBE_NEEDS_TOKENS | EP_PROBE_ESTIMATOR, unigram_enabled, 1.0,
-    unigram_create, unigram_observe, unigram_merge, unigram_finish, unigram_merge, unigram_free,
+    unigram_create, unigram_observe, unigram_merge, unigram_finish, unigram_merge, unigram_free, NULL, NULL,
 };
