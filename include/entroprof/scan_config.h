@@ -48,6 +48,11 @@ typedef struct {
                                        memory budget limits it; default 4M */
     int dedup_estimators;       /**< 1: estimator probes skip documents whose bytes equal an earlier
                                      document's (canonical order); counts and dedup probes see all */
+    const char *partial_dir;    /**< write one partial-state file per shard here (created if missing)
+                                     and reuse the files that match (resume); NULL = none
+                                     (include/entroprof/partial.h, docs/scale-out.md) */
+    size_t task_index, task_count; /**< task_count > 0: scan only task task_index's share of the shards
+                                        (ep_scan_run_task) into partial_dir, build no profile */
     ep_progress_fn progress;    /**< NULL = none */
     void *progress_user;
     int verbose;                /**< 0 quiet, 1 normal, 2 plan and timings in the profile */

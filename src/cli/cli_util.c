@@ -321,6 +321,23 @@ int ep_cli_arg_threads(const ep_cli_args *a, int *out)
     return ep_cli_bad_value(a, "a thread count from 0 (all cores) to 1024");
 }
 
+int ep_cli_arg_task(const ep_cli_args *a, size_t *index, size_t *count)
+{
+    const char *slash = a->arg ? strchr(a->arg, '/') : NULL;
+    char first[32];
+    long i, n;
+    if (slash && (size_t)(slash - a->arg) < sizeof first) {
+        memcpy(first, a->arg, (size_t)(slash - a->arg));
+        first[slash - a->arg] = '\0';
+        if (!ep_cli_parse_int(first, 0, 999999, &i) && !ep_cli_parse_int(slash + 1, 1, 1000000, &n) && i < n) {
+            *index = (size_t)i;
+            *count = (size_t)n;
+            return 0;
+        }
+    }
+    return ep_cli_bad_value(a, "I/N, task I of N tasks, 0 <= I < N <= 1000000");
+}
+
 int ep_cli_arg_mem(const ep_cli_args *a, uint64_t min_bytes, uint64_t *out)
 {
     uint64_t v;

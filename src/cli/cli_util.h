@@ -121,6 +121,8 @@ int ep_cli_arg_quantity(const ep_cli_args *a, ep_cli_sign sign, double *out);
 int ep_cli_arg_range(const ep_cli_args *a, double *lo, double *hi);
 /** --threads N: 0..EP_CLI_THREADS_MAX, 0 = all cores. */
 int ep_cli_arg_threads(const ep_cli_args *a, int *out);
+/** --task I/N: 0 <= I < N <= 1000000. */
+int ep_cli_arg_task(const ep_cli_args *a, size_t *index, size_t *count);
 /** --mem SIZE: 0 (the command's default) or a size from min_bytes to 2^63-1 bytes. */
 int ep_cli_arg_mem(const ep_cli_args *a, uint64_t min_bytes, uint64_t *out);
 /** One of the words of choices, '|'-separated ("auto|text|jsonl"): *index is its position. */

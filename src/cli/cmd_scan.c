@@ -15,6 +15,7 @@
 
 static const char *USAGE =
     "usage: entroprof scan [OPTIONS] PATH... [-o PROFILE.json]\n"
+    "       entroprof scan [OPTIONS] --partial DIR [--task I/N] PATH... [-o PROFILE.json]\n"
     "\n"
     "Profiles every shard (one file = one shard; directories are walked recursively in path\n"
     "order; '-' reads stdin) and writes the profile JSON (schema entroprof.profile/1, see\n"
@@ -46,6 +47,14 @@ static const char *USAGE =
     "  --list-probes              print the names of the probes (in registry order) and exit\n"
     "  --seed N                   seed of every hash-based sampling decision, an integer\n"
     "                             0..9223372036854775807 (default 0)\n"
+    "scale-out (docs/scale-out.md):\n"
+    "  --partial DIR              also write one partial-state file per shard into DIR as each shard\n"
+    "                             finishes, and reuse the files there that match the input and the\n"
+    "                             configuration (resume after a crash); `entroprof merge DIR -o P`\n"
+    "                             builds the same profile\n"
+    "  --task I/N                 with --partial: scan only task I of N (0 <= I < N; a deterministic,\n"
+    "                             size-balanced share of the shards) and write no profile; e.g.\n"
+    "                             --task $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT\n"
     "resources and output:\n"
     "  -o, --output FILE          write the profile here ('-': stdout); a new or regular FILE is\n"
     "                             replaced atomically (temp file, fsync, rename); a device, FIFO\n"
@@ -115,7 +124,7 @@ static void print_table(FILE *f, const ep_jv *profile)
 int cmd_scan(int argc, char **argv)
 {
     enum { O_ZL = EP_CLI_O_COMMAND, O_ZSL, O_ZSF, O_LONG, O_NGRAM, O_HELDOUT, O_LM, O_LMTOK, O_PROBES, O_SEED,
-           O_THREADS, O_MEM, O_BATCH, O_COMPACT, O_LIST, O_DEDUPEST, O_NGSAMPLE };
+           O_THREADS, O_MEM, O_BATCH, O_COMPACT, O_LIST, O_DEDUPEST, O_NGSAMPLE, O_PARTIAL, O_TASK };
     static const struct option opts[] = {
         EP_CLI_HELP_OPTION, EP_CLI_READER_OPTIONS, {"tokenizer", required_argument, 0, 't'},
         {"zstd-level", required_argument, 0, O_ZL}, {"zstd-strong-level", required_argument, 0, O_ZSL},
@@ -127,7 +136,8 @@ int cmd_scan(int argc, char **argv)
         {"mem", required_argument, 0, O_MEM}, {"batch-bytes", required_argument, 0, O_BATCH},
         {"compact", no_argument, 0, O_COMPACT}, {"quiet", no_argument, 0, 'q'}, {"verbose", no_argument, 0, 'v'},
         {"list-probes", no_argument, 0, O_LIST}, {"dedup-estimators", no_argument, 0, O_DEDUPEST},
-        {"ngram-sample-tokens", required_argument, 0, O_NGSAMPLE}, {0, 0, 0, 0}};
+        {"ngram-sample-tokens", required_argument, 0, O_NGSAMPLE}, {"partial", required_argument, 0, O_PARTIAL},
+        {"task", required_argument, 0, O_TASK}, {0, 0, 0, 0}};
     ep_scan_config cfg;
     ep_scan_config_default(&cfg);
     const char *out = NULL;
@@ -167,6 +177,8 @@ int cmd_scan(int argc, char **argv)
             if (!(bad = ep_cli_arg_size(&a, 256, INT64_MAX, &sz))) cfg.lm_tokens = sz;
             break;
         case O_PROBES: cfg.probes = a.arg; break;
+        case O_PARTIAL: cfg.partial_dir = a.arg; break;
+        case O_TASK: bad = ep_cli_arg_task(&a, &cfg.task_index, &cfg.task_count); break;
         case O_SEED: bad = ep_cli_arg_seed(&a, &cfg.seed); break;
         case O_THREADS: bad = ep_cli_arg_threads(&a, &cfg.threads); break;
         case O_MEM: bad = ep_cli_arg_mem(&a, (uint64_t)1 << 20, &cfg.mem_bytes); break;
