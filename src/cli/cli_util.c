@@ -132,6 +132,7 @@ void ep_cli_args_begin(ep_cli_args *a, const char *cmd, const char *synopsis, co
                        const struct option *longopts)
 {
     memset(a, 0, sizeof *a);
+    a->prog = "entroprof";
     a->cmd = cmd;
     a->synopsis = synopsis;
     a->shortopts = shortopts;
@@ -154,14 +155,14 @@ int ep_cli_usage_error(const ep_cli_args *a, const char *fmt, ...)
 {
     va_list ap;
     const char *sep = a->cmd && *a->cmd ? " " : "", *cmd = a->cmd ? a->cmd : ""; /* "" = main's options */
-    fprintf(stderr, "entroprof%s%s: ", sep, cmd);
+    fprintf(stderr, "%s%s%s: ", a->prog, sep, cmd);
     va_start(ap, fmt);
     /* LLVM 14 false positive: ap is started on the line above */
     // NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized)
     vfprintf(stderr, fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
-    if (a->synopsis) fprintf(stderr, "usage: %s   (see 'entroprof%s%s --help')\n", a->synopsis, sep, cmd);
+    if (a->synopsis) fprintf(stderr, "usage: %s   (see '%s%s%s --help')\n", a->synopsis, a->prog, sep, cmd);
     return EP_EXIT_USAGE;
 }
 

@@ -17,7 +17,7 @@
  *     }
  *     // operands, in the order given: argv[a.first_operand .. argc - 1]
  *
- * Every message starts "entroprof CMD: " and a usage error ends with the line
+ * Every message starts "entroprof CMD: " ("entroprof-mpi CMD: " in that program: a->prog) and a usage error ends with the line
  * "usage: SYNOPSIS   (see 'entroprof CMD --help')". Both "--opt VALUE" and "--opt=VALUE" work
  * (getopt_long), as does any unambiguous prefix of a long option.
  *
@@ -66,7 +66,9 @@ int ep_cli_parse_quantity(const char *s, double *out);
 
 /** State of one command's option parsing (getopt_long's, plus what the messages need). */
 typedef struct {
-    const char *cmd;               /**< "scan": every message starts "entroprof scan: " */
+    const char *prog;              /**< the program: "entroprof" (set by ep_cli_args_begin), or
+                                        "entroprof-mpi" (set after it) */
+    const char *cmd;               /**< "scan": every message starts "PROG scan: " */
     const char *synopsis;          /**< one line, printed after a usage error */
     const char *shortopts;         /**< getopt's short options, e.g. "ho:qv" */
     const struct option *longopts; /**< getopt_long's table, ends with {0} */
