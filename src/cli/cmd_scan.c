@@ -9,6 +9,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/profile_output.h"
 #include "entroprof/analyze.h"
 #include "entroprof/report.h"
 #include "entroprof/entroprof.h"
@@ -74,18 +75,6 @@ static const char *USAGE =
     "             failures inside),\n"
     "             2 bad usage, 3 fatal error (nothing written)\n";
 
-/* One stderr line per probe that gave up on a shard (or the corpus). @return how many. */
-static size_t print_probe_errors(const ep_jv *shard_or_corpus, const char *where)
-{
-    const ep_jv *list = ep_jv_get(shard_or_corpus, "probe_errors");
-    for (size_t i = 0; i < ep_jv_len(list); i++) {
-        const ep_jv *e = ep_jv_at(list, i);
-        fprintf(stderr, "entroprof scan: %s: partial: probe %s gave up: %s\n", where ? where : "?",
-                ep_jv_as_str(ep_jv_get(e, "probe")), ep_jv_as_str(ep_jv_get(e, "error")));
-    }
-    return ep_jv_len(list);
-}
-
 typedef struct {
     int isatty;
 } progress_state;
@@ -106,19 +95,6 @@ static void print_progress(void *user, const ep_progress *p)
     }
     if (p->final) fputc('\n', stderr);
     fflush(stderr);
-}
-
-/* The ranked table: exactly `entroprof rank PROFILE` (same guardrails, same TSV), so that flagged
- * shards are listed apart and never among the ranked ones. */
-static void print_table(FILE *f, const ep_jv *profile)
-{
-    ep_rank_config rc;
-    ep_rank_config_default(&rc);
-    ep_jv *rank = NULL;
-    ep_error err;
-    if (ep_rank_run(profile, &rc, &rank, &err) != EP_OK) return;
-    ep_rank_write_tsv(rank, f);
-    ep_jv_free(rank);
 }
 
 int cmd_scan(int argc, char **argv)
@@ -194,7 +170,9 @@ int cmd_scan(int argc, char **argv)
     ep_error_clear(&err);
     if (ep_scan_config_check(&cfg, &err) != EP_OK) return ep_cli_usage_error(&a, "%s", err.msg);
     progress_state ps = {isatty(2) && !quiet};
-    if (ps.isatty) { cfg.progress = print_progress; cfg.progress_user = &ps; }
+    if (ps.isatty) cfg.progress = print_progress;
+    cfg.progress_user = &ps;
+    if (!quiet) cfg.note = ep_cli_print_note;
     ep_jv *profile = NULL;
     size_t failed = 0;
     struct timespec t0, t1;
@@ -206,30 +184,16 @@ int cmd_scan(int argc, char **argv)
         /* a bad configuration or an unknown tokenizer name is bad usage; anything else is fatal */
         return st == EP_ERR_ARG || st == EP_ERR_NOTFOUND ? EP_EXIT_USAGE : EP_EXIT_FATAL;
     }
-    if (out) {
-        if (ep_jv_save_file(profile, out, compact ? -1 : 2, &err) != EP_OK) {
-            fprintf(stderr, "entroprof scan: %s\n", err.msg);
-            ep_jv_free(profile);
-            return EP_EXIT_FATAL;
-        }
-    } else {
-        ep_jv_write(profile, stdout, compact ? -1 : 2);
+    if (!profile) { /* --task: the records are in the partial directory, no profile */
+        if (failed) fprintf(stderr, "entroprof scan: %zu shard(s) of this task could not be read (recorded in %s)\n", failed,
+                            cfg.partial_dir);
+        return failed ? EP_EXIT_SHARD_FAILED : EP_EXIT_OK;
     }
-    /* -o -: the profile is on stdout, so the table goes to stderr */
-    if (!quiet) print_table(out && strcmp(out, "-") != 0 ? stdout : stderr, profile);
-    const ep_jv *warnings = ep_jv_get(profile, "warnings");
-    for (size_t i = 0; i < ep_jv_len(warnings); i++)
-        fprintf(stderr, "entroprof scan: warning: %s\n", ep_jv_as_str(ep_jv_at(warnings, i)));
-    const ep_jv *shards = ep_jv_get(profile, "shards");
-    size_t gave_up = 0;
-    for (size_t i = 0; i < ep_jv_len(shards); i++) {
-        const ep_jv *s = ep_jv_at(shards, i);
-        if (!strcmp(ep_jv_as_str(ep_jv_get(s, "status")), "error"))
-            fprintf(stderr, "entroprof scan: %s: %s\n", ep_jv_as_str(ep_jv_get(s, "path")),
-                    ep_jv_as_str(ep_jv_get(s, "error")));
-        gave_up += print_probe_errors(s, ep_jv_as_str(ep_jv_get(s, "path")));
+    int rc = ep_cli_emit_profile("scan", profile, out, compact, quiet, failed);
+    if (rc == EP_EXIT_FATAL) {
+        ep_jv_free(profile);
+        return rc;
     }
-    gave_up += print_probe_errors(ep_jv_get(profile, "corpus"), "corpus");
     if (verbose) {
         char tbuf[16];
         double secs = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
@@ -242,5 +206,5 @@ int cmd_scan(int argc, char **argv)
         else fprintf(stderr, "entroprof scan: memory budget: default (1/4 of physical RAM, at most 2 GiB)\n");
     }
     ep_jv_free(profile);
-    return failed || gave_up ? EP_EXIT_SHARD_FAILED : EP_EXIT_OK;
+    return rc;
 }
