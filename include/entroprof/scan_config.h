@@ -23,6 +23,8 @@ typedef struct {
 } ep_progress;
 
 typedef void (*ep_progress_fn)(void *user, const ep_progress *p);
+/** A message for the user that is not part of the profile (a partial file reused or refused). */
+typedef void (*ep_note_fn)(void *user, const char *msg);
 
 /** Every scan setting, with its unit and range. ep_scan_config_default fills defaults. */
 typedef struct {
@@ -54,7 +56,8 @@ typedef struct {
     size_t task_index, task_count; /**< task_count > 0: scan only task task_index's share of the shards
                                         (ep_scan_run_task) into partial_dir, build no profile */
     ep_progress_fn progress;    /**< NULL = none */
-    void *progress_user;
+    void *progress_user;        /**< passed to progress and note */
+    ep_note_fn note;            /**< NULL = none */
     int verbose;                /**< 0 quiet, 1 normal, 2 plan and timings in the profile */
 } ep_scan_config;
 

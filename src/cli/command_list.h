@@ -1,5 +1,6 @@
 /* X-macro list of subcommands: EP_CMD(name, function, one-line summary). Keep one per line. */
 EP_CMD("scan", cmd_scan, "profile shards: entropy estimates, compression, duplicates -> profile JSON")
+EP_CMD("merge", cmd_merge, "the profile from partial directories of scan --partial (split scans)")
 EP_CMD("tokenize", cmd_tokenize, "print the token ids of documents (BPE, byte, char, word)")
 EP_CMD("dedup", cmd_dedup, "exact and near duplicate documents, one JSON line each")
 EP_CMD("rank", cmd_rank, "rank shards of a profile by entropy, with junk guardrails")

@@ -1,5 +1,4 @@
-/* The options of `scan` and what it prints after the scan (see scan_options.h), shared by
- * `entroprof scan` and `entroprof-mpi scan`. */
+/* The options of `scan` (see scan_options.h), shared by `entroprof scan` and `entroprof-mpi scan`. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,9 +8,7 @@
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "cli/scan_options.h"
-#include "entroprof/analyze.h"
 #include "entroprof/entroprof.h"
-#include "entroprof/report.h"
 
 /* Progress on stderr; installed only when stderr is a terminal and -q is not given. */
 static void print_progress(void *user, const ep_progress *p)
@@ -109,63 +106,4 @@ int ep_cli_scan_options_parse(ep_cli_scan_options *o, const char *prog, const ch
     o->inputs = (const char *const *)(argv + a.first_operand);
     o->n_inputs = (size_t)(argc - a.first_operand);
     return -1;
-}
-
-/* One stderr line per probe that gave up on a shard (or the corpus). @return how many. */
-static size_t print_probe_errors(const ep_jv *shard_or_corpus, const char *where, const char *who)
-{
-    const ep_jv *list = ep_jv_get(shard_or_corpus, "probe_errors");
-    for (size_t i = 0; i < ep_jv_len(list); i++) {
-        const ep_jv *e = ep_jv_at(list, i);
-        fprintf(stderr, "%s: %s: partial: probe %s gave up: %s\n", who, where ? where : "?",
-                ep_jv_as_str(ep_jv_get(e, "probe")), ep_jv_as_str(ep_jv_get(e, "error")));
-    }
-    return ep_jv_len(list);
-}
-
-/* The ranked table: exactly `entroprof rank PROFILE` (same guardrails, same TSV), so that flagged
- * shards are listed apart and never among the ranked ones. */
-static void print_table(FILE *f, const ep_jv *profile)
-{
-    ep_rank_config rc;
-    ep_rank_config_default(&rc);
-    ep_jv *rank = NULL;
-    ep_error err;
-    if (ep_rank_run(profile, &rc, &rank, &err) != EP_OK) return;
-    ep_rank_write_tsv(rank, f);
-    ep_jv_free(rank);
-}
-
-int ep_cli_scan_print_results(const ep_cli_scan_options *o, const ep_jv *profile, size_t n_failed, double seconds,
-                              const char *who)
-{
-    /* -o -: the profile is on stdout, so the table goes to stderr */
-    if (!o->quiet) print_table(o->out && strcmp(o->out, "-") != 0 ? stdout : stderr, profile);
-    const ep_jv *warnings = ep_jv_get(profile, "warnings");
-    for (size_t i = 0; i < ep_jv_len(warnings); i++)
-        fprintf(stderr, "%s: warning: %s\n", who, ep_jv_as_str(ep_jv_at(warnings, i)));
-    const ep_jv *shards = ep_jv_get(profile, "shards");
-    size_t gave_up = 0;
-    for (size_t i = 0; i < ep_jv_len(shards); i++) {
-        const ep_jv *s = ep_jv_at(shards, i);
-        if (!strcmp(ep_jv_as_str(ep_jv_get(s, "status")), "error"))
-            fprintf(stderr, "%s: %s: %s\n", who, ep_jv_as_str(ep_jv_get(s, "path")), ep_jv_as_str(ep_jv_get(s, "error")));
-        gave_up += print_probe_errors(s, ep_jv_as_str(ep_jv_get(s, "path")), who);
-    }
-    gave_up += print_probe_errors(ep_jv_get(profile, "corpus"), "corpus", who);
-    if (o->verbose) {
-        const ep_scan_config *cfg = &o->cfg;
-        char tbuf[16];
-        double dec = ep_jv_as_num(ep_jv_path(profile, "corpus.counters.decoded_bytes"), 0);
-        double raw = ep_jv_as_num(ep_jv_path(profile, "corpus.counters.input_bytes"), 0);
-        fprintf(stderr, "%s: %.2f s, %.1f MB decoded (%.1f MB/s), %.1f MB read (%.1f MB/s), threads: %s\n", who,
-                seconds, dec / 1e6, seconds > 0 ? dec / 1e6 / seconds : 0, raw / 1e6,
-                seconds > 0 ? raw / 1e6 / seconds : 0,
-                cfg->threads ? (snprintf(tbuf, sizeof tbuf, "%d", cfg->threads), tbuf) : "all cores");
-        if (cfg->mem_bytes)
-            fprintf(stderr, "%s: memory budget %.0f MiB\n", who, (double)cfg->mem_bytes / 1048576);
-        else
-            fprintf(stderr, "%s: memory budget: default (1/4 of physical RAM, at most 2 GiB)\n", who);
-    }
-    return n_failed || gave_up ? EP_EXIT_SHARD_FAILED : EP_EXIT_OK;
 }

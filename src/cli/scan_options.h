@@ -1,13 +1,13 @@
 /* The options of `entroprof scan`, parsed in one place for every program that scans: the
  * `entroprof scan` command (cmd_scan.c) and `entroprof-mpi scan` (src/mpi/), so that both take the
- * same options with the same values, messages and exit statuses. Also what scan prints once it has
- * a profile (the ranked table, warnings, failed shards, probes that gave up, -v timings).
+ * same options with the same values, messages and exit statuses (what they print once they have
+ * the profile is profile_output.h's).
  *
  *     ep_cli_scan_options o;
  *     int rc = ep_cli_scan_options_parse(&o, "entroprof", SYNOPSIS, USAGE, argc, argv);
  *     if (rc >= 0) return rc;          // --help, --list-probes, or a usage error (printed)
  *     ... ep_scan(o.inputs, o.n_inputs, &o.cfg, &profile, &failed, &err) ...
- *     rc = ep_cli_scan_print_results(&o, profile, failed, seconds, "entroprof scan");
+ *     rc = ep_cli_emit_profile("scan", profile, o.out, o.compact, o.quiet, failed);
  */
 #ifndef EP_CLI_SCAN_OPTIONS_H
 #define EP_CLI_SCAN_OPTIONS_H
@@ -15,7 +15,6 @@
 #include <stddef.h>
 
 #include "cli/cli_util.h"
-#include "entroprof/json.h"
 #include "entroprof/scan.h"
 
 /** The help text of scan's options, from "input:" to the exit statuses, for a command's usage text
@@ -92,13 +91,5 @@ typedef struct {
  *  refuses). */
 int ep_cli_scan_options_parse(ep_cli_scan_options *o, const char *prog, const char *synopsis, const char *usage,
                               int argc, char **argv);
-
-/** What scan prints once it has the profile: the ranked table (unless -q) to stdout, or to stderr
- *  when the profile went to stdout; each warning, each failed shard and each probe that gave up,
- *  on stderr as "WHO: ..." (WHO: "entroprof scan"); with -v the elapsed `seconds`, throughput and
- *  memory budget. @return the exit status: EP_EXIT_SHARD_FAILED when n_failed > 0 or a probe gave
- *  up, else EP_EXIT_OK. */
-int ep_cli_scan_print_results(const ep_cli_scan_options *o, const ep_jv *profile, size_t n_failed, double seconds,
-                              const char *who);
 
 #endif

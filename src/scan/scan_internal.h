@@ -12,6 +12,7 @@
 
 #include "base/u64map.h"
 #include "entroprof/probe.h"
+#include "entroprof/partial.h"
 #include "entroprof/scan.h"
 
 /* One probe of the scan. */
@@ -72,23 +73,50 @@ uint64_t ep_scan_mem_budget(const ep_scan_config *cfg);
 ep_status ep_scan_probes_create(scan_ctx *c, ep_error *err);
 void ep_scan_probes_free(scan_ctx *c);
 
-/* create: every probe's states for one shard (a broken probe gets none and its error). A failure
+/* create: every probe's states for one shard (whether its corpus state is broken is the apply's
+ * business, scan_record.c: a record does not depend on earlier shards). A failure
  * is fatal; ep_scan_states_free frees what was created. */
 ep_status ep_scan_states_create(const scan_ctx *c, scan_states *s, ep_error *err);
 /* merge: each unordered probe's worker states into its shard state, in thread order. A probe
  * whose observe or merge failed keeps the failure in probe_err. */
 void ep_scan_states_merge(const scan_ctx *c, scan_states *s);
-/* finish: each probe whose shard state is whole writes its results into `out`; every probe that
- * failed on this shard (before or in finish) is recorded in out.probe_errors. */
-void ep_scan_states_finish(const scan_ctx *c, scan_states *s, ep_jv *out);
-/* fold: each shard state that was finished into its probe's corpus state, in probe order. A probe
- * that failed before finish, or whose fold fails, is marked broken. */
-void ep_scan_states_fold(scan_ctx *c, scan_states *s);
 void ep_scan_states_free(const scan_ctx *c, scan_states *s);
 
 /* The corpus section: each probe's corpus state finished into `out` (a broken probe recorded in
  * out.probe_errors instead). */
 void ep_scan_corpus_finish(const scan_ctx *c, ep_jv *out);
+
+/* ---- scan_record.c: one shard's record (include/entroprof/partial.h) ---- */
+
+/* What a shard's scan keeps for the rest of the lifecycle (probe.h, "Partial states"). */
+typedef struct {
+    int opened;                /* 0: the shard could not be opened (error in read_error) */
+    int format;                /* ep_format resolved (opened) */
+    int compression;           /* ep_compression (opened) */
+    int read_failed;           /* the reader stopped on an error (read_error, error_offset) */
+    char read_error[512];
+    uint64_t error_offset;
+    ep_reader_counters counters;
+    size_t n_probes;
+    ep_jv **frag;              /* (n_probes) finish's JSON of a non-cross-shard probe, or NULL */
+    void **state;              /* (n_probes) cross-shard: merged state; else: finished state if the
+                                  probe folds; NULL when it failed before finish or keeps nothing */
+    ep_error *err;             /* (n_probes) the probe's failure on this shard (before or in finish) */
+} scan_rec;
+
+/* Scans shard `path` into rec (rec zeroed by the call; free with ep_scan_rec_free). A shard that
+ * cannot be opened or read is recorded, not an error. @return EP_OK or a fatal status. */
+ep_status ep_scan_rec_make(scan_ctx *c, const char *path, scan_rec *rec, ep_error *err);
+void ep_scan_rec_free(const scan_ctx *c, scan_rec *rec);
+/* Appends rec's body (docs/partial-format.md, "Record body") to w. */
+ep_status ep_scan_rec_save(const scan_ctx *c, const scan_rec *rec, ep_wbuf *w, ep_error *err);
+/* Reads a body written by ep_scan_rec_save for this scan's probes. */
+ep_status ep_scan_rec_load(const scan_ctx *c, ep_rbuf *r, scan_rec *rec, ep_error *err);
+/* Adds rec as the next shard of the profile: its JSON object appended to `shards`, the probes'
+ * finish (cross-shard) and fold on the corpus states. Takes the states out of rec. *failed and
+ * *partial count the shard. @return EP_OK or a fatal status. */
+ep_status ep_scan_rec_apply(scan_ctx *c, const char *path, scan_rec *rec, ep_jv *shards,
+                            ep_reader_counters *total, size_t *failed, size_t *partial, ep_error *err);
 
 /* ---- scan_pipeline.c ---- */
 

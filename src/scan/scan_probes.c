@@ -98,10 +98,6 @@ ep_status ep_scan_states_create(const scan_ctx *c, scan_states *s, ep_error *err
         return ep_error_set(err, EP_ERR_NOMEM, "out of memory");
     for (size_t p = 0; p < P; p++) {
         const scan_probe *u = &c->probes[p];
-        if (u->broken.status != EP_OK) { /* not run: its corpus state misses an earlier shard */
-            s->probe_err[p] = u->broken;
-            continue;
-        }
         ep_status st = EP_OK;
         if (is_ordered(u)) st = u->vt->create(&s->shard[p], &u->env_shard, err);
         for (size_t t = 0; !is_ordered(u) && st == EP_OK && t < T; t++)
@@ -131,33 +127,6 @@ void ep_scan_states_merge(const scan_ctx *c, scan_states *s)
             u->vt->free(s->shard[p]);
             s->shard[p] = NULL;
         }
-    }
-}
-
-void ep_scan_states_finish(const scan_ctx *c, scan_states *s, ep_jv *out)
-{
-    for (size_t p = 0; p < s->n_probes; p++) {
-        const scan_probe *u = &c->probes[p];
-        if (s->shard[p])
-            ep_scan_outcome(&s->probe_err[p],
-                            u->vt->finish(s->shard[p], u->corpus, out, &u->env_shard, &s->probe_err[p]), u->vt->name);
-        if (s->probe_err[p].status != EP_OK) ep_probe_gave_up(out, u->vt->name, s->probe_err[p].msg);
-    }
-}
-
-void ep_scan_states_fold(scan_ctx *c, scan_states *s)
-{
-    for (size_t p = 0; p < s->n_probes; p++) {
-        scan_probe *u = &c->probes[p];
-        if (!u->vt->fold || u->broken.status != EP_OK) continue;
-        if (!s->shard[p]) { /* failed before finish: the corpus state would miss this shard */
-            ep_error_set(&u->broken, s->probe_err[p].status, "it failed on an earlier shard: %s", s->probe_err[p].msg);
-            continue;
-        }
-        ep_error e;
-        ep_error_clear(&e);
-        ep_scan_outcome(&e, u->vt->fold(u->corpus, s->shard[p], &e), u->vt->name);
-        if (e.status != EP_OK) ep_error_set(&u->broken, e.status, "it failed on an earlier shard: %s", e.msg);
     }
 }
 

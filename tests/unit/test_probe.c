@@ -262,19 +262,14 @@ static ep_jv *scan_with_flaky(int shards)
         assert_non_null(f);
         for (int i = 0; i < SHARD_DOCS; i++) fprintf(f, "shard %d paragraph %d\n\n", sh, i);
         fclose(f);
-        ep_reader *r = NULL;
-        assert_ok(ep_reader_open(&r, path, &cfg.reader, &err), err);
-        scan_states s;
-        scan_read rd;
-        ep_jv *out = ep_jv_push(objs, ep_jv_obj());
-        assert_ok(ep_scan_states_create(&c, &s, &err), err);
-        assert_ok(ep_scan_pipeline_run(&c, r, &s, &rd, path, &err), err);
-        assert_false(rd.read_failed);
-        ep_scan_states_merge(&c, &s);
-        ep_scan_states_finish(&c, &s, out);
-        ep_scan_states_fold(&c, &s);
-        ep_scan_states_free(&c, &s);
-        ep_reader_close(r);
+        scan_rec rec;
+        ep_reader_counters total;
+        memset(&total, 0, sizeof total);
+        size_t failed = 0, partial = 0;
+        assert_ok(ep_scan_rec_make(&c, path, &rec, &err), err);
+        assert_true(rec.opened && !rec.read_failed);
+        assert_ok(ep_scan_rec_apply(&c, path, &rec, objs, &total, &failed, &partial, &err), err);
+        ep_scan_rec_free(&c, &rec);
     }
     ep_scan_corpus_finish(&c, ep_jv_push(objs, ep_jv_obj()));
     ep_scan_probes_free(&c);
