@@ -5,7 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PKGS=(build-essential cmake pkg-config git zstd gzip python3
-      libzstd-dev libxxhash-dev zlib1g-dev libjson-c-dev libpcre2-dev libutf8proc-dev libcmocka-dev)
+      libzstd-dev libxxhash-dev zlib1g-dev libjson-c-dev libpcre2-dev libutf8proc-dev libcmocka-dev
+      libopenmpi-dev openmpi-bin)
+# (Open MPI: entroprof-mpi and its test; CMake builds without it, and the test then reports a skip.)
 # Optional extras for the test suite (browser test of the HTML report; clang with libFuzzer and
 # OpenMP for the fuzz harnesses of scripts/fuzz.sh; clang-tidy for scripts/tidy.sh).
 if [ "${EP_WITH_TEST_EXTRAS:-0}" = 1 ]; then PKGS+=(chromium clang libclang-rt-dev libomp-dev clang-tidy); fi
