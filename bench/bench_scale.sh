@@ -17,7 +17,8 @@
 #   line of the k-th repetition (so a repetition is no exact duplicate of the first copy).
 # Environment: EP_BENCH_MAX (default 4) largest N and R; EP_BENCH_THREADS (default 1) --threads of
 #   each process or rank; EP_BENCH_OPTS (default: none, the default probes and tokenizer) more scan
-#   options; EP_BENCH_NODE_CORES (default 16) C of the projection; EP_MPIRUN (default mpirun).
+#   options; EP_BENCH_NODE_CORES (default 16) C of the projection; EP_MPIRUN (default mpirun) and
+#   EP_MPIRUN_FLAGS (default "--oversubscribe --bind-to none"; --allow-run-as-root added as root).
 # This machine's cores bound the speedup: with 2 cores expect at most 2x.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -39,8 +40,10 @@ if [ ! -x "$EPMPI" ] || ! command -v "$MPIRUN" >/dev/null; then
   HAVE_MPI=0
   echo "bench: no entroprof-mpi or mpirun: part (b) is left out" >&2
 fi
-# Open MPI flags as in tests/cli/test_mpi.sh (docs/scale-out.md, "Open MPI")
-MPIFLAGS=(--oversubscribe --bind-to none --mca btl self,vader --mca btl_vader_single_copy_mechanism none)
+# Open MPI flags (docs/scale-out.md, "Open MPI"): more ranks than cores, no binding (each rank's
+# threads free), root allowed. Not the test's "--mca btl_vader_single_copy_mechanism none": that
+# moves large records in small fragments and costs time; set EP_MPIRUN_FLAGS where CMA fails.
+read -r -a MPIFLAGS <<< "${EP_MPIRUN_FLAGS:---oversubscribe --bind-to none}"
 [ "$(id -u)" = 0 ] && MPIFLAGS+=(--allow-run-as-root)
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/ep-bench-scale-XXXXXX")

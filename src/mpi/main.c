@@ -21,10 +21,10 @@ static const char USAGE[] =
     "(profile still written), 2 bad usage, 3 fatal error.\n";
 
 /* @return this rank's exit status. Only rank 0 prints help, version and usage errors. */
-static int run(int argc, char **argv, int rank, int nranks)
+static int run(int argc, char **argv, int rank, int nranks, int mpi_threads)
 {
     const char *cmd = argc > 1 ? argv[1] : NULL;
-    if (cmd && !strcmp(cmd, "scan")) return ep_mpi_scan(argc - 1, argv + 1, rank, nranks);
+    if (cmd && !strcmp(cmd, "scan")) return ep_mpi_scan(argc - 1, argv + 1, rank, nranks, mpi_threads);
     if (cmd && (!strcmp(cmd, "--help") || !strcmp(cmd, "-h") || !strcmp(cmd, "help"))) {
         if (rank == 0) printf(USAGE, EP_VERSION_STRING);
         return EP_EXIT_OK;
@@ -42,13 +42,15 @@ static int run(int argc, char **argv, int rank, int nranks)
 
 int main(int argc, char **argv)
 {
-    /* MPI is called from the main thread only; OpenMP threads inside a rank never call it */
-    int provided = 0, rank = 0, nranks = 1;
-    MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+    /* MPI is called by the main thread and, while a rank sends its records, by the outbox's thread
+     * alone (mpi_records.h); OpenMP threads inside a rank never call it. MULTIPLE is asked for so
+     * that an abort from the main thread while the outbox sends is allowed; SERIALIZED suffices. */
+    int provided = MPI_THREAD_SINGLE, rank = 0, nranks = 1;
+    MPI_Init_thread(&argc, &argv, MPI_THREAD_MULTIPLE, &provided);
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &nranks);
     ep_cli_install_signal_cleanup();
-    int rc = ep_cli_close_stdout(run(argc, argv, rank, nranks));
+    int rc = ep_cli_close_stdout(run(argc, argv, rank, nranks, provided >= MPI_THREAD_SERIALIZED));
     int worst = rc;
     MPI_Allreduce(&rc, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
     MPI_Finalize();

@@ -4,76 +4,97 @@
 
 #include "mpi/mpi_records.h"
 
-static size_t chunks_of(size_t len) { return (len + EP_MPI_CHUNK_BYTES - 1) / EP_MPI_CHUNK_BYTES; }
+/* The header, then the bytes in chunks; blocking (MPI_Send). */
+static void send_record(int dest, const ep_mpi_outgoing *o)
+{
+    uint64_t head[2] = {o->shard, o->failed ? EP_MPI_RECORD_FAILED : (uint64_t)o->len};
+    MPI_Send(head, 2, MPI_UINT64_T, dest, EP_MPI_TAG_RECORD, MPI_COMM_WORLD);
+    if (o->failed) return;
+    for (size_t off = 0; off < o->len; off += EP_MPI_CHUNK_BYTES) {
+        size_t n = o->len - off < EP_MPI_CHUNK_BYTES ? o->len - off : EP_MPI_CHUNK_BYTES;
+        MPI_Send(o->bytes + off, (int)n, MPI_BYTE, dest, EP_MPI_TAG_RECORD, MPI_COMM_WORLD);
+    }
+}
 
-void ep_mpi_outbox_init(ep_mpi_outbox *box, size_t max_pending_bytes)
+/* The sender thread: sends the queued records in order until the outbox is closed and empty. */
+static void *sender_main(void *arg)
+{
+    ep_mpi_outbox *box = arg;
+    pthread_mutex_lock(&box->mu);
+    for (;;) {
+        while (!box->head && !box->closed) pthread_cond_wait(&box->changed, &box->mu);
+        ep_mpi_outgoing *o = box->head;
+        if (!o) break; /* closed and empty */
+        pthread_mutex_unlock(&box->mu);
+        send_record(box->dest, o); /* the record stays queued (counted) while it travels */
+        pthread_mutex_lock(&box->mu);
+        box->head = o->next;
+        if (!box->head) box->tail = NULL;
+        box->queued--;
+        box->queued_bytes -= o->len;
+        free(o->bytes);
+        free(o);
+        pthread_cond_broadcast(&box->changed);
+    }
+    pthread_mutex_unlock(&box->mu);
+    return NULL;
+}
+
+int ep_mpi_outbox_start(ep_mpi_outbox *box, int dest, size_t max_pending_bytes, int threaded)
 {
     memset(box, 0, sizeof *box);
+    box->dest = dest;
     box->max_pending_bytes = max_pending_bytes;
-}
-
-/* Waits for the oldest record's sends and frees it. */
-static void complete_oldest(ep_mpi_outbox *box)
-{
-    ep_mpi_outgoing *o = &box->items[box->first];
-    MPI_Waitall(o->n_reqs, o->reqs, MPI_STATUSES_IGNORE);
-    box->pending_bytes -= o->len;
-    free(o->bytes);
-    free(o->reqs);
-    memset(o, 0, sizeof *o);
-    box->first = (box->first + 1) % box->cap;
-    box->count--;
-}
-
-/* Room for one more item in the ring. @return 0 or -1 (out of memory). */
-static int reserve(ep_mpi_outbox *box)
-{
-    if (box->count < box->cap) return 0;
-    size_t cap = box->cap ? 2 * box->cap : 8;
-    ep_mpi_outgoing *items = calloc(cap, sizeof *items);
-    if (!items) return -1;
-    if (box->cap) /* count <= cap: an empty ring (cap 0) has nothing to move */
-        for (size_t k = 0; k < box->count; k++) items[k] = box->items[(box->first + k) % box->cap];
-    free(box->items);
-    box->items = items;
-    box->first = 0;
-    box->cap = cap;
+    if (!threaded) return 0;
+    pthread_mutex_init(&box->mu, NULL);
+    pthread_cond_init(&box->changed, NULL);
+    if (pthread_create(&box->thread, NULL, sender_main, box) != 0) {
+        pthread_cond_destroy(&box->changed);
+        pthread_mutex_destroy(&box->mu);
+        return -1;
+    }
+    box->threaded = 1;
     return 0;
 }
 
-int ep_mpi_outbox_send(ep_mpi_outbox *box, int dest, uint64_t shard, unsigned char *bytes, size_t len,
-                       int failed)
+int ep_mpi_outbox_send(ep_mpi_outbox *box, uint64_t shard, unsigned char *bytes, size_t len, int failed)
 {
-    while (box->count && box->pending_bytes > box->max_pending_bytes) complete_oldest(box);
-    if (failed) len = 0;
-    size_t n_chunks = chunks_of(len);
-    MPI_Request *reqs = malloc((1 + n_chunks) * sizeof(MPI_Request));
-    if (!reqs || reserve(box) != 0) {
-        free(reqs);
-        return -1;
-    }
-    ep_mpi_outgoing *o = &box->items[(box->first + box->count) % box->cap];
-    o->head[0] = shard;
-    o->head[1] = failed ? EP_MPI_RECORD_FAILED : (uint64_t)len;
+    ep_mpi_outgoing *o = calloc(1, sizeof *o);
+    if (!o) return -1;
+    o->shard = shard;
     o->bytes = bytes;
-    o->len = len;
-    o->reqs = reqs;
-    o->n_reqs = (int)(1 + n_chunks);
-    MPI_Isend(o->head, 2, MPI_UINT64_T, dest, EP_MPI_TAG_RECORD, MPI_COMM_WORLD, &reqs[0]);
-    for (size_t c = 0; c < n_chunks; c++) {
-        size_t off = c * EP_MPI_CHUNK_BYTES,
-               n = len - off < EP_MPI_CHUNK_BYTES ? len - off : EP_MPI_CHUNK_BYTES;
-        MPI_Isend(bytes + off, (int)n, MPI_BYTE, dest, EP_MPI_TAG_RECORD, MPI_COMM_WORLD, &reqs[1 + c]);
+    o->len = failed ? 0 : len;
+    o->failed = failed;
+    if (!box->threaded) {
+        send_record(box->dest, o);
+        free(o->bytes);
+        free(o);
+        return 0;
     }
-    box->count++;
-    box->pending_bytes += len;
+    pthread_mutex_lock(&box->mu);
+    while (box->queued && box->queued_bytes > box->max_pending_bytes)
+        pthread_cond_wait(&box->changed, &box->mu);
+    if (box->tail) box->tail->next = o;
+    else box->head = o;
+    box->tail = o;
+    box->queued++;
+    box->queued_bytes += o->len;
+    pthread_cond_broadcast(&box->changed);
+    pthread_mutex_unlock(&box->mu);
     return 0;
 }
 
 void ep_mpi_outbox_drain(ep_mpi_outbox *box)
 {
-    while (box->count) complete_oldest(box);
-    free(box->items);
+    if (box->threaded) {
+        pthread_mutex_lock(&box->mu);
+        box->closed = 1;
+        pthread_cond_broadcast(&box->changed);
+        pthread_mutex_unlock(&box->mu);
+        pthread_join(box->thread, NULL);
+        pthread_cond_destroy(&box->changed);
+        pthread_mutex_destroy(&box->mu);
+    }
     memset(box, 0, sizeof *box);
 }
 

@@ -20,8 +20,8 @@
 #define WHO "entroprof-mpi scan"
 #define SYNOPSIS "mpirun -np R entroprof-mpi scan [OPTIONS] PATH... [-o PROFILE.json]"
 
-/* How far (bytes of records sent and not yet received) a rank scans ahead of the rank-0 reduction;
- * one record is always allowed, whatever its size. */
+/* How far (bytes of records made and not yet received by rank 0) a rank scans ahead of the
+ * rank-0 reduction; one record is always allowed, whatever its size. */
 #define AHEAD_BYTES ((size_t)1 << 30)
 
 const char ep_mpi_scan_usage[] =
@@ -43,6 +43,7 @@ const char ep_mpi_scan_usage[] =
 
 typedef struct {
     int rank, nranks;
+    int mpi_threads; /* the MPI library allows calls from another thread (MPI_THREAD_SERIALIZED) */
     ep_cli_scan_options opt;
     ep_scan_run *run;
     size_t n_shards;
@@ -274,12 +275,14 @@ static int make_record(mpi_scan *m, size_t i, unsigned char **bytes, size_t *len
 static int send_records(mpi_scan *m)
 {
     ep_mpi_outbox box;
-    ep_mpi_outbox_init(&box, AHEAD_BYTES);
+    /* from here to the drain this thread makes no MPI call: the outbox's thread sends */
+    if (ep_mpi_outbox_start(&box, 0, AHEAD_BYTES, m->mpi_threads) != 0 && m->opt.verbose)
+        say(m, "no sender thread: records are sent as they are made");
     for (size_t k = 0; k < m->n_mine; k++) {
         unsigned char *bytes = NULL;
         size_t len = 0;
         if (!m->failed && make_record(m, m->mine[k], &bytes, &len) != 0) m->failed = 1;
-        if (ep_mpi_outbox_send(&box, 0, m->mine[k], bytes, len, m->failed) != 0) {
+        if (ep_mpi_outbox_send(&box, m->mine[k], bytes, len, m->failed) != 0) {
             say(m, "out of memory sending a record");
             MPI_Abort(MPI_COMM_WORLD, EP_EXIT_FATAL); /* rank 0 would wait for it forever */
         }
@@ -355,12 +358,13 @@ static void print_rank_summary(const mpi_scan *m, double seconds)
             m->n_reused, seconds, peak_kib);
 }
 
-int ep_mpi_scan(int argc, char **argv, int rank, int nranks)
+int ep_mpi_scan(int argc, char **argv, int rank, int nranks, int mpi_threads)
 {
     mpi_scan m;
     memset(&m, 0, sizeof m);
     m.rank = rank;
     m.nranks = nranks;
+    m.mpi_threads = mpi_threads;
     m.t0 = now_seconds();
     int rc = parse_options(&m, argc, argv);
     if (rc >= 0) return rc;

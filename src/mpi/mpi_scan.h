@@ -19,8 +19,10 @@
 extern const char ep_mpi_scan_usage[];
 
 /** Runs `scan` (argv[0] = "scan") as rank `rank` of `nranks`. Collective: every rank of
- *  MPI_COMM_WORLD calls it with the same arguments. @return this rank's exit status (0 ok, 1 some
- *  shard failed or is partial, 2 usage, 3 fatal); the caller agrees on the worst over the ranks. */
-int ep_mpi_scan(int argc, char **argv, int rank, int nranks);
+ *  MPI_COMM_WORLD calls it with the same arguments. mpi_threads: MPI was initialised with at least
+ *  MPI_THREAD_SERIALIZED (records are then sent from a thread of their own: mpi_records.h).
+ *  @return this rank's exit status (0 ok, 1 some shard failed or is partial, 2 usage, 3 fatal); the
+ *  caller agrees on the worst over the ranks. */
+int ep_mpi_scan(int argc, char **argv, int rank, int nranks, int mpi_threads);
 
 #endif

@@ -31,7 +31,13 @@ OUT=$T
 # often lack (docs/scale-out.md, "Open MPI").
 MPIRUN=("$MPIEXEC" --oversubscribe --bind-to none --mca btl self,vader --mca btl_vader_single_copy_mechanism none)
 [ "$(id -u)" = 0 ] && MPIRUN+=(--allow-run-as-root)
-mpi() { local np=$1; shift; "${MPIRUN[@]}" -np "$np" "$MPI_EP" "$@"; }
+# Under the ASan build, LeakSanitizer reports what Open MPI allocates in MPI_Init and never frees:
+# tests/cli/lsan_mpi.supp names Open MPI's modules only; their frames need the slow unwinder (Open
+# MPI has no frame pointers) and components kept loaded (their names). Harmless without ASan.
+MPI_ENV=(OMPI_MCA_mca_base_component_disable_dlclose=1
+         "LSAN_OPTIONS=suppressions=$SRC/tests/cli/lsan_mpi.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+         "ASAN_OPTIONS=fast_unwind_on_malloc=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}")
+mpi() { local np=$1; shift; env "${MPI_ENV[@]}" "${MPIRUN[@]}" -np "$np" "$MPI_EP" "$@"; }
 
 # 5 shards: the bundled corpora and a truncated zstd shard (a read error: rc 1, in the profile).
 mkdir -p "$T/in/web"
