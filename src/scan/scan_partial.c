@@ -4,7 +4,6 @@
  * adds the records of every shard in canonical order. DIR also holds the manifest (configuration
  * and shard list), the same bytes for every task of one scan. */
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,16 +12,9 @@
 #include "scan/scan_run.h"
 #include "entroprof/outfile.h"
 
-static void note(const ep_scan_config *cfg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void note(const ep_scan_config *cfg, const char *fmt, ...)
+static void note(const ep_scan_config *cfg, const char *msg)
 {
-    if (!cfg->note) return;
-    char msg[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    cfg->note(cfg->progress_user, msg);
+    if (cfg->note) cfg->note(cfg->progress_user, msg);
 }
 
 /* err's message prefixed with `what: ` (the message is copied first: snprintf may not read the
@@ -118,7 +110,9 @@ static ep_status reusable(const ep_scan_run *run, size_t i, const char *file, un
     if (st == EP_ERR_NOTFOUND) return EP_OK;
     if (st == EP_ERR_NOMEM) return ep_error_set(err, st, "%s", e.msg);
     if (st == EP_OK && ep_scan_run_record_is_current(run, i, *bytes, *len, &e)) return EP_OK;
-    note(run->c.cfg, "%s: not reused, scanning %s again: %s", file, run->paths[i], e.msg);
+    char msg[9000];
+    snprintf(msg, sizeof msg, "%s: not reused, scanning %s again: %s", file, run->paths[i], e.msg);
+    note(run->c.cfg, msg);
     free(*bytes);
     *bytes = NULL;
     return EP_OK;
@@ -163,7 +157,11 @@ ep_status ep_scan_partial(const char *const *inputs, size_t n_inputs, const ep_s
         ep_scan_rec_free(&run->c, &rec);
         ep_wbuf_free(&w);
     }
-    if (st == EP_OK && reused) note(cfg, "%zu shard(s) reused from %s", reused, cfg->partial_dir);
+    if (st == EP_OK && reused) {
+        char msg[4200];
+        snprintf(msg, sizeof msg, "%zu shard(s) reused from %s", reused, cfg->partial_dir);
+        note(cfg, msg);
+    }
     if (st == EP_OK && !cfg->task_count) st = ep_scan_run_finish(run, profile_out, n_failed, err);
     else if (st == EP_OK && n_failed) *n_failed = failed;
     free(mine);

@@ -15,10 +15,13 @@ static ep_status rec_alloc(scan_rec *rec, size_t P, ep_error *err)
 {
     memset(rec, 0, sizeof *rec);
     rec->n_probes = P;
-    rec->frag = calloc(P + 1, sizeof *rec->frag);
-    rec->state = calloc(P + 1, sizeof *rec->state);
-    rec->err = calloc(P + 1, sizeof *rec->err);
-    if (!rec->frag || !rec->state || !rec->err) return ep_error_set(err, EP_ERR_NOMEM, "out of memory");
+    rec->frag = calloc(P + 1, sizeof(ep_jv *));
+    rec->state = calloc(P + 1, sizeof(void *));
+    rec->err = calloc(P + 1, sizeof(ep_error));
+    if (!rec->frag || !rec->state || !rec->err) {
+        ep_error_set(err, EP_ERR_NOMEM, "out of memory");
+        return EP_ERR_NOMEM; /* (not ep_error_set's value: the analyzer cannot see it is not EP_OK) */
+    }
     return EP_OK;
 }
 

@@ -183,7 +183,7 @@ static inline int ph_check_probe(const ep_probe_vtable *vt, const ep_probe_env *
                 /* b was finished (finish may reorder its state): nothing to compare */
             } else {
                 ep_wbuf w2;
-                if (ph_save(vt, b, &w2) != EP_OK || w2.len != w.len || memcmp(w.data, w2.data, w.len)) fail = 13;
+                if (ph_save(vt, b, &w2) != EP_OK || w2.len != w.len || memcmp(w.data, w2.data, w.len) != 0) fail = 13;
                 ep_wbuf_free(&w2);
             }
             if (!fail && ph_hostile(vt, env_shard, &w)) fail = 14;

@@ -239,7 +239,7 @@ static ep_jv *scan_with_flaky(int shards)
     memset(&c, 0, sizeof c);
     c.cfg = &cfg;
     c.nthreads = 2;
-    c.scratch = calloc(2, sizeof *c.scratch);
+    c.scratch = calloc(2, sizeof(ep_tok_scratch *));
     c.tokbuf = calloc(2, sizeof *c.tokbuf);
     c.tok_failed = calloc(2, sizeof *c.tok_failed);
     c.probes = calloc(2, sizeof *c.probes);

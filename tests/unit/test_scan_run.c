@@ -68,7 +68,7 @@ static void tasks_partition_the_shards_and_balance_bytes(void **state)
         if (ep_scan_run_shard_size(run, i) > largest) largest = ep_scan_run_shard_size(run, i);
     }
     for (size_t N = 1; N <= 7; N++) {
-        int *owner = calloc(n, sizeof *owner);
+        int *owner = calloc(n + 1, sizeof *owner);
         for (size_t i = 0; i < n; i++) owner[i] = -1;
         for (size_t t = 0; t < N; t++) {
             size_t *idx = NULL, k = 0, *again = NULL, k2 = 0;
@@ -119,11 +119,12 @@ static void records_from_bytes_give_the_profile_of_one_scan(void **state)
     ep_scan_run *run = open_run(&cfg);
     ep_scan_run *other = open_run(&cfg);
     size_t n = ep_scan_run_shards(run);
+    assert_int_equal(n, 4);
     ep_wbuf rec[4];
+    for (size_t i = 0; i < 4; i++) ep_wbuf_init(&rec[i]);
     ep_error err;
     ep_error_clear(&err);
     for (size_t i = n; i-- > 0;) { /* made in reverse order */
-        ep_wbuf_init(&rec[i]);
         assert_int_equal(ep_scan_run_shard(other, i, &rec[i], &err), EP_OK);
     }
     /* out of order, another shard's record, a damaged record: refused */
