@@ -9,6 +9,7 @@
 #include "cli/commands.h"
 #include "entroprof/common.h"
 #include "mpi/mpi_scan.h"
+#include "mpi/mpi_wait.h"
 
 static const char USAGE[] =
     "entroprof-mpi %s: entroprof scan spread over the ranks of an MPI job\n"
@@ -51,8 +52,7 @@ int main(int argc, char **argv)
     MPI_Comm_size(MPI_COMM_WORLD, &nranks);
     ep_cli_install_signal_cleanup();
     int rc = ep_cli_close_stdout(run(argc, argv, rank, nranks, provided >= MPI_THREAD_SERIALIZED));
-    int worst = rc;
-    MPI_Allreduce(&rc, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    int worst = ep_mpi_max_quietly(rc); /* while rank 0 finishes, the others sleep (mpi_wait.h) */
     MPI_Finalize();
     return worst;
 }

@@ -3,16 +3,20 @@
 #include <string.h>
 
 #include "mpi/mpi_records.h"
+#include "mpi/mpi_wait.h"
 
-/* The header, then the bytes in chunks; blocking (MPI_Send). */
+/* The header, then the bytes in chunks, each sent and waited for (quietly, mpi_wait.h). */
 static void send_record(int dest, const ep_mpi_outgoing *o)
 {
     uint64_t head[2] = {o->shard, o->failed ? EP_MPI_RECORD_FAILED : (uint64_t)o->len};
-    MPI_Send(head, 2, MPI_UINT64_T, dest, EP_MPI_TAG_RECORD, MPI_COMM_WORLD);
+    MPI_Request req;
+    MPI_Isend(head, 2, MPI_UINT64_T, dest, EP_MPI_TAG_RECORD, MPI_COMM_WORLD, &req);
+    ep_mpi_wait_quietly(&req);
     if (o->failed) return;
     for (size_t off = 0; off < o->len; off += EP_MPI_CHUNK_BYTES) {
         size_t n = o->len - off < EP_MPI_CHUNK_BYTES ? o->len - off : EP_MPI_CHUNK_BYTES;
-        MPI_Send(o->bytes + off, (int)n, MPI_BYTE, dest, EP_MPI_TAG_RECORD, MPI_COMM_WORLD);
+        MPI_Isend(o->bytes + off, (int)n, MPI_BYTE, dest, EP_MPI_TAG_RECORD, MPI_COMM_WORLD, &req);
+        ep_mpi_wait_quietly(&req);
     }
 }
 
@@ -103,7 +107,9 @@ int ep_mpi_recv_record(int src, uint64_t shard, unsigned char **bytes, size_t *l
     uint64_t head[2];
     *bytes = NULL;
     *len = 0;
-    MPI_Recv(head, 2, MPI_UINT64_T, src, EP_MPI_TAG_RECORD, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    MPI_Request req;
+    MPI_Irecv(head, 2, MPI_UINT64_T, src, EP_MPI_TAG_RECORD, MPI_COMM_WORLD, &req);
+    ep_mpi_wait_quietly(&req); /* the record may still be being scanned */
     if (head[0] != shard) return -1;
     if (head[1] == EP_MPI_RECORD_FAILED) return 1;
     if (head[1] > SIZE_MAX) return -2;
@@ -112,7 +118,8 @@ int ep_mpi_recv_record(int src, uint64_t shard, unsigned char **bytes, size_t *l
     if (!p) return -2;
     for (size_t off = 0; off < n; off += EP_MPI_CHUNK_BYTES) {
         size_t k = n - off < EP_MPI_CHUNK_BYTES ? n - off : EP_MPI_CHUNK_BYTES;
-        MPI_Recv(p + off, (int)k, MPI_BYTE, src, EP_MPI_TAG_RECORD, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+        MPI_Irecv(p + off, (int)k, MPI_BYTE, src, EP_MPI_TAG_RECORD, MPI_COMM_WORLD, &req);
+        ep_mpi_wait_quietly(&req);
     }
     *bytes = p;
     *len = n;

@@ -17,7 +17,7 @@
  * single-copy mechanism (CMA: the receiver pulls) 6.0-6.5 s either way. The outbox holds at
  * most max_pending_bytes of records (and always at least one), so a rank scans ahead of rank 0 by
  * that much. Without MPI_THREAD_SERIALIZED from the MPI library, records are sent by the calling
- * thread, blocking until rank 0 takes them. */
+ * thread, which waits until rank 0 takes them. Every wait here sleeps between tests (mpi_wait.h). */
 #ifndef EP_MPI_RECORDS_H
 #define EP_MPI_RECORDS_H
 

@@ -15,6 +15,7 @@
 #include "entroprof/partial.h"
 #include "mpi/mpi_records.h"
 #include "mpi/mpi_scan.h"
+#include "mpi/mpi_wait.h"
 #include "mpi/partial_dir.h"
 
 #define WHO "entroprof-mpi scan"
@@ -65,12 +66,7 @@ static double now_seconds(void)
 }
 
 /* The worst (largest) of v over all ranks. */
-static int worst_of_ranks(int v)
-{
-    int w = v;
-    MPI_Allreduce(&v, &w, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-    return w;
-}
+static int worst_of_ranks(int v) { return ep_mpi_max_quietly(v); }
 
 /* A message of this rank on stderr: "entroprof-mpi scan: rank R: ...". */
 static void say(const mpi_scan *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
