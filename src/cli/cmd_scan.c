@@ -172,7 +172,7 @@ int cmd_scan(int argc, char **argv)
     progress_state ps = {isatty(2) && !quiet};
     if (ps.isatty) cfg.progress = print_progress;
     cfg.progress_user = &ps;
-    if (!quiet) cfg.note = ep_cli_print_note;
+    cfg.note = ep_cli_print_note; /* a partial file not reused is said even with -q */
     ep_jv *profile = NULL;
     size_t failed = 0;
     struct timespec t0, t1;
