@@ -28,7 +28,7 @@ int cmd_scan(int argc, char **argv)
                                        USAGE, argc, argv);
     if (rc >= 0) return rc;
     ep_scan_config cfg = o.cfg;
-    if (!o.quiet) cfg.note = ep_cli_print_note;
+    cfg.note = ep_cli_print_note; /* a partial file not reused is said even with -q */
     ep_error err;
     ep_error_clear(&err);
     ep_jv *profile = NULL;

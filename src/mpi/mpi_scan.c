@@ -216,8 +216,8 @@ static int split_shards(mpi_scan *m)
 }
 
 /* With --partial DIR: shard i's record from DIR when the file there is that shard's record of this
- * run and the input has not changed since (resume). A file that does not qualify is named (unless
- * -q) and will be replaced. @return 1 reused (*bytes, *len), 0 not. */
+ * run and the input has not changed since (resume). A file that does not qualify is named (also
+ * with -q, as scan does) and will be replaced. @return 1 reused (*bytes, *len), 0 not. */
 static int reuse_record(mpi_scan *m, size_t i, const char *name, unsigned char **bytes, size_t *len)
 {
     ep_error err;
@@ -225,9 +225,9 @@ static int reuse_record(mpi_scan *m, size_t i, const char *name, unsigned char *
     ep_status st = ep_mpi_partial_read(m->opt.cfg.partial_dir, name, bytes, len, &err);
     if (st == EP_ERR_NOTFOUND) return 0;
     if (st == EP_OK && ep_scan_run_record_is_current(m->run, i, *bytes, *len, &err) == 1) return 1;
-    if (!m->opt.quiet)
-        say(m, "%s/%s: not reused, scanning %s again: %s", m->opt.cfg.partial_dir, name,
-            ep_scan_run_shard_path(m->run, i), err.msg);
+    /* said also with -q, as scan does */
+    say(m, "%s/%s: not reused, scanning %s again: %s", m->opt.cfg.partial_dir, name,
+        ep_scan_run_shard_path(m->run, i), err.msg);
     free(*bytes);
     *bytes = NULL;
     *len = 0;
@@ -369,7 +369,7 @@ int ep_mpi_scan(int argc, char **argv, int rank, int nranks, int mpi_threads)
         rc = worst_of_ranks(split_shards(&m) != 0 ? EP_EXIT_FATAL : -1);
         if (rc < 0) rc = rank == 0 ? reduce_records(&m) : send_records(&m);
     }
-    if (rc < EP_EXIT_USAGE && m.n_reused && !m.opt.quiet)
+    if (rc < EP_EXIT_USAGE && m.n_reused) /* also with -q, as scan */
         say(&m, "%zu shard(s) reused from %s", m.n_reused, m.opt.cfg.partial_dir);
     if (m.opt.verbose) print_rank_summary(&m, now_seconds() - m.t0);
     free(m.mine);
