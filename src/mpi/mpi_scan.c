@@ -95,7 +95,8 @@ static int usage_error(const mpi_scan *m, const char *msg)
 }
 
 /* Stage 1. Rank 0 parses first and prints what is wrong; the others parse only when it found
- * nothing wrong (same argv, so silently the same result). @return -1 go on, else the exit status. */
+ * nothing wrong (same argv, so silently the same result; should a rank's argv differ, all ranks
+ * still agree and stop together). @return -1 go on, else the exit status. */
 static int parse_options(mpi_scan *m, int argc, char **argv)
 {
     int rc = -1;
@@ -103,10 +104,10 @@ static int parse_options(mpi_scan *m, int argc, char **argv)
         rc = ep_cli_scan_options_parse(&m->opt, "entroprof-mpi", SYNOPSIS, ep_mpi_scan_usage, argc, argv);
     MPI_Bcast(&rc, 1, MPI_INT, 0, MPI_COMM_WORLD);
     if (rc >= 0) return rc;
-    if (m->rank != 0) {
+    if (m->rank != 0)
         rc = ep_cli_scan_options_parse(&m->opt, "entroprof-mpi", SYNOPSIS, ep_mpi_scan_usage, argc, argv);
-        if (rc >= 0) return rc;
-    }
+    rc = worst_of_ranks(rc);
+    if (rc >= 0) return rc;
     if (m->opt.cfg.task_count)
         return usage_error(m, "--task is not for entroprof-mpi: the ranks are the tasks");
     for (size_t k = 0; k < m->opt.n_inputs; k++)

@@ -17,8 +17,7 @@ if [ "${EP_MPI_BUILT:-0}" = 1 ]; then
     [ -x "$MPI_EP" ] || { echo "FAIL: CMake found MPI, but $MPI_EP was not built"; exit 1; }
     [ -n "$MPIEXEC" ] && [ -x "$MPIEXEC" ] || { echo "FAIL: CMake found MPI, but no mpirun/mpiexec"; exit 1; }
 elif [ ! -x "$MPI_EP" ] || [ -z "$MPIEXEC" ]; then
-    echo "SKIP: no MPI (entroprof-mpi is built when CMake finds MPI: apt-get install libopenmpi-dev openmpi-bin)"
-    exit 77
+    echo "SKIP: no MPI (CMake builds entroprof-mpi when it finds MPI: libopenmpi-dev openmpi-bin)"; exit 77
 fi
 T=$(mktemp -d "$BUILD/cli_mpi.XXXXXX")
 trap 'rm -rf "$T"' EXIT
