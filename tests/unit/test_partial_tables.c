@@ -1,12 +1,13 @@
 /* Partial states of the table-heavy probes (include/entroprof/probe.h, "Partial states";
- * docs/partial-format.md, "Probe states"): ngram and heldout_mkn keep their document pools. Each
- * is run over shards of real text (the paragraphs of corpora/books/alice29.txt, with exact and
- * near duplicates planted inside a shard and across shards) once as a scan and once through
- * save -> load as a merge does, and the shard and corpus JSON must be byte-identical
- * (tests/unit/partial_harness.h); truncated and damaged bytes are refused without a crash (the
- * sanitizer build runs this too). Cases: tokenizers byte and cl100k_base, 1 and 2 workers, the
- * default budget and one small enough that the pools sample (shift > 0) and the heldout_mkn
- * tables outgrow their share (finish halves its training pool). */
+ * docs/partial-format.md, "Probe states"): ngram and heldout_mkn keep their document pools,
+ * near_dedup its records and MinHash signatures. Each is run over shards of real text (the
+ * paragraphs of corpora/books/alice29.txt, with exact and near duplicates planted inside a shard
+ * and across shards) once as a scan and once through save -> load as a merge does, and the shard
+ * and corpus JSON must be byte-identical (tests/unit/partial_harness.h); truncated and damaged
+ * bytes are refused without a crash (the sanitizer build runs this too). Cases: tokenizers byte
+ * and cl100k_base, 1 and 2 workers, the default budget and one small enough that the pools sample
+ * (shift > 0), the heldout_mkn tables outgrow their share (finish halves its training pool) and
+ * near_dedup spills signatures to its temp file. */
 #include <string.h>
 
 #include "ep_test.h"
@@ -191,6 +192,13 @@ static void free_outs(ep_jv **outs, ep_jv *corpus)
     ep_jv_free(corpus);
 }
 
+static int64_t int_at(const ep_jv *root, const char *path)
+{
+    const ep_jv *v = ep_jv_path(root, path);
+    if (!v) fail_msg("no %s", path);
+    return ep_jv_as_int(v, -1);
+}
+
 static double num_at(const ep_jv *root, const char *path)
 {
     const ep_jv *v = ep_jv_path(root, path);
@@ -255,6 +263,58 @@ static void heldout_mkn_scan_equals_merge_when_pools_sample(void **state)
     assert_true(num_at(outs[0], "estimates.heldout_mkn.train_sampling_p") < 0.25);
     assert_true(num_at(outs[0], "estimates.heldout_mkn.heldout_sampling_p") < 1.0);
     assert_true(num_at(corpus, "estimates.heldout_mkn.train_sampling_p") < 1.0);
+    free_outs(outs, corpus);
+}
+
+static void near_dedup_scan_equals_merge_byte(void **state)
+{
+    fixture *f = *state;
+    check_probe(f, &ep_probe_near_dedup, f->byte, 0);
+}
+
+static void near_dedup_scan_equals_merge_cl100k(void **state)
+{
+    fixture *f = *state;
+    check_probe(f, &ep_probe_near_dedup, f->cl100k, 0);
+}
+
+/* Signatures past half of the share spill to a temp file: save reads them back, load spills. */
+static void near_dedup_scan_equals_merge_with_spilled_signatures(void **state)
+{
+    fixture *f = *state;
+    check_probe(f, &ep_probe_near_dedup, f->byte, 64u << 10);
+    ep_jv *corpus;
+    ep_jv **outs = run_through_partials(f, &ep_probe_near_dedup, f->byte, 64u << 10, &corpus);
+    assert_true(int_at(outs[0], "dedup.near_dedup.signatures_spilled") > 0);
+    free_outs(outs, corpus);
+}
+
+/* Finish of a loaded state against the corpus state of the earlier (loaded) shards finds the
+ * duplicates across shards: "first occurrence in canonical order wins". */
+static void near_dedup_finds_cross_shard_duplicates_after_load(void **state)
+{
+    fixture *f = *state;
+    ep_jv *corpus;
+    ep_jv **outs = run_through_partials(f, &ep_probe_near_dedup, f->byte, 0, &corpus);
+    assert_int_equal(int_at(outs[0], "dedup.near_dup_docs"), 0);
+    assert_int_equal(int_at(outs[1], "dedup.near_dup_docs"), 1); /* the one planted within shard 1 */
+    /* shard 2: the planted ones of earlier shards, and one of alice29.txt's own (the refrain "Will
+     * you, won't you, ..." twice, punctuated differently) */
+    assert_int_equal(int_at(outs[2], "dedup.near_dup_docs"), (int64_t)f->cross_near + 1);
+    /* The overlap table (the corpus state, folded from loaded states) names the shards matched. */
+    const ep_jv *rows = ep_jv_path(corpus, "dedup.overlap");
+    assert_non_null(rows);
+    int64_t docs02 = 0, docs12 = 0, docs01 = 0;
+    for (size_t i = 0; i < ep_jv_len(rows); i++) {
+        const ep_jv *row = ep_jv_at(rows, i);
+        int64_t a = int_at(row, "shard_a"), b = int_at(row, "shard_b"), n = int_at(row, "docs");
+        if (a == 0 && b == 2) docs02 = n;
+        if (a == 1 && b == 2) docs12 = n;
+        if (a == 0 && b == 1) docs01 = n;
+    }
+    assert_int_equal(docs02, 2); /* two near copies of shard 0's paragraphs */
+    assert_int_equal(docs12, 1); /* one of shard 1's */
+    assert_int_equal(docs01, 1); /* the byte copy of a paragraph of shard 0 in shard 1 */
     free_outs(outs, corpus);
 }
 
@@ -383,6 +443,26 @@ static void heldout_mkn_load_refuses_a_document_on_the_wrong_side(void **state)
     ep_wbuf_free(&w);
 }
 
+static void near_dedup_load_refuses_other_signatures_and_counts(void **state)
+{
+    fixture *f = *state;
+    ep_probe_env es, ec;
+    envs(f, f->byte, 0, 1, &es, &ec);
+    ep_wbuf w;
+    saved_state(f, &ep_probe_near_dedup, &es, f->byte, &w);
+    unsigned char *b = malloc(w.len);
+    assert_non_null(b);
+    memcpy(b, w.data, w.len);
+    put_u32(b, 64); /* signatures of another length */
+    assert_refused(&ep_probe_near_dedup, &es, b, w.len, "signatures of 64 permutations, this scan's have 112");
+    memcpy(b, w.data, w.len);
+    put_u64(b + 4, UINT64_MAX / 2); /* more records than bytes */
+    assert_refused(&ep_probe_near_dedup, &es, b, w.len, "a record count past the end");
+    assert_refused(&ep_probe_near_dedup, &es, w.data, w.len - 1, "a record count past the end");
+    free(b);
+    ep_wbuf_free(&w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -392,8 +472,13 @@ int main(void)
         cmocka_unit_test(heldout_mkn_scan_equals_merge_byte),
         cmocka_unit_test(heldout_mkn_scan_equals_merge_cl100k),
         cmocka_unit_test(heldout_mkn_scan_equals_merge_when_pools_sample),
+        cmocka_unit_test(near_dedup_scan_equals_merge_byte),
+        cmocka_unit_test(near_dedup_scan_equals_merge_cl100k),
+        cmocka_unit_test(near_dedup_scan_equals_merge_with_spilled_signatures),
+        cmocka_unit_test(near_dedup_finds_cross_shard_duplicates_after_load),
         cmocka_unit_test(ngram_load_refuses_inconsistent_pools),
         cmocka_unit_test(heldout_mkn_load_refuses_a_document_on_the_wrong_side),
+        cmocka_unit_test(near_dedup_load_refuses_other_signatures_and_counts),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
