@@ -485,7 +485,7 @@ static ep_status nd_load(void **out, ep_rbuf *r, const ep_probe_env *env, ep_err
     *out = NULL;
     void *st = NULL;
     ep_status rc = nd_create(&st, env, err);
-    if (rc != EP_OK) return rc;
+    if (rc != EP_OK || !st) return rc != EP_OK ? rc : ep_error_set(err, EP_ERR_NOMEM, "near_dedup: out of memory");
     nd_state *s = st;
     int k = s->dcfg.bands * s->dcfg.rows;
     uint32_t k_saved = ep_rbuf_u32(r);

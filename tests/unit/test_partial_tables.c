@@ -37,10 +37,7 @@ static char *near_copy(const char *p)
     size_t n = strlen(p), mid = n / 2;
     while (mid < n && p[mid] != ' ') mid++;
     char *c = malloc(n + 8);
-    if (!c) return NULL;
-    memcpy(c, p, mid);
-    memcpy(c + mid, " very", 5);
-    memcpy(c + mid + 5, p + mid, n - mid + 1);
+    if (c) snprintf(c, n + 8, "%.*s very%s", (int)mid, p, p + mid);
     return c;
 }
 
@@ -161,7 +158,7 @@ static ep_jv **run_through_partials(fixture *f, const ep_probe_vtable *vt, ep_to
     ep_error_clear(&e);
     void *corpus = NULL;
     assert_int_equal(vt->create(&corpus, &ec, &e), EP_OK);
-    ep_jv **outs = calloc(N_SHARDS, sizeof *outs);
+    ep_jv **outs = calloc(N_SHARDS, sizeof(ep_jv *));
     assert_non_null(outs);
     int cross = (vt->flags & EP_PROBE_CROSS_SHARD) != 0;
     for (size_t s = 0; s < N_SHARDS; s++) {
