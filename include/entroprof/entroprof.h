@@ -23,6 +23,8 @@
 #include "analyze.h"
 #include "report.h"
 #ifdef EP_STATIC_LINKING_ONLY
+#include "serial.h"
 #include "probe.h"
+#include "partial.h"
 #endif
 #endif

@@ -9,8 +9,8 @@
  * ep_rbuf reads from bytes that may be hostile (a partial file is input): every get is bounds
  * checked, a short read makes the buffer failed (sticky, EP_ERR_CORRUPT) and returns 0 / NULL, and
  * ep_rbuf_count checks a count against the bytes left before anything is allocated for it, so a
- * corrupt count never allocates more than the file could hold. A loader checks ep_rbuf_status (or
- * ep_rbuf_failed) before it trusts what it read. */
+ * corrupt count never allocates more than the file could hold. A loader checks ep_rbuf_status (or the
+ * failed flag) before it trusts what it read. */
 #ifndef ENTROPROF_SERIAL_H
 #define ENTROPROF_SERIAL_H
 

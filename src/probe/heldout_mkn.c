@@ -88,8 +88,7 @@ static ep_status mkn_observe(void *st, const ep_doc *doc, const ep_token *ids, s
         return ep_error_set(err, EP_ERR_LIMIT, "heldout_mkn: document %llu has %zu tokens, more than 2^32 - 1",
                             (unsigned long long)doc->index, n_ids);
     ep_mkn_doc d = {0};
-    uint64_t hh[2] = {doc->hash_lo, doc->hash_hi};
-    d.h = XXH3_64bits_withSeed(hh, sizeof hh, s->seed ^ SAMPLE_SALT);
+    d.h = ep_mkn_pool_hash(doc->hash_lo, doc->hash_hi, s->seed ^ SAMPLE_SALT);
     d.lo = doc->hash_lo;
     d.hi = doc->hash_hi;
     d.bytes = doc->len;
@@ -429,6 +428,61 @@ static void mkn_free(void *st)
     free(s);
 }
 
+/* Partial state (docs/partial-format.md, "heldout_mkn"): what fold reads, the order K and both
+ * pools as finish left them (the training pool possibly at a higher shift, the held-out pool
+ * sorted). */
+static ep_status mkn_save(const void *st, ep_wbuf *w, ep_error *err)
+{
+    const mkn_state *s = st;
+    ep_wbuf_u32(w, (uint32_t)s->K);
+    ep_mkn_pool_save(&s->train, w);
+    ep_mkn_pool_save(&s->test, w);
+    if (ep_wbuf_status(w) != EP_OK)
+        return ep_error_set(err, EP_ERR_NOMEM, "heldout_mkn: out of memory for the partial state");
+    return EP_OK;
+}
+
+/* 1 iff every document of p is on side `test` of the split. */
+static int on_side(const ep_mkn_pool *p, const mkn_state *s, int test)
+{
+    for (size_t i = 0; i < p->ndocs; i++)
+        if (ep_heldout_is_test(p->docs[i].lo, s->seed, s->heldout_fraction) != test) return 0;
+    return 1;
+}
+
+static ep_status mkn_load(void **out, ep_rbuf *r, const ep_probe_env *env, ep_error *err)
+{
+    *out = NULL;
+    void *st = NULL;
+    ep_status rc = mkn_create(&st, env, err);
+    if (rc != EP_OK) return rc;
+    mkn_state *s = st;
+    uint32_t K = ep_rbuf_u32(r);
+    if (r->failed || K != (uint32_t)s->K) {
+        if (r->failed) ep_error_set(err, EP_ERR_CORRUPT, "heldout_mkn: partial state: truncated");
+        else ep_error_set(err, EP_ERR_CORRUPT, "heldout_mkn: partial state: order %u, this scan's is %d", K, s->K);
+        mkn_free(s);
+        return ep_rbuf_fail(r);
+    }
+    const char *why = NULL, *pool = "training pool";
+    rc = ep_mkn_pool_load(&s->train, r, s->seed ^ SAMPLE_SALT, s->dense_vocab, &why);
+    if (rc == EP_OK) {
+        pool = "held-out pool";
+        rc = ep_mkn_pool_load(&s->test, r, s->seed ^ SAMPLE_SALT, s->dense_vocab, &why);
+    }
+    if (rc == EP_OK && (!on_side(&s->train, s, 0) || !on_side(&s->test, s, 1))) {
+        rc = ep_rbuf_fail(r);
+        pool = "pools";
+        why = "a document on the wrong side of the held-out split (another --heldout-fraction or --seed?)";
+    }
+    if (rc != EP_OK) {
+        mkn_free(s);
+        return ep_error_set(err, rc, "heldout_mkn: partial state: %s: %s", pool, why);
+    }
+    *out = s;
+    return EP_OK;
+}
+
 static int mkn_enabled(const ep_scan_config *cfg)
 {
     (void)cfg;
@@ -446,4 +500,6 @@ const ep_probe_vtable ep_probe_heldout_mkn = {
     .finish = mkn_finish,
     .fold = mkn_merge,
     .free = mkn_free,
+    .save = mkn_save,
+    .load = mkn_load,
 };

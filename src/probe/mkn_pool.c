@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/xxh.h"
 #include "probe/mkn_pool.h"
 
 static int keeps(unsigned shift, uint64_t h)
@@ -115,5 +116,84 @@ ep_status ep_mkn_pool_subsample(ep_mkn_pool *dst, const ep_mkn_pool *src, unsign
         if (r != EP_OK) return r;
     }
     dst->shift = shift;
+    return EP_OK;
+}
+
+uint64_t ep_mkn_pool_hash(uint64_t lo, uint64_t hi, uint64_t seed)
+{
+    uint64_t hh[2] = {lo, hi};
+    return XXH3_64bits_withSeed(hh, sizeof hh, seed);
+}
+
+/* Bytes of one document's record in a saved pool: lo, hi, bytes (u64), len (u32). */
+#define SAVED_DOC_BYTES 28
+
+void ep_mkn_pool_save(const ep_mkn_pool *p, ep_wbuf *w)
+{
+    ep_wbuf_u8(w, (uint8_t)p->shift);
+    ep_wbuf_u64(w, p->offered_docs);
+    ep_wbuf_u64(w, p->offered_tokens);
+    ep_wbuf_u64(w, p->ndocs);
+    for (size_t i = 0; i < p->ndocs; i++) {
+        const ep_mkn_doc *d = &p->docs[i];
+        ep_wbuf_u64(w, d->lo);
+        ep_wbuf_u64(w, d->hi);
+        ep_wbuf_u64(w, d->bytes);
+        ep_wbuf_u32(w, d->len);
+    }
+    /* The ids document by document: after ep_mkn_pool_sort the documents are no longer in the
+     * order of their ids in p->tok. */
+    ep_wbuf_u64(w, p->ntok);
+    for (size_t i = 0; i < p->ndocs; i++) ep_wbuf_u32s(w, p->tok + p->docs[i].off, p->docs[i].len);
+}
+
+static ep_status load_fail(ep_mkn_pool *p, ep_rbuf *r, ep_status st, const char **why, const char *reason)
+{
+    uint64_t max_cost = p->max_cost;
+    ep_mkn_pool_free(p);
+    ep_mkn_pool_init(p, max_cost);
+    if (st == EP_ERR_CORRUPT) ep_rbuf_fail(r);
+    *why = st == EP_ERR_NOMEM ? "out of memory" : reason;
+    return st;
+}
+
+ep_status ep_mkn_pool_load(ep_mkn_pool *p, ep_rbuf *r, uint64_t h_seed, uint64_t vocab, const char **why)
+{
+    unsigned shift = ep_rbuf_u8(r);
+    p->offered_docs = ep_rbuf_u64(r);
+    p->offered_tokens = ep_rbuf_u64(r);
+    uint64_t nd = ep_rbuf_count(r, SAVED_DOC_BYTES);
+    if (r->failed) return load_fail(p, r, EP_ERR_CORRUPT, why, "truncated, or a document count past the end");
+    if (shift > 64) return load_fail(p, r, EP_ERR_CORRUPT, why, "a shift over 64");
+    if (nd > p->offered_docs) return load_fail(p, r, EP_ERR_CORRUPT, why, "more documents kept than offered");
+    p->shift = shift;
+    if (nd && !(p->docs = malloc((size_t)nd * sizeof *p->docs))) return load_fail(p, r, EP_ERR_NOMEM, why, NULL);
+    p->capdocs = (size_t)nd;
+    uint64_t sum = 0;
+    for (size_t i = 0; i < (size_t)nd; i++) {
+        ep_mkn_doc *d = &p->docs[i];
+        d->lo = ep_rbuf_u64(r);
+        d->hi = ep_rbuf_u64(r);
+        d->bytes = ep_rbuf_u64(r);
+        d->len = ep_rbuf_u32(r);
+        d->h = ep_mkn_pool_hash(d->lo, d->hi, h_seed);
+        d->off = (size_t)sum;
+        sum += d->len; /* the ids follow: sum stays below the bytes left, so it cannot wrap */
+        if (r->failed || sum > ep_rbuf_left(r) / sizeof(uint32_t))
+            return load_fail(p, r, EP_ERR_CORRUPT, why, "truncated, or documents longer than the ids that follow");
+        if (!keeps(shift, d->h)) return load_fail(p, r, EP_ERR_CORRUPT, why, "a document its shift does not keep");
+    }
+    p->ndocs = (size_t)nd;
+    uint64_t nt = ep_rbuf_count(r, sizeof(uint32_t));
+    if (r->failed || nt != sum) return load_fail(p, r, EP_ERR_CORRUPT, why, "an id count other than the documents' lengths");
+    if (nt > p->offered_tokens) return load_fail(p, r, EP_ERR_CORRUPT, why, "more tokens kept than offered");
+    if (nt + nd * EP_MKN_DOC_COST > p->max_cost)
+        return load_fail(p, r, EP_ERR_CORRUPT, why, "more than this scan's pool holds (another --mem or --ngram-sample-tokens?)");
+    if (nt && !(p->tok = malloc((size_t)nt * sizeof *p->tok))) return load_fail(p, r, EP_ERR_NOMEM, why, NULL);
+    p->captok = (size_t)nt;
+    if (ep_rbuf_u32s(r, p->tok, (size_t)nt) != 0) return load_fail(p, r, EP_ERR_CORRUPT, why, "truncated ids");
+    p->ntok = (size_t)nt;
+    for (size_t i = 0; vocab && i < p->ntok; i++)
+        if (p->tok[i] >= vocab) return load_fail(p, r, EP_ERR_CORRUPT, why, "a token id outside the vocabulary");
     return EP_OK;
 }

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "entroprof/common.h"
+#include "entroprof/serial.h"
 #include "entroprof/tokenizer.h"
 
 #define EP_MKN_DOC_COST 5
@@ -53,5 +54,21 @@ void ep_mkn_pool_sort(ep_mkn_pool *p);
  *  in src's order: the nested subsample that src would be at that shift, src unchanged. */
 ep_status ep_mkn_pool_subsample(ep_mkn_pool *dst, const ep_mkn_pool *src, unsigned shift);
 double ep_mkn_pool_p(const ep_mkn_pool *p);
+/** The sampling hash of a document with content hash (lo, hi): XXH3-64 of the two halves under
+ *  seed (each probe salts its seed, so its pools sample independently of the others). */
+uint64_t ep_mkn_pool_hash(uint64_t lo, uint64_t hi, uint64_t seed);
+
+/* Partial states (docs/partial-format.md, "Document pool"). */
+/** Appends p to w: shift, the offered counts, each document's (lo, hi, bytes, len) in pool order,
+ *  then their token ids in the same order (u32). h is not written: the loader recomputes it. */
+void ep_mkn_pool_save(const ep_mkn_pool *p, ep_wbuf *w);
+/** Reads into p (ep_mkn_pool_init'ed with the loading state's cap, empty) a pool that
+ *  ep_mkn_pool_save wrote, documents in the saved order, their ids packed in that order. h_seed:
+ *  the seed of ep_mkn_pool_hash the pool was built with; vocab: a dense vocabulary's size (every
+ *  id must be below it), 0 for an open one. Refuses (EP_ERR_CORRUPT, r failed) a shift over 64, a
+ *  document the shift would not keep, an id count other than the sum of the lengths, more kept
+ *  than offered, a pool over its cap, an id out of the vocabulary; *why then says which (a static
+ *  string). On failure p is emptied (its cap kept). @return EP_OK, EP_ERR_CORRUPT or EP_ERR_NOMEM. */
+ep_status ep_mkn_pool_load(ep_mkn_pool *p, ep_rbuf *r, uint64_t h_seed, uint64_t vocab, const char **why);
 
 #endif

@@ -15,6 +15,9 @@
  * fold     the shard becomes one segment of the corpus state, its records sorted by document
  *          index (so the corpus state is in canonical order), and the batch its finish queried
  *          against this corpus state is committed to the incremental index (src/dedup/incr.c).
+ * save/load the merged shard state, before finish (EP_PROBE_CROSS_SHARD): records and signatures,
+ *          so that a merge of partials runs finish against the earlier shards as one scan does
+ *          (docs/partial-format.md, "near_dedup").
  * Writes dedup.{near_dup_docs, near_dup_bytes, unique_docs, unique_bytes, unique_tokens, D_eff,
  * D_eff_repeat_discounted, dup_fraction_docs, near_dedup{...}} and, for the corpus, dedup.overlap.
  * Exact counts of the shards sum to the corpus's; near counts may differ slightly (the corpus rule
@@ -442,6 +445,87 @@ static ep_status nd_finish(void *st, const void *before_p, ep_jv *out, const ep_
     return EP_OK;
 }
 
+/* Partial state (docs/partial-format.md, "near_dedup"). The probe is EP_PROBE_CROSS_SHARD: the
+ * merged shard state is saved before finish, and the merge runs finish against the corpus state of
+ * the earlier shards, so cross-shard duplicates are found at merge exactly as in one scan. What
+ * finish and fold read: each record and its signature, in the state's order (finish sorts). */
+#define ND_REC_BYTES 48 /* index, hlo, hhi, bytes, tokens, nsh: u64 each */
+
+static ep_status nd_save(const void *st, ep_wbuf *w, ep_error *err)
+{
+    const nd_state *s = st;
+    int k = s->dcfg.bands * s->dcfg.rows;
+    uint32_t *buf = malloc((size_t)k * sizeof *buf);
+    if (!buf) return ep_error_set(err, EP_ERR_NOMEM, "near_dedup: out of memory");
+    ep_wbuf_u32(w, (uint32_t)k);
+    ep_wbuf_u64(w, s->n);
+    ep_status rc = EP_OK;
+    for (size_t i = 0; i < s->n && rc == EP_OK; i++) {
+        const nd_rec *r = &s->recs[i];
+        ep_wbuf_u64(w, r->index);
+        ep_wbuf_u64(w, r->hlo);
+        ep_wbuf_u64(w, r->hhi);
+        ep_wbuf_u64(w, r->bytes);
+        ep_wbuf_u64(w, r->tokens);
+        ep_wbuf_u64(w, r->nsh);
+        const uint32_t *sig = ep_sigstore_get(&s->sigs, i, buf);
+        if (sig) ep_wbuf_u32s(w, sig, (size_t)k);
+        else rc = ep_error_set(err, EP_ERR_IO, "near_dedup: cannot read back a spilled signature");
+    }
+    free(buf);
+    if (rc == EP_OK && ep_wbuf_status(w) != EP_OK)
+        rc = ep_error_set(err, EP_ERR_NOMEM, "near_dedup: out of memory for the partial state");
+    return rc;
+}
+
+/* A shard state (env->is_corpus is 0) with the saved records; signatures past the memory share
+ * spill as observe's do. Any record is valid (finish sorts and checks the document count). */
+static ep_status nd_load(void **out, ep_rbuf *r, const ep_probe_env *env, ep_error *err)
+{
+    *out = NULL;
+    void *st = NULL;
+    ep_status rc = nd_create(&st, env, err);
+    if (rc != EP_OK || !st) return rc != EP_OK ? rc : ep_error_set(err, EP_ERR_NOMEM, "near_dedup: out of memory");
+    nd_state *s = st;
+    int k = s->dcfg.bands * s->dcfg.rows;
+    uint32_t k_saved = ep_rbuf_u32(r);
+    int k_differs = !r->failed && k_saved != (uint32_t)k;
+    if (k_differs) ep_rbuf_fail(r);
+    uint64_t n = ep_rbuf_count(r, ND_REC_BYTES + (size_t)k * sizeof(uint32_t)); /* 0 when r failed */
+    if (r->failed) {
+        nd_free(s);
+        if (k_differs)
+            return ep_error_set(err, EP_ERR_CORRUPT, "near_dedup: partial state: signatures of %u permutations, "
+                                "this scan's have %d", k_saved, k);
+        return ep_error_set(err, EP_ERR_CORRUPT, "near_dedup: partial state: corrupt (truncated, or a record "
+                            "count past the end)");
+    }
+    if (n && !(s->recs = malloc((size_t)n * sizeof *s->recs))) {
+        nd_free(s);
+        return ep_error_set(err, EP_ERR_NOMEM, "near_dedup: partial state: out of memory for %llu documents",
+                            (unsigned long long)n);
+    }
+    s->cap = (size_t)n;
+    for (uint64_t i = 0; i < n && rc == EP_OK; i++) { /* cannot run short: ep_rbuf_count checked n records */
+        nd_rec rec;
+        rec.index = ep_rbuf_u64(r);
+        rec.hlo = ep_rbuf_u64(r);
+        rec.hhi = ep_rbuf_u64(r);
+        rec.bytes = ep_rbuf_u64(r);
+        rec.tokens = ep_rbuf_u64(r);
+        rec.nsh = ep_rbuf_u64(r);
+        ep_rbuf_u32s(r, s->sig, (size_t)k);
+        rc = nd_push(s, &rec, s->sig, err);
+    }
+    if (rc == EP_OK && r->failed) rc = ep_error_set(err, EP_ERR_CORRUPT, "near_dedup: partial state: corrupt");
+    if (rc != EP_OK) {
+        nd_free(s);
+        return rc; /* err says why */
+    }
+    *out = s;
+    return EP_OK;
+}
+
 static int nd_enabled(const ep_scan_config *cfg)
 {
     (void)cfg;
@@ -459,4 +543,6 @@ const ep_probe_vtable ep_probe_near_dedup = {
     .finish = nd_finish,
     .fold = nd_fold,
     .free = nd_free,
+    .save = nd_save,
+    .load = nd_load,
 };

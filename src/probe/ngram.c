@@ -131,8 +131,7 @@ static ep_status ngram_observe(void *st, const ep_doc *doc, const ep_token *ids,
         return ep_error_set(err, EP_ERR_LIMIT, "ngram: document %llu has %zu tokens, more than 2^32 - 1",
                             (unsigned long long)doc->index, n_ids);
     ep_mkn_doc d = {0};
-    uint64_t hh[2] = {doc->hash_lo, doc->hash_hi};
-    d.h = XXH3_64bits_withSeed(hh, sizeof hh, s->seed ^ POOL_SALT);
+    d.h = ep_mkn_pool_hash(doc->hash_lo, doc->hash_hi, s->seed ^ POOL_SALT);
     d.lo = doc->hash_lo;
     d.hi = doc->hash_hi;
     d.bytes = doc->len;
@@ -443,6 +442,42 @@ static void ngram_free(void *st)
     free(s);
 }
 
+/* Partial state (docs/partial-format.md, "ngram"): what fold reads, the order K and the document
+ * pool as finish left it. */
+static ep_status ngram_save(const void *st, ep_wbuf *w, ep_error *err)
+{
+    const ngram_state *s = st;
+    ep_wbuf_u32(w, (uint32_t)s->K);
+    ep_mkn_pool_save(&s->pool, w);
+    if (ep_wbuf_status(w) != EP_OK) return ep_error_set(err, EP_ERR_NOMEM, "ngram: out of memory for the partial state");
+    return EP_OK;
+}
+
+static ep_status ngram_load(void **out, ep_rbuf *r, const ep_probe_env *env, ep_error *err)
+{
+    *out = NULL;
+    void *st = NULL;
+    ep_status rc = ngram_create(&st, env, err);
+    if (rc != EP_OK) return rc;
+    ngram_state *s = st;
+    uint32_t K = ep_rbuf_u32(r);
+    if (r->failed || K != (uint32_t)s->K) {
+        if (r->failed) ep_error_set(err, EP_ERR_CORRUPT, "ngram: partial state: truncated");
+        else ep_error_set(err, EP_ERR_CORRUPT, "ngram: partial state: order %u, this scan's is %d", K, s->K);
+        ngram_free(s);
+        return ep_rbuf_fail(r);
+    }
+    const char *why = NULL;
+    uint64_t vocab = env->tok ? ep_tokenizer_vocab_size(env->tok) : 0;
+    rc = ep_mkn_pool_load(&s->pool, r, s->seed ^ POOL_SALT, vocab, &why);
+    if (rc != EP_OK) {
+        ngram_free(s);
+        return ep_error_set(err, rc, "ngram: partial state: document pool: %s", why);
+    }
+    *out = s;
+    return EP_OK;
+}
+
 static int ngram_enabled(const ep_scan_config *cfg)
 {
     (void)cfg;
@@ -460,4 +495,6 @@ const ep_probe_vtable ep_probe_ngram = {
     .finish = ngram_finish,
     .fold = ngram_merge,
     .free = ngram_free,
+    .save = ngram_save,
+    .load = ngram_load,
 };
