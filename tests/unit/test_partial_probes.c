@@ -1,0 +1,175 @@
+/* Partial states (include/entroprof/probe.h, "Partial states") of the probes counts, unigram,
+ * compress, compress_strong, repetition, lm and exact_dedup: each probe run as one scan and as
+ * save -> load -> merge (tests/unit/partial_harness.h) gives byte-identical shard and corpus JSON,
+ * with byte and cl100k_base tokens, on one and two workers; truncated and damaged bytes are
+ * refused without a crash; and a hand-made state with a count out of range is refused as corrupt
+ * with a message naming the probe (docs/partial-format.md, "Probe states"). */
+#include <string.h>
+
+#include "ep_test.h"
+#include "entroprof/scan.h"
+#include "partial_harness.h"
+#include "probe/probes_internal.h"
+
+/* ---- documents: three shards ---- */
+
+#define LOREM "The quick brown fox jumps over the lazy dog while the cat sleeps by the fire.\n"
+#define REPEAT "buy now\nbuy now\nbuy now\nbuy now\nlimited offer, limited offer, limited offer\n"
+#define UTF8 "Ünïcödé façade — naïve café; 日本語のテキストです。Ελληνικά κείμενα. 🎉🚀 done\n"
+
+/* Exact duplicates within a shard (LOREM twice in shard 0, "shared line" twice in shard 1) and
+ * across shards (LOREM and UTF8 again in 1 and 2), empty and whitespace-only documents, and
+ * multi-byte UTF-8 (2-, 3- and 4-byte sequences). */
+static const char *const shard0_docs[] = {
+    LOREM, "", UTF8, LOREM, " ", "short", REPEAT,
+    "Paragraph one of a report.\n\nParagraph two repeats: one of a report.\n",
+};
+static const char *const shard1_docs[] = {
+    "shared line", LOREM, "\n", "A different text with numbers 12345 and 67890.\n", "shared line", "x", UTF8 UTF8,
+};
+static const char *const shard2_docs[] = {
+    UTF8, "shared line", "naïve naïve naïve naïve naïve naïve naïve naïve", REPEAT REPEAT, "", "tail",
+};
+
+static const ph_shard shards[3] = {
+    {shard0_docs, sizeof shard0_docs / sizeof *shard0_docs},
+    {shard1_docs, sizeof shard1_docs / sizeof *shard1_docs},
+    {shard2_docs, sizeof shard2_docs / sizeof *shard2_docs},
+};
+
+/* ---- fixture: the tokenizers, opened once ---- */
+
+static ep_tokenizer *toks[2]; /* byte, cl100k_base */
+static const char *const tok_names[2] = {"byte", "cl100k_base"};
+
+static int group_setup(void **state)
+{
+    (void)state;
+    ep_error e;
+    ep_error_clear(&e);
+    for (int i = 0; i < 2; i++)
+        if (ep_tokenizer_open(&toks[i], tok_names[i], &e) != EP_OK) return -1;
+    return 0;
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    for (int i = 0; i < 2; i++) ep_tokenizer_free(toks[i]);
+    return 0;
+}
+
+static void env_pair(ep_probe_env *shard, ep_probe_env *corpus, const ep_scan_config *cfg, const ep_tokenizer *tok)
+{
+    memset(shard, 0, sizeof *shard);
+    shard->cfg = cfg;
+    shard->tok = tok;
+    shard->mem_bytes = 64u << 20;
+    shard->nthreads = 2;
+    *corpus = *shard;
+    corpus->is_corpus = 1;
+}
+
+/* ph_check_probe for every tokenizer and 1 and 2 workers. */
+static void check_round_trip(const ep_probe_vtable *vt, const ep_scan_config *cfg)
+{
+    assert_true(vt->enabled(cfg));
+    for (int t = 0; t < 2; t++)
+        for (int workers = 1; workers <= 2; workers++) {
+            ep_probe_env es, ec;
+            env_pair(&es, &ec, cfg, toks[t]);
+            int fail = ph_check_probe(vt, &es, &ec, toks[t], shards, 3, workers);
+            if (fail) print_message("%s, %s tokens, %d workers: check %d failed\n", vt->name, tok_names[t], workers, fail);
+            assert_int_equal(fail, 0);
+        }
+}
+
+/* load of w's bytes is refused as corrupt, with a message that names the probe. */
+static void expect_corrupt(const ep_probe_vtable *vt, const ep_scan_config *cfg, ep_wbuf *w)
+{
+    assert_int_equal(ep_wbuf_status(w), EP_OK);
+    ep_probe_env es, ec;
+    env_pair(&es, &ec, cfg, toks[0]);
+    ep_rbuf r;
+    ep_rbuf_init(&r, w->data, w->len);
+    void *st = (void *)&r; /* load must set it to NULL */
+    ep_error e;
+    ep_error_clear(&e);
+    assert_int_equal(vt->load(&st, &r, &es, &e), EP_ERR_CORRUPT);
+    assert_null(st);
+    assert_int_equal(strncmp(e.msg, vt->name, strlen(vt->name)), 0);
+    assert_int_equal(e.msg[strlen(vt->name)], ':');
+    ep_wbuf_free(w);
+}
+
+static ep_scan_config default_config(void)
+{
+    ep_scan_config cfg;
+    ep_scan_config_default(&cfg);
+    return cfg;
+}
+
+/* ---- counts ---- */
+
+static void counts_partial_equals_one_scan(void **state)
+{
+    (void)state;
+    ep_scan_config cfg = default_config();
+    check_round_trip(&ep_probe_counts, &cfg);
+}
+
+static void counts_load_refuses_counts_out_of_range(void **state)
+{
+    (void)state;
+    ep_scan_config cfg = default_config();
+    ep_wbuf w;
+    ep_wbuf_init(&w); /* docs, bytes, chars, tokens: more docs than an int64 holds */
+    ep_wbuf_u64(&w, UINT64_MAX), ep_wbuf_u64(&w, 10), ep_wbuf_u64(&w, 10), ep_wbuf_u64(&w, 10);
+    expect_corrupt(&ep_probe_counts, &cfg, &w);
+    ep_wbuf_init(&w); /* more characters than bytes */
+    ep_wbuf_u64(&w, 1), ep_wbuf_u64(&w, 10), ep_wbuf_u64(&w, 11), ep_wbuf_u64(&w, 10);
+    expect_corrupt(&ep_probe_counts, &cfg, &w);
+}
+
+/* ---- unigram ---- */
+
+static void unigram_partial_equals_one_scan(void **state)
+{
+    (void)state;
+    ep_scan_config cfg = default_config();
+    check_round_trip(&ep_probe_unigram, &cfg);
+}
+
+static void unigram_load_refuses_counts_out_of_range(void **state)
+{
+    (void)state;
+    ep_scan_config cfg = default_config();
+    ep_wbuf w;
+    ep_wbuf_init(&w); /* tokens, bytes, types: more types than the bytes hold */
+    ep_wbuf_u64(&w, 3), ep_wbuf_u64(&w, 3), ep_wbuf_u64(&w, 1ull << 40);
+    ep_wbuf_u32(&w, 7), ep_wbuf_u64(&w, 3);
+    expect_corrupt(&ep_probe_unigram, &cfg, &w);
+    ep_wbuf_init(&w); /* a count above the token total */
+    ep_wbuf_u64(&w, 3), ep_wbuf_u64(&w, 3), ep_wbuf_u64(&w, 1);
+    ep_wbuf_u32(&w, 7), ep_wbuf_u64(&w, 4);
+    expect_corrupt(&ep_probe_unigram, &cfg, &w);
+    ep_wbuf_init(&w); /* an id outside the byte vocabulary */
+    ep_wbuf_u64(&w, 3), ep_wbuf_u64(&w, 3), ep_wbuf_u64(&w, 1);
+    ep_wbuf_u32(&w, 256), ep_wbuf_u64(&w, 3);
+    expect_corrupt(&ep_probe_unigram, &cfg, &w);
+    ep_wbuf_init(&w); /* ids not increasing */
+    ep_wbuf_u64(&w, 3), ep_wbuf_u64(&w, 3), ep_wbuf_u64(&w, 2);
+    ep_wbuf_u32(&w, 9), ep_wbuf_u64(&w, 1), ep_wbuf_u32(&w, 9), ep_wbuf_u64(&w, 2);
+    expect_corrupt(&ep_probe_unigram, &cfg, &w);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(counts_partial_equals_one_scan),
+        cmocka_unit_test(counts_load_refuses_counts_out_of_range),
+        cmocka_unit_test(unigram_partial_equals_one_scan),
+        cmocka_unit_test(unigram_load_refuses_counts_out_of_range),
+    };
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
