@@ -163,6 +163,48 @@ static void unigram_load_refuses_counts_out_of_range(void **state)
     expect_corrupt(&ep_probe_unigram, &cfg, &w);
 }
 
+/* ---- compress, compress_strong ---- */
+
+static void compress_partial_equals_one_scan(void **state)
+{
+    (void)state;
+    ep_scan_config cfg = default_config();
+    check_round_trip(&ep_probe_compress, &cfg);
+}
+
+/* Half the documents sampled (the default 1/32 would sample none of these few). */
+static void compress_strong_partial_equals_one_scan(void **state)
+{
+    (void)state;
+    ep_scan_config cfg = default_config();
+    cfg.zstd_strong_fraction = 0.5;
+    check_round_trip(&ep_probe_compress_strong, &cfg);
+}
+
+/* level, failed, input bytes, compressed bytes, documents */
+static void put_compress(ep_wbuf *w, uint32_t level, uint8_t failed, uint64_t in, uint64_t comp, uint64_t docs)
+{
+    ep_wbuf_init(w);
+    ep_wbuf_u32(w, level), ep_wbuf_u8(w, failed), ep_wbuf_u64(w, in), ep_wbuf_u64(w, comp), ep_wbuf_u64(w, docs);
+}
+
+static void compress_load_refuses_counts_out_of_range(void **state)
+{
+    (void)state;
+    ep_scan_config cfg = default_config();
+    ep_wbuf w;
+    put_compress(&w, (uint32_t)cfg.zstd_level, 0, 100, 40, 101); /* more documents than input bytes */
+    expect_corrupt(&ep_probe_compress, &cfg, &w);
+    put_compress(&w, (uint32_t)cfg.zstd_level, 0, UINT64_MAX, 40, 1); /* input beyond int64 */
+    expect_corrupt(&ep_probe_compress, &cfg, &w);
+    put_compress(&w, (uint32_t)cfg.zstd_level + 1, 0, 100, 40, 1); /* another level */
+    expect_corrupt(&ep_probe_compress, &cfg, &w);
+    put_compress(&w, (uint32_t)cfg.zstd_strong_level, 2, 100, 40, 1); /* failed is 0 or 1 */
+    expect_corrupt(&ep_probe_compress_strong, &cfg, &w);
+    put_compress(&w, (uint32_t)cfg.zstd_strong_level, 0, 100, 0, 1); /* input without output */
+    expect_corrupt(&ep_probe_compress_strong, &cfg, &w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -170,6 +212,9 @@ int main(void)
         cmocka_unit_test(counts_load_refuses_counts_out_of_range),
         cmocka_unit_test(unigram_partial_equals_one_scan),
         cmocka_unit_test(unigram_load_refuses_counts_out_of_range),
+        cmocka_unit_test(compress_partial_equals_one_scan),
+        cmocka_unit_test(compress_strong_partial_equals_one_scan),
+        cmocka_unit_test(compress_load_refuses_counts_out_of_range),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
