@@ -205,6 +205,46 @@ static void compress_load_refuses_counts_out_of_range(void **state)
     expect_corrupt(&ep_probe_compress_strong, &cfg, &w);
 }
 
+/* ---- repetition ---- */
+
+static void repetition_partial_equals_one_scan(void **state)
+{
+    (void)state;
+    ep_scan_config cfg = default_config();
+    check_round_trip(&ep_probe_repetition, &cfg);
+}
+
+/* docs, docs_empty, num[11], den[11], fix[11]: one document of 10 characters on 2 lines, one of
+ * them a duplicate, with the given mean numerator for signal 0. */
+static void put_repetition(ep_wbuf *w, uint64_t docs, uint64_t fix0)
+{
+    ep_wbuf_init(w);
+    ep_wbuf_u64(w, docs), ep_wbuf_u64(w, 0);
+    for (int i = 0; i < 11; i++) ep_wbuf_u64(w, i == 0 ? 1 : 0);
+    for (int i = 0; i < 11; i++) ep_wbuf_u64(w, i == 0 ? 2 : 10);
+    for (int i = 0; i < 11; i++) ep_wbuf_u64(w, i == 0 ? fix0 : 0);
+}
+
+static void repetition_load_refuses_counts_out_of_range(void **state)
+{
+    (void)state;
+    ep_scan_config cfg = default_config();
+    ep_wbuf w;
+    put_repetition(&w, 1, 1ull << 31); /* consistent: loads */
+    ep_probe_env es, ec;
+    env_pair(&es, &ec, &cfg, toks[0]);
+    void *st = ph_load(&ep_probe_repetition, &es, &w);
+    assert_non_null(st);
+    ep_probe_repetition.free(st);
+    ep_wbuf_free(&w);
+    put_repetition(&w, 1, (1ull << 32) + 1); /* one document's fraction above 1 */
+    expect_corrupt(&ep_probe_repetition, &cfg, &w);
+    put_repetition(&w, 1ull << 63, 0); /* documents beyond int64 */
+    expect_corrupt(&ep_probe_repetition, &cfg, &w);
+    put_repetition(&w, 11, 0); /* more documents than characters */
+    expect_corrupt(&ep_probe_repetition, &cfg, &w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -215,6 +255,8 @@ int main(void)
         cmocka_unit_test(compress_partial_equals_one_scan),
         cmocka_unit_test(compress_strong_partial_equals_one_scan),
         cmocka_unit_test(compress_load_refuses_counts_out_of_range),
+        cmocka_unit_test(repetition_partial_equals_one_scan),
+        cmocka_unit_test(repetition_load_refuses_counts_out_of_range),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
