@@ -245,6 +245,72 @@ static void repetition_load_refuses_counts_out_of_range(void **state)
     expect_corrupt(&ep_probe_repetition, &cfg, &w);
 }
 
+/* ---- lm ---- */
+
+/* A budget of 40 tokens: the sample is a few of the documents (UTF8 alone is 80+ bytes, cut). */
+static ep_scan_config lm_config(void)
+{
+    ep_scan_config cfg = default_config();
+    cfg.lm_enable = 1;
+    cfg.lm_tokens = 40;
+    return cfg;
+}
+
+static void lm_partial_equals_one_scan(void **state)
+{
+    (void)state;
+    ep_scan_config cfg = lm_config();
+    check_round_trip(&ep_probe_lm, &cfg);
+}
+
+/* budget, documents, then key, tie, tokens, bytes, stored ids and the ids of one document */
+static void put_lm(ep_wbuf *w, uint64_t budget, uint64_t n_docs, uint64_t tokens, uint64_t stored, ep_token id)
+{
+    ep_wbuf_init(w);
+    ep_wbuf_u64(w, budget), ep_wbuf_u64(w, n_docs);
+    ep_wbuf_u64(w, 5), ep_wbuf_u64(w, 6), ep_wbuf_u64(w, tokens), ep_wbuf_u64(w, tokens), ep_wbuf_u64(w, stored);
+    for (uint64_t i = 0; i < stored && i < 64; i++) ep_wbuf_u32(w, id);
+}
+
+static void lm_load_refuses_counts_out_of_range(void **state)
+{
+    (void)state;
+    ep_scan_config cfg = lm_config();
+    ep_wbuf w;
+    put_lm(&w, 40, 1, 3, 3, 'a'); /* consistent: loads */
+    ep_probe_env es, ec;
+    env_pair(&es, &ec, &cfg, toks[0]);
+    void *st = ph_load(&ep_probe_lm, &es, &w);
+    assert_non_null(st);
+    ep_probe_lm.free(st);
+    ep_wbuf_free(&w);
+    put_lm(&w, 40, 1ull << 40, 3, 3, 'a'); /* more documents than the bytes hold */
+    expect_corrupt(&ep_probe_lm, &cfg, &w);
+    put_lm(&w, 40, 1, 3, 1ull << 40, 'a'); /* more ids than the bytes hold */
+    expect_corrupt(&ep_probe_lm, &cfg, &w);
+    put_lm(&w, 40, 1, 50, 50, 'a'); /* more ids stored than the budget */
+    expect_corrupt(&ep_probe_lm, &cfg, &w);
+    put_lm(&w, 41, 1, 3, 3, 'a'); /* another budget */
+    expect_corrupt(&ep_probe_lm, &cfg, &w);
+    put_lm(&w, 40, 1, 3, 3, 256); /* an id outside the byte vocabulary */
+    expect_corrupt(&ep_probe_lm, &cfg, &w);
+}
+
+/* A second document after one that fills the budget: prune would have dropped it. */
+static void lm_load_refuses_a_sample_longer_than_the_budget(void **state)
+{
+    (void)state;
+    ep_scan_config cfg = lm_config();
+    ep_wbuf w;
+    ep_wbuf_init(&w);
+    ep_wbuf_u64(&w, 40), ep_wbuf_u64(&w, 2);
+    for (uint64_t key = 1; key <= 2; key++) {
+        ep_wbuf_u64(&w, key), ep_wbuf_u64(&w, 0), ep_wbuf_u64(&w, 40), ep_wbuf_u64(&w, 40), ep_wbuf_u64(&w, 40);
+        for (int i = 0; i < 40; i++) ep_wbuf_u32(&w, 'a');
+    }
+    expect_corrupt(&ep_probe_lm, &cfg, &w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -257,6 +323,9 @@ int main(void)
         cmocka_unit_test(compress_load_refuses_counts_out_of_range),
         cmocka_unit_test(repetition_partial_equals_one_scan),
         cmocka_unit_test(repetition_load_refuses_counts_out_of_range),
+        cmocka_unit_test(lm_partial_equals_one_scan),
+        cmocka_unit_test(lm_load_refuses_counts_out_of_range),
+        cmocka_unit_test(lm_load_refuses_a_sample_longer_than_the_budget),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
