@@ -311,6 +311,46 @@ static void lm_load_refuses_a_sample_longer_than_the_budget(void **state)
     expect_corrupt(&ep_probe_lm, &cfg, &w);
 }
 
+/* ---- exact_dedup ---- */
+
+static void exact_dedup_partial_equals_one_scan(void **state)
+{
+    (void)state;
+    ep_scan_config cfg = default_config();
+    check_round_trip(&ep_probe_exact_dedup, &cfg);
+}
+
+/* docs, distinct, then (lo, hi, count, len) x 2 */
+static void put_dedup(ep_wbuf *w, uint64_t docs, uint64_t distinct, uint64_t count0, uint64_t lo1)
+{
+    ep_wbuf_init(w);
+    ep_wbuf_u64(w, docs), ep_wbuf_u64(w, distinct);
+    ep_wbuf_u64(w, 7), ep_wbuf_u64(w, 1), ep_wbuf_u64(w, count0), ep_wbuf_u64(w, 12);
+    ep_wbuf_u64(w, lo1), ep_wbuf_u64(w, 1), ep_wbuf_u64(w, 1), ep_wbuf_u64(w, 12);
+}
+
+static void exact_dedup_load_refuses_counts_out_of_range(void **state)
+{
+    (void)state;
+    ep_scan_config cfg = default_config();
+    ep_wbuf w;
+    put_dedup(&w, 3, 2, 2, 9); /* consistent: loads */
+    ep_probe_env es, ec;
+    env_pair(&es, &ec, &cfg, toks[0]);
+    void *st = ph_load(&ep_probe_exact_dedup, &es, &w);
+    assert_non_null(st);
+    ep_probe_exact_dedup.free(st);
+    ep_wbuf_free(&w);
+    put_dedup(&w, 3, 1ull << 40, 2, 9); /* more distinct documents than the bytes hold */
+    expect_corrupt(&ep_probe_exact_dedup, &cfg, &w);
+    put_dedup(&w, 3, 2, 1ull << 62, 9); /* a count above the documents */
+    expect_corrupt(&ep_probe_exact_dedup, &cfg, &w);
+    put_dedup(&w, 4, 2, 2, 9); /* counts below the documents */
+    expect_corrupt(&ep_probe_exact_dedup, &cfg, &w);
+    put_dedup(&w, 3, 2, 2, 7); /* the same hash twice */
+    expect_corrupt(&ep_probe_exact_dedup, &cfg, &w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -326,6 +366,8 @@ int main(void)
         cmocka_unit_test(lm_partial_equals_one_scan),
         cmocka_unit_test(lm_load_refuses_counts_out_of_range),
         cmocka_unit_test(lm_load_refuses_a_sample_longer_than_the_budget),
+        cmocka_unit_test(exact_dedup_partial_equals_one_scan),
+        cmocka_unit_test(exact_dedup_load_refuses_counts_out_of_range),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
