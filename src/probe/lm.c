@@ -61,7 +61,7 @@ static int after_threshold(const lm_state *s, uint64_t key, uint64_t tie)
 /* Sorts and keeps the shortest key-order prefix whose document tokens reach the budget. */
 static void prune(lm_state *s)
 {
-    qsort(s->docs, s->n, sizeof *s->docs, doc_cmp);
+    if (s->n) qsort(s->docs, s->n, sizeof *s->docs, doc_cmp); /* docs is NULL before the first document */
     uint64_t cum = 0;
     size_t keep = 0;
     while (keep < s->n && cum < s->budget) cum += s->docs[keep++].n_tokens;

@@ -351,6 +351,29 @@ static void exact_dedup_load_refuses_counts_out_of_range(void **state)
     expect_corrupt(&ep_probe_exact_dedup, &cfg, &w);
 }
 
+/* ---- every probe: shards without text ---- */
+
+/* Shards of empty documents only, and one with none at all, around a shard with text: states
+ * with nothing counted or sampled save, load and fold like the others. */
+static void every_probe_round_trips_shards_without_text(void **state)
+{
+    (void)state;
+    static const char *const empty_docs[] = {"", "", ""};
+    const ph_shard sparse[3] = {{empty_docs, 3}, shards[0], {empty_docs, 0}};
+    ep_scan_config cfg = lm_config();
+    cfg.zstd_strong_fraction = 0.5;
+    const ep_probe_vtable *vts[] = {&ep_probe_counts, &ep_probe_unigram, &ep_probe_compress, &ep_probe_compress_strong,
+                                    &ep_probe_repetition, &ep_probe_lm, &ep_probe_exact_dedup};
+    for (size_t i = 0; i < sizeof vts / sizeof *vts; i++)
+        for (int t = 0; t < 2; t++) {
+            ep_probe_env es, ec;
+            env_pair(&es, &ec, &cfg, toks[t]);
+            int fail = ph_check_probe(vts[i], &es, &ec, toks[t], sparse, 3, 2);
+            if (fail) print_message("%s, %s tokens: check %d failed\n", vts[i]->name, tok_names[t], fail);
+            assert_int_equal(fail, 0);
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -368,6 +391,7 @@ int main(void)
         cmocka_unit_test(lm_load_refuses_a_sample_longer_than_the_budget),
         cmocka_unit_test(exact_dedup_partial_equals_one_scan),
         cmocka_unit_test(exact_dedup_load_refuses_counts_out_of_range),
+        cmocka_unit_test(every_probe_round_trips_shards_without_text),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
