@@ -272,8 +272,9 @@ static ep_status lm_corrupt(lm_state *s, ep_rbuf *r, ep_error *err, const char *
 }
 
 /* Refuses another budget than env's, documents out of key order, a sample longer than prune
- * keeps (every document but the last fits under the budget together), stored ids that are not
- * min(tokens, budget), and ids outside the tokenizer's vocabulary. */
+ * keeps (every document but the last fits under the budget together), token counts of 0 or above
+ * int64 (finish adds them), stored ids that are not min(tokens, budget), and ids outside the
+ * tokenizer's vocabulary. */
 static ep_status lm_load(void **out, ep_rbuf *r, const ep_probe_env *env, ep_error *err)
 {
     *out = NULL;
@@ -302,7 +303,7 @@ static ep_status lm_load(void **out, ep_rbuf *r, const ep_probe_env *env, ep_err
         if (ep_rbuf_status(r) != EP_OK) return lm_corrupt(s, r, err, "truncated or too many ids");
         if (i > 0 && doc_cmp(&s->docs[i - 1], &d) > 0) return lm_corrupt(s, r, err, "documents out of key order");
         if (cum >= budget) return lm_corrupt(s, r, err, "more documents than the budget keeps");
-        if (d.n_tokens == 0 || stored != (d.n_tokens < budget ? d.n_tokens : budget))
+        if (d.n_tokens == 0 || d.n_tokens > INT64_MAX || stored != (d.n_tokens < budget ? d.n_tokens : budget))
             return lm_corrupt(s, r, err, "stored ids do not match the document's tokens");
         if (!(d.ids = malloc((size_t)stored * sizeof *d.ids))) {
             lm_free(s);

@@ -290,6 +290,8 @@ static void lm_load_refuses_counts_out_of_range(void **state)
     expect_corrupt(&ep_probe_lm, &cfg, &w);
     put_lm(&w, 40, 1, 50, 50, 'a'); /* more ids stored than the budget */
     expect_corrupt(&ep_probe_lm, &cfg, &w);
+    put_lm(&w, 40, 1, UINT64_MAX, 40, 'a'); /* a document of more tokens than an int64 counts */
+    expect_corrupt(&ep_probe_lm, &cfg, &w);
     put_lm(&w, 41, 1, 3, 3, 'a'); /* another budget */
     expect_corrupt(&ep_probe_lm, &cfg, &w);
     put_lm(&w, 40, 1, 3, 3, 256); /* an id outside the byte vocabulary */
