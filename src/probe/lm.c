@@ -280,7 +280,7 @@ static ep_status lm_load(void **out, ep_rbuf *r, const ep_probe_env *env, ep_err
     *out = NULL;
     void *p = NULL;
     ep_status rc = lm_create(&p, env, err);
-    if (rc != EP_OK) return rc;
+    if (!p) return rc; /* create failed */
     lm_state *s = p;
     const uint64_t vocab = env->tok ? ep_tokenizer_vocab_size(env->tok) : 0;
     uint64_t budget = ep_rbuf_u64(r);

@@ -168,7 +168,7 @@ static ep_status unigram_load(void **out, ep_rbuf *r, const ep_probe_env *env, e
     const uint64_t vocab = env->tok ? ep_tokenizer_vocab_size(env->tok) : 0;
     void *p = NULL;
     ep_status rc = unigram_create(&p, env, err);
-    if (rc != EP_OK) return rc;
+    if (!p) return rc; /* create failed */
     unigram_state *s = p;
     s->tokens = tokens;
     s->bytes = bytes;

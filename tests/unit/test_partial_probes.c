@@ -20,15 +20,17 @@
 /* Exact duplicates within a shard (LOREM twice in shard 0, "shared line" twice in shard 1) and
  * across shards (LOREM and UTF8 again in 1 and 2), empty and whitespace-only documents, and
  * multi-byte UTF-8 (2-, 3- and 4-byte sequences). */
+static const char utf8_twice[] = UTF8 UTF8;
+static const char repeat_twice[] = REPEAT REPEAT;
 static const char *const shard0_docs[] = {
     LOREM, "", UTF8, LOREM, " ", "short", REPEAT,
     "Paragraph one of a report.\n\nParagraph two repeats: one of a report.\n",
 };
 static const char *const shard1_docs[] = {
-    "shared line", LOREM, "\n", "A different text with numbers 12345 and 67890.\n", "shared line", "x", UTF8 UTF8,
+    "shared line", LOREM, "\n", "A different text with numbers 12345 and 67890.\n", "shared line", "x", utf8_twice,
 };
 static const char *const shard2_docs[] = {
-    UTF8, "shared line", "naïve naïve naïve naïve naïve naïve naïve naïve", REPEAT REPEAT, "", "tail",
+    UTF8, "shared line", "naïve naïve naïve naïve naïve naïve naïve naïve", repeat_twice, "", "tail",
 };
 
 static const ph_shard shards[3] = {
@@ -364,9 +366,9 @@ static void every_probe_round_trips_shards_without_text(void **state)
     const ph_shard sparse[3] = {{empty_docs, 3}, shards[0], {empty_docs, 0}};
     ep_scan_config cfg = lm_config();
     cfg.zstd_strong_fraction = 0.5;
-    const ep_probe_vtable *vts[] = {&ep_probe_counts, &ep_probe_unigram, &ep_probe_compress, &ep_probe_compress_strong,
-                                    &ep_probe_repetition, &ep_probe_lm, &ep_probe_exact_dedup};
-    for (size_t i = 0; i < sizeof vts / sizeof *vts; i++)
+    const ep_probe_vtable *vts[] = {&ep_probe_counts,     &ep_probe_unigram, &ep_probe_compress, &ep_probe_compress_strong,
+                                    &ep_probe_repetition, &ep_probe_lm,      &ep_probe_exact_dedup, NULL};
+    for (size_t i = 0; vts[i]; i++)
         for (int t = 0; t < 2; t++) {
             ep_probe_env es, ec;
             env_pair(&es, &ec, &cfg, toks[t]);
