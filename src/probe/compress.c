@@ -58,6 +58,12 @@ static int zstream_init(zstream *z, int level, int window_log, int nworkers)
     return 0;
 }
 
+/* Documents whose mixed hash is below this are sampled (UINT64_MAX: all). */
+static uint64_t sample_threshold(double fraction)
+{
+    return fraction >= 1.0 ? UINT64_MAX : (uint64_t)(fraction * 18446744073709551616.0);
+}
+
 static ep_status create_common(void **out, const ep_probe_env *env, int level, double fraction, ep_error *err)
 {
     *out = NULL;
@@ -66,7 +72,7 @@ static ep_status create_common(void **out, const ep_probe_env *env, int level, d
     s->z.level = level;
     s->fraction = fraction;
     s->window_log = env->cfg->zstd_long;
-    s->threshold = fraction >= 1.0 ? UINT64_MAX : (uint64_t)(fraction * 18446744073709551616.0);
+    s->threshold = sample_threshold(fraction);
     if (!env->is_corpus) { /* the corpus state only sums shard figures: no stream */
         s->out = malloc(OUT_CAP);
         if (!s->out || zstream_init(&s->z, level, env->cfg->zstd_long, env->nthreads)) {
@@ -182,14 +188,73 @@ static void compress_free(void *st)
     free(s);
 }
 
+/* Partial state (docs/partial-format.md, "compress, compress_strong"): the finished stream's sizes,
+ * which fold reads (no zstd context: the stream is closed): u32 level, u8 failed, u64 input
+ * bytes, u64 compressed bytes, u64 documents; 29 bytes per shard. */
+static ep_status compress_save(const void *st, ep_wbuf *w, ep_error *err)
+{
+    (void)err;
+    const compress_state *s = st;
+    ep_wbuf_u32(w, (uint32_t)s->z.level);
+    ep_wbuf_u8(w, (uint8_t)(s->z.failed != 0));
+    ep_wbuf_u64(w, s->z.in_bytes);
+    ep_wbuf_u64(w, s->z.out_bytes);
+    ep_wbuf_u64(w, s->z.docs);
+    return EP_OK;
+}
+
+/* A state as create makes it for the corpus (no stream), with the saved sizes. Refuses another
+ * level than this probe's under env's configuration, sizes the profile could not print (int64),
+ * more documents than input bytes (each document adds at least its '\n'), and input without
+ * output (a closed zstd frame is never empty). */
+static ep_status load_common(void **out, ep_rbuf *r, const ep_probe_env *env, int level, double fraction,
+                             const char *name, ep_error *err)
+{
+    *out = NULL;
+    uint32_t saved_level = ep_rbuf_u32(r);
+    uint8_t failed = ep_rbuf_u8(r);
+    uint64_t in = ep_rbuf_u64(r), comp = ep_rbuf_u64(r), docs = ep_rbuf_u64(r);
+    if (ep_rbuf_status(r) != EP_OK) return ep_error_set(err, EP_ERR_CORRUPT, "%s: partial state truncated", name);
+    if (saved_level != (uint32_t)level || failed > 1 || in > INT64_MAX || comp > INT64_MAX || docs > in ||
+        (!failed && in && !comp)) {
+        ep_rbuf_fail(r);
+        return ep_error_set(err, EP_ERR_CORRUPT, "%s: partial state out of range (level %u, expected %d; failed %u; "
+                            "%llu input bytes, %llu compressed, %llu documents)", name, saved_level, level,
+                            (unsigned)failed, (unsigned long long)in, (unsigned long long)comp,
+                            (unsigned long long)docs);
+    }
+    compress_state *s = calloc(1, sizeof *s);
+    if (!s) return ep_error_set(err, EP_ERR_NOMEM, "%s: out of memory", name);
+    s->z.level = level;
+    s->z.failed = failed;
+    s->z.in_bytes = in;
+    s->z.out_bytes = comp;
+    s->z.docs = docs;
+    s->fraction = fraction;
+    s->window_log = env->cfg->zstd_long;
+    s->threshold = sample_threshold(fraction);
+    *out = s;
+    return EP_OK;
+}
+
+static ep_status fast_load(void **out, ep_rbuf *r, const ep_probe_env *env, ep_error *err)
+{
+    return load_common(out, r, env, env->cfg->zstd_level, 1.0, "compress", err);
+}
+static ep_status strong_load(void **out, ep_rbuf *r, const ep_probe_env *env, ep_error *err)
+{
+    return load_common(out, r, env, env->cfg->zstd_strong_level, env->cfg->zstd_strong_fraction,
+                       "compress_strong", err);
+}
+
 /* Two probes, so that each runs in its own ordered lane (src/scan/scan_pipeline.c) and the slow
  * strong level does not hold up the fast one. */
 const ep_probe_vtable ep_probe_compress = {
     "compress", EP_PROBE_ORDERED | EP_PROBE_ESTIMATOR, fast_enabled, 0.0,
-    fast_create, compress_observe, NULL, compress_finish, compress_fold, compress_free, NULL, NULL,
+    fast_create, compress_observe, NULL, compress_finish, compress_fold, compress_free, compress_save, fast_load,
 };
 
 const ep_probe_vtable ep_probe_compress_strong = {
     "compress_strong", EP_PROBE_ORDERED | EP_PROBE_ESTIMATOR, strong_enabled, 0.0,
-    strong_create, compress_observe, NULL, compress_finish, compress_fold, compress_free, NULL, NULL,
+    strong_create, compress_observe, NULL, compress_finish, compress_fold, compress_free, compress_save, strong_load,
 };

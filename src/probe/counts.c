@@ -53,7 +53,45 @@ static ep_status counts_finish(void *st, const void *before, ep_jv *out, const e
     return EP_OK;
 }
 
+/* Partial state (docs/partial-format.md, "counts"): the four sums fold reads, u64 each: 32 bytes
+ * per shard. */
+static ep_status counts_save(const void *st, ep_wbuf *w, ep_error *err)
+{
+    (void)err;
+    const counts_state *s = st;
+    ep_wbuf_u64(w, s->docs);
+    ep_wbuf_u64(w, s->bytes);
+    ep_wbuf_u64(w, s->chars);
+    ep_wbuf_u64(w, s->tokens);
+    return EP_OK;
+}
+
+/* Refuses sums the profile could not print (it writes them as int64) and more characters than
+ * bytes (a code point takes at least one byte). */
+static ep_status counts_load(void **out, ep_rbuf *r, const ep_probe_env *env, ep_error *err)
+{
+    (void)env;
+    *out = NULL;
+    counts_state v;
+    v.docs = ep_rbuf_u64(r);
+    v.bytes = ep_rbuf_u64(r);
+    v.chars = ep_rbuf_u64(r);
+    v.tokens = ep_rbuf_u64(r);
+    if (ep_rbuf_status(r) != EP_OK) return ep_error_set(err, EP_ERR_CORRUPT, "counts: partial state truncated");
+    if (v.docs > INT64_MAX || v.bytes > INT64_MAX || v.tokens > INT64_MAX || v.chars > v.bytes) {
+        ep_rbuf_fail(r);
+        return ep_error_set(err, EP_ERR_CORRUPT, "counts: partial state out of range (%llu docs, %llu bytes, "
+                            "%llu chars, %llu tokens)", (unsigned long long)v.docs, (unsigned long long)v.bytes,
+                            (unsigned long long)v.chars, (unsigned long long)v.tokens);
+    }
+    counts_state *s = malloc(sizeof *s);
+    if (!s) return ep_error_set(err, EP_ERR_NOMEM, "counts: out of memory");
+    *s = v;
+    *out = s;
+    return EP_OK;
+}
+
 const ep_probe_vtable ep_probe_counts = {
     "counts", EP_PROBE_NEEDS_TOKENS, counts_enabled, 0.0,
-    counts_create, counts_observe, counts_merge, counts_finish, counts_merge, free, NULL, NULL,
+    counts_create, counts_observe, counts_merge, counts_finish, counts_merge, free, counts_save, counts_load,
 };

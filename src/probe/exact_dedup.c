@@ -114,7 +114,91 @@ static void dedup_free(void *st)
     free(s);
 }
 
+/* Partial state (docs/partial-format.md, "exact_dedup"), saved before finish (EP_PROBE_CROSS_SHARD:
+ * the merge finishes it against the earlier shards): u64 docs, u64 distinct documents, then per
+ * distinct document u64 hash_lo, u64 hash_hi, u64 count, u64 bytes of one copy, sorted by
+ * (hash_lo, hash_hi) so that the bytes do not depend on the table's insertion order (threads).
+ * 16 + 32 x distinct documents bytes per shard. */
+static int slot_cmp(const void *a, const void *b)
+{
+    const dslot *x = a, *y = b;
+    if (x->lo != y->lo) return x->lo < y->lo ? -1 : 1;
+    return x->hi < y->hi ? -1 : x->hi > y->hi;
+}
+
+static ep_status dedup_save(const void *st, ep_wbuf *w, ep_error *err)
+{
+    const dedup_state *s = st;
+    dslot *sorted = malloc((s->size ? s->size : 1) * sizeof *sorted);
+    if (!sorted) return ep_error_set(err, EP_ERR_NOMEM, "exact_dedup: out of memory for %zu distinct documents", s->size);
+    size_t n = 0;
+    for (size_t i = 0; i < s->cap; i++)
+        if (s->slots[i].count) sorted[n++] = s->slots[i];
+    qsort(sorted, n, sizeof *sorted, slot_cmp);
+    ep_wbuf_u64(w, s->docs);
+    ep_wbuf_u64(w, (uint64_t)n);
+    for (size_t i = 0; i < n; i++) {
+        ep_wbuf_u64(w, sorted[i].lo);
+        ep_wbuf_u64(w, sorted[i].hi);
+        ep_wbuf_u64(w, sorted[i].count);
+        ep_wbuf_u64(w, sorted[i].len);
+    }
+    free(sorted);
+    return EP_OK;
+}
+
+static ep_status dedup_corrupt(dedup_state *s, ep_rbuf *r, ep_error *err, const char *what)
+{
+    dedup_free(s);
+    ep_rbuf_fail(r);
+    return ep_error_set(err, EP_ERR_CORRUPT, "exact_dedup: partial state: %s", what);
+}
+
+/* Refuses hashes out of order (or repeated), zero counts, counts that do not sum to the documents
+ * (each observed document is counted once), and more bytes than the profile can print (int64). */
+static ep_status dedup_load(void **out, ep_rbuf *r, const ep_probe_env *env, ep_error *err)
+{
+    (void)env;
+    *out = NULL;
+    dedup_state *s = calloc(1, sizeof *s);
+    if (!s) return ep_error_set(err, EP_ERR_NOMEM, "exact_dedup: out of memory");
+    s->docs = ep_rbuf_u64(r);
+    uint64_t n = ep_rbuf_count(r, sizeof(dslot));
+    if (ep_rbuf_status(r) != EP_OK) return dedup_corrupt(s, r, err, "truncated or too many documents");
+    if (s->docs > INT64_MAX) return dedup_corrupt(s, r, err, "document count out of range");
+    size_t cap = 1024; /* as add() grows it: a power of two, load <= 1/2 */
+    while (2 * (n + 1) > cap) cap *= 2;
+    if (n && !(s->slots = calloc(cap, sizeof *s->slots))) {
+        dedup_free(s);
+        return ep_error_set(err, EP_ERR_NOMEM, "exact_dedup: out of memory for %llu distinct documents",
+                            (unsigned long long)n);
+    }
+    s->cap = n ? cap : 0;
+    uint64_t counted = 0, bytes = 0;
+    dslot prev = {0};
+    for (uint64_t i = 0; i < n; i++) {
+        dslot d;
+        d.lo = ep_rbuf_u64(r);
+        d.hi = ep_rbuf_u64(r);
+        d.count = ep_rbuf_u64(r);
+        d.len = ep_rbuf_u64(r);
+        if (ep_rbuf_status(r) != EP_OK) return dedup_corrupt(s, r, err, "truncated");
+        if (i > 0 && slot_cmp(&prev, &d) >= 0) return dedup_corrupt(s, r, err, "hashes not increasing");
+        if (d.count == 0 || d.count > s->docs - counted)
+            return dedup_corrupt(s, r, err, "a count is 0 or the counts exceed the documents");
+        if (d.len && d.count > (INT64_MAX - bytes) / d.len) return dedup_corrupt(s, r, err, "bytes out of range");
+        counted += d.count;
+        bytes += d.count * d.len;
+        *find_slot(s->slots, s->cap, d.lo, d.hi) = d;
+        s->size++;
+        prev = d;
+    }
+    if (counted != s->docs) return dedup_corrupt(s, r, err, "the counts do not sum to the documents");
+    *out = s;
+    return EP_OK;
+}
+
 const ep_probe_vtable ep_probe_exact_dedup = {
     "exact_dedup", EP_PROBE_CROSS_SHARD, dedup_enabled, 0.5,
-    dedup_create, dedup_observe, dedup_merge, dedup_finish, dedup_merge, dedup_free, NULL, NULL,
+    dedup_create, dedup_observe, dedup_merge, dedup_finish, dedup_merge, dedup_free, dedup_save, dedup_load,
 };

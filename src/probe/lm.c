@@ -61,7 +61,7 @@ static int after_threshold(const lm_state *s, uint64_t key, uint64_t tie)
 /* Sorts and keeps the shortest key-order prefix whose document tokens reach the budget. */
 static void prune(lm_state *s)
 {
-    qsort(s->docs, s->n, sizeof *s->docs, doc_cmp);
+    if (s->n) qsort(s->docs, s->n, sizeof *s->docs, doc_cmp); /* docs is NULL before the first document */
     uint64_t cum = 0;
     size_t keep = 0;
     while (keep < s->n && cum < s->budget) cum += s->docs[keep++].n_tokens;
@@ -239,6 +239,87 @@ static void lm_free(void *st)
     free(s);
 }
 
+/* Partial state (docs/partial-format.md, "lm"): the sample finish left (pruned, in key order), which
+ * fold reads: u64 budget, u64 documents, then per document u64 key, u64 tie, u64 tokens, u64
+ * bytes, u64 stored ids (= min(tokens, budget)) and the ids as u32. All documents but the last
+ * hold fewer than budget tokens together, so a shard costs at most 16 + 40 x (budget + 1) + 8 x
+ * budget bytes; about 4 bytes per sample token plus 40 per sample document in practice (130 KB
+ * at the default 32K budget). */
+static ep_status lm_save(const void *st, ep_wbuf *w, ep_error *err)
+{
+    (void)err;
+    const lm_state *s = st;
+    ep_wbuf_u64(w, s->budget);
+    ep_wbuf_u64(w, (uint64_t)s->n);
+    for (size_t i = 0; i < s->n; i++) {
+        const lm_doc *d = &s->docs[i];
+        uint64_t stored = d->n_tokens < s->budget ? d->n_tokens : s->budget;
+        ep_wbuf_u64(w, d->key);
+        ep_wbuf_u64(w, d->tie);
+        ep_wbuf_u64(w, d->n_tokens);
+        ep_wbuf_u64(w, d->bytes);
+        ep_wbuf_u64(w, stored);
+        ep_wbuf_u32s(w, d->ids, (size_t)stored);
+    }
+    return EP_OK;
+}
+
+static ep_status lm_corrupt(lm_state *s, ep_rbuf *r, ep_error *err, const char *what)
+{
+    lm_free(s);
+    ep_rbuf_fail(r);
+    return ep_error_set(err, EP_ERR_CORRUPT, "lm: partial state: %s", what);
+}
+
+/* Refuses another budget than env's, documents out of key order, a sample longer than prune
+ * keeps (every document but the last fits under the budget together), token counts of 0 or above
+ * int64 (finish adds them), stored ids that are not min(tokens, budget), and ids outside the
+ * tokenizer's vocabulary. */
+static ep_status lm_load(void **out, ep_rbuf *r, const ep_probe_env *env, ep_error *err)
+{
+    *out = NULL;
+    void *p = NULL;
+    ep_status rc = lm_create(&p, env, err);
+    if (!p) return rc; /* create failed */
+    lm_state *s = p;
+    const uint64_t vocab = env->tok ? ep_tokenizer_vocab_size(env->tok) : 0;
+    uint64_t budget = ep_rbuf_u64(r);
+    uint64_t n = ep_rbuf_count(r, 5 * sizeof(uint64_t));
+    if (ep_rbuf_status(r) != EP_OK) return lm_corrupt(s, r, err, "truncated or too many documents");
+    if (budget != s->budget) return lm_corrupt(s, r, err, "another token budget than this scan's");
+    if (n && !(s->docs = malloc((size_t)n * sizeof *s->docs))) {
+        lm_free(s);
+        return ep_error_set(err, EP_ERR_NOMEM, "lm: out of memory for %llu sample documents", (unsigned long long)n);
+    }
+    s->cap = (size_t)n;
+    uint64_t cum = 0; /* tokens of the documents before this one */
+    for (uint64_t i = 0; i < n; i++) {
+        lm_doc d = {0};
+        d.key = ep_rbuf_u64(r);
+        d.tie = ep_rbuf_u64(r);
+        d.n_tokens = ep_rbuf_u64(r);
+        d.bytes = ep_rbuf_u64(r);
+        uint64_t stored = ep_rbuf_count(r, sizeof(ep_token));
+        if (ep_rbuf_status(r) != EP_OK) return lm_corrupt(s, r, err, "truncated or too many ids");
+        if (i > 0 && doc_cmp(&s->docs[i - 1], &d) > 0) return lm_corrupt(s, r, err, "documents out of key order");
+        if (cum >= budget) return lm_corrupt(s, r, err, "more documents than the budget keeps");
+        if (d.n_tokens == 0 || d.n_tokens > INT64_MAX || stored != (d.n_tokens < budget ? d.n_tokens : budget))
+            return lm_corrupt(s, r, err, "stored ids do not match the document's tokens");
+        if (!(d.ids = malloc((size_t)stored * sizeof *d.ids))) {
+            lm_free(s);
+            return ep_error_set(err, EP_ERR_NOMEM, "lm: out of memory for %llu sample tokens", (unsigned long long)stored);
+        }
+        s->docs[s->n++] = d; /* owned by s from here */
+        if (ep_rbuf_u32s(r, d.ids, (size_t)stored)) return lm_corrupt(s, r, err, "truncated ids");
+        for (uint64_t k = 0; vocab && k < stored; k++)
+            if (d.ids[k] >= vocab) return lm_corrupt(s, r, err, "a token id outside the vocabulary");
+        cum += stored; /* each term <= budget and cum < budget before it: no overflow below 2^63 */
+    }
+    prune(s); /* keeps every document (checked above); sets stored, full and the threshold */
+    *out = s;
+    return EP_OK;
+}
+
 const ep_probe_vtable ep_probe_lm = {
     .name = "lm",
     .flags = EP_PROBE_NEEDS_TOKENS | EP_PROBE_ESTIMATOR,
@@ -250,4 +331,6 @@ const ep_probe_vtable ep_probe_lm = {
     .finish = lm_finish,
     .fold = lm_merge,
     .free = lm_free,
+    .save = lm_save,
+    .load = lm_load,
 };

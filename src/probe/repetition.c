@@ -117,6 +117,58 @@ static ep_status rep_finish(void *st, const void *before, ep_jv *out, const ep_p
     return EP_OK;
 }
 
+/* Partial state (docs/partial-format.md, "repetition"): the integer sums fold reads: u64 docs, u64
+ * docs_empty, then u64 num[11], u64 den[11], u64 fix[11] in rep_names order; 280 bytes per shard. */
+static ep_status rep_save(const void *st, ep_wbuf *w, ep_error *err)
+{
+    (void)err;
+    const rep_state *s = st;
+    ep_wbuf_u64(w, s->docs);
+    ep_wbuf_u64(w, s->docs_empty);
+    ep_wbuf_u64s(w, s->num, REP_NSIG);
+    ep_wbuf_u64s(w, s->den, REP_NSIG);
+    ep_wbuf_u64s(w, s->fix, REP_NSIG);
+    return EP_OK;
+}
+
+/* What rep_observe's sums always satisfy, or the reason they do not (NULL: consistent). */
+static const char *rep_inconsistent(const rep_state *s)
+{
+    if (s->docs > INT64_MAX || s->docs_empty > INT64_MAX) return "document count out of range";
+    for (int i = 0; i < REP_NSIG; i++) /* each document adds a fraction <= 1, i.e. <= 2^32 */
+        if (s->fix[i] > (unsigned __int128)s->docs << 32) return "a mean numerator exceeds the documents";
+    for (int i = 2; i < REP_NSIG; i++) /* denominators 1..10 are all the characters */
+        if (s->den[i] != s->den[1]) return "character totals differ between signals";
+    if (s->num[0] > s->den[0] || s->num[1] > s->den[1]) return "more duplicate lines than lines";
+    if (s->den[1] < s->docs) return "fewer characters than non-empty documents";
+    if (!s->docs && (s->den[0] || s->den[1])) return "characters without documents";
+    return NULL;
+}
+
+static ep_status rep_load(void **out, ep_rbuf *r, const ep_probe_env *env, ep_error *err)
+{
+    (void)env;
+    *out = NULL;
+    rep_state v;
+    memset(&v, 0, sizeof v);
+    v.docs = ep_rbuf_u64(r);
+    v.docs_empty = ep_rbuf_u64(r);
+    ep_rbuf_u64s(r, v.num, REP_NSIG);
+    ep_rbuf_u64s(r, v.den, REP_NSIG);
+    ep_rbuf_u64s(r, v.fix, REP_NSIG);
+    if (ep_rbuf_status(r) != EP_OK) return ep_error_set(err, EP_ERR_CORRUPT, "repetition: partial state truncated");
+    const char *bad = rep_inconsistent(&v);
+    if (bad) {
+        ep_rbuf_fail(r);
+        return ep_error_set(err, EP_ERR_CORRUPT, "repetition: partial state: %s", bad);
+    }
+    rep_state *s = malloc(sizeof *s); /* no scratch: a loaded state is only folded */
+    if (!s) return ep_error_set(err, EP_ERR_NOMEM, "repetition: out of memory");
+    *s = v;
+    *out = s;
+    return EP_OK;
+}
+
 static int rep_enabled(const ep_scan_config *cfg)
 {
     (void)cfg;
@@ -134,4 +186,6 @@ const ep_probe_vtable ep_probe_repetition = {
     .finish = rep_finish,
     .fold = rep_merge,
     .free = rep_free,
+    .save = rep_save,
+    .load = rep_load,
 };
