@@ -12,21 +12,6 @@
 
 #include "scan/scan_run.h"
 
-void ep_scan_config_default(ep_scan_config *cfg)
-{
-    memset(cfg, 0, sizeof *cfg);
-    ep_reader_config_default(&cfg->reader);
-    cfg->tokenizer = "cl100k_base";
-    cfg->batch_bytes = (size_t)4 << 20;
-    cfg->zstd_level = 3;
-    cfg->zstd_strong_level = 19;
-    cfg->zstd_strong_fraction = 1.0 / 32;
-    cfg->heldout_fraction = 0.1;
-    cfg->lm_tokens = 1u << 16;
-    cfg->ngram_sample_tokens = (uint64_t)4 << 20;
-    cfg->verbose = 1;
-}
-
 ep_status ep_scan(const char *const *inputs, size_t n_inputs, const ep_scan_config *cfg, ep_jv **profile_out,
                   size_t *n_failed, ep_error *err)
 {

@@ -1,5 +1,6 @@
-/* ep_scan_config_check: refuses a configuration that would otherwise be read silently in a
- * different way (an unknown probe name that would run nothing, a level outside zstd's range). */
+/* ep_scan_config_default: the defaults. ep_scan_config_check: refuses a configuration that would
+ * otherwise be read silently in a different way (an unknown probe name that would run nothing, a
+ * level outside zstd's range). */
 #include <string.h>
 
 #include "entroprof/probe.h"
@@ -52,4 +53,19 @@ ep_status ep_scan_config_check(const ep_scan_config *cfg, ep_error *err)
         p = e + 1;
     }
     return EP_OK;
+}
+
+void ep_scan_config_default(ep_scan_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    ep_reader_config_default(&cfg->reader);
+    cfg->tokenizer = "cl100k_base";
+    cfg->batch_bytes = (size_t)4 << 20;
+    cfg->zstd_level = 3;
+    cfg->zstd_strong_level = 19;
+    cfg->zstd_strong_fraction = 1.0 / 32;
+    cfg->heldout_fraction = 0.1;
+    cfg->lm_tokens = 1u << 16;
+    cfg->ngram_sample_tokens = (uint64_t)4 << 20;
+    cfg->verbose = 1;
 }
