@@ -68,18 +68,23 @@ static double now_seconds(void)
 /* The worst (largest) of v over all ranks. */
 static int worst_of_ranks(int v) { return ep_mpi_max_quietly(v); }
 
-/* A message of this rank on stderr: "entroprof-mpi scan: rank R: ...". */
+/* A message of this rank on stderr: "entroprof-mpi scan: rank R: ...", written with one call, so
+ * that the lines of ranks sharing mpirun's stderr do not cut into each other. */
 static void say(const mpi_scan *m, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void say(const mpi_scan *m, const char *fmt, ...)
 {
+    char line[2048];
+    int k = snprintf(line, sizeof line, WHO ": rank %d: ", m->rank);
+    if (k < 0 || (size_t)k >= sizeof line) k = 0;
     va_list ap;
-    fprintf(stderr, WHO ": rank %d: ", m->rank);
     va_start(ap, fmt);
     /* LLVM 14 false positive: ap is started on the line above */
     // NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized)
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(line + k, sizeof line - (size_t)k - 1, fmt, ap);
     va_end(ap);
-    fputc('\n', stderr);
+    size_t n = strlen(line);
+    line[n] = '\n';
+    fwrite(line, 1, n + 1, stderr);
 }
 
 /* A usage error found after the parse: rank 0 prints it. @return EP_EXIT_USAGE */
