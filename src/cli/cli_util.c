@@ -295,19 +295,26 @@ int ep_cli_arg_quantity(const ep_cli_args *a, ep_cli_sign sign, double *out)
     return ep_cli_bad_value(a, what);
 }
 
+/* "A<sep>B": copies A into first (cap bytes) and returns B, or NULL when there is no sep or A is
+ * too long. */
+static const char *split_pair(const char *arg, char sep, char *first, size_t cap)
+{
+    const char *at = arg ? strchr(arg, sep) : NULL;
+    if (!at || (size_t)(at - arg) >= cap) return NULL;
+    memcpy(first, arg, (size_t)(at - arg));
+    first[at - arg] = '\0';
+    return at + 1;
+}
+
 int ep_cli_arg_range(const ep_cli_args *a, double *lo, double *hi)
 {
-    const char *colon = a->arg ? strchr(a->arg, ':') : NULL;
     char first[64];
+    const char *second = split_pair(a->arg, ':', first, sizeof first);
     double x, y;
-    if (colon && (size_t)(colon - a->arg) < sizeof first) {
-        memcpy(first, a->arg, (size_t)(colon - a->arg));
-        first[colon - a->arg] = '\0';
-        if (!ep_cli_parse_quantity(first, &x) && !ep_cli_parse_quantity(colon + 1, &y)) {
-            *lo = x;
-            *hi = y;
-            return 0;
-        }
+    if (second && !ep_cli_parse_quantity(first, &x) && !ep_cli_parse_quantity(second, &y)) {
+        *lo = x;
+        *hi = y;
+        return 0;
     }
     return ep_cli_bad_value(a, "A:B, two numbers");
 }
@@ -324,17 +331,13 @@ int ep_cli_arg_threads(const ep_cli_args *a, int *out)
 
 int ep_cli_arg_task(const ep_cli_args *a, size_t *index, size_t *count)
 {
-    const char *slash = a->arg ? strchr(a->arg, '/') : NULL;
     char first[32];
+    const char *second = split_pair(a->arg, '/', first, sizeof first);
     long i, n;
-    if (slash && (size_t)(slash - a->arg) < sizeof first) {
-        memcpy(first, a->arg, (size_t)(slash - a->arg));
-        first[slash - a->arg] = '\0';
-        if (!ep_cli_parse_int(first, 0, 999999, &i) && !ep_cli_parse_int(slash + 1, 1, 1000000, &n) && i < n) {
-            *index = (size_t)i;
-            *count = (size_t)n;
-            return 0;
-        }
+    if (second && !ep_cli_parse_int(first, 0, 999999, &i) && !ep_cli_parse_int(second, 1, 1000000, &n) && i < n) {
+        *index = (size_t)i;
+        *count = (size_t)n;
+        return 0;
     }
     return ep_cli_bad_value(a, "I/N, task I of N tasks, 0 <= I < N <= 1000000");
 }
