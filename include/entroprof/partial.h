@@ -87,6 +87,21 @@ EP_STATIC_API ep_status ep_scan_run_finish(ep_scan_run *run, ep_jv **profile, si
 EP_STATIC_API void ep_partial_file_name(const ep_scan_run *run, size_t i, char *buf, size_t cap);
 #define EP_PARTIAL_MANIFEST "manifest.epm"
 
+/** Makes DIR (and missing parents) and checks its manifest against this run's: written when DIR has
+ *  none (atomically; concurrent tasks write the same bytes), else it must be the same bytes
+ *  (EP_ERR_ARG: DIR holds another scan's partial states). Refuses a run with stdin ('-') as a
+ *  shard (EP_ERR_ARG). */
+EP_STATIC_API ep_status ep_partial_dir_prepare(const ep_scan_run *run, const char *dir, ep_error *err);
+/** Writes shard i's record into DIR under ep_partial_file_name, atomically (temporary file, fsync,
+ *  rename, fsync of DIR: include/entroprof/outfile.h). */
+EP_STATIC_API ep_status ep_partial_dir_write(const ep_scan_run *run, const char *dir, size_t i, const void *rec,
+                                             size_t len, ep_error *err);
+/** Reads shard i's record file from DIR whole into *rec (malloc'd; the caller frees it).
+ *  @return EP_OK, EP_ERR_NOTFOUND (no such file), EP_ERR_IO or EP_ERR_NOMEM. Checks nothing: see
+ *  ep_scan_run_check_record and ep_scan_run_record_is_current. */
+EP_STATIC_API ep_status ep_partial_dir_read(const ep_scan_run *run, const char *dir, size_t i, unsigned char **rec,
+                                            size_t *len, ep_error *err);
+
 /** Builds the profile from partial directories (`entroprof merge DIR... -o`): the manifests must be
  *  identical; every shard's record must be in one of the directories (the first one found is used),
  *  match the manifest and be intact. A missing, mismatched or corrupt record is an error that names

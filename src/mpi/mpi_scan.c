@@ -16,7 +16,6 @@
 #include "mpi/mpi_records.h"
 #include "mpi/mpi_scan.h"
 #include "mpi/mpi_wait.h"
-#include "mpi/partial_dir.h"
 
 #define WHO "entroprof-mpi scan"
 #define SYNOPSIS "mpirun -np R entroprof-mpi scan [OPTIONS] PATH... [-o PROFILE.json]"
@@ -173,9 +172,8 @@ static int open_run(mpi_scan *m)
     m->n_shards = ep_scan_run_shards(m->run);
     /* --partial DIR: the directory, and rank 0 writes the manifest that `entroprof merge` reads */
     if (rc < 0 && m->opt.cfg.partial_dir) {
-        ep_status pst = ep_mpi_partial_mkdir(m->opt.cfg.partial_dir, &err);
-        if (pst == EP_OK && m->rank == 0)
-            pst = ep_mpi_partial_manifest(m->opt.cfg.partial_dir, man.data, man.len, &err);
+        /* every rank: the directory, and its manifest written or checked (the same bytes on every rank) */
+        ep_status pst = ep_partial_dir_prepare(m->run, m->opt.cfg.partial_dir, &err);
         if (pst != EP_OK) {
             say(m, "%s", err.msg);
             rc = pst == EP_ERR_ARG ? EP_EXIT_USAGE : EP_EXIT_FATAL; /* another scan's directory: as scan */
@@ -228,7 +226,7 @@ static int reuse_record(mpi_scan *m, size_t i, const char *name, unsigned char *
 {
     ep_error err;
     ep_error_clear(&err);
-    ep_status st = ep_mpi_partial_read(m->opt.cfg.partial_dir, name, bytes, len, &err);
+    ep_status st = ep_partial_dir_read(m->run, m->opt.cfg.partial_dir, i, bytes, len, &err);
     if (st == EP_ERR_NOTFOUND) return 0;
     if (st == EP_OK && ep_scan_run_record_is_current(m->run, i, *bytes, *len, &err) == 1) return 1;
     /* said also with -q, as scan does */
@@ -260,7 +258,7 @@ static int make_record(mpi_scan *m, size_t i, unsigned char **bytes, size_t *len
     ep_status st = ep_scan_run_shard(m->run, i, &w, &err);
     if (st == EP_OK && ep_wbuf_status(&w) != EP_OK) st = ep_error_set(&err, EP_ERR_NOMEM, "out of memory");
     m->scan_seconds += now_seconds() - t0;
-    if (st == EP_OK && dir) st = ep_mpi_partial_write(dir, name, w.data, w.len, &err);
+    if (st == EP_OK && dir) st = ep_partial_dir_write(m->run, dir, i, w.data, w.len, &err);
     if (st != EP_OK) {
         say(m, "%s: %s", ep_scan_run_shard_path(m->run, i), err.msg[0] ? err.msg : ep_strerror(st));
         ep_wbuf_free(&w);

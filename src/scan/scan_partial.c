@@ -33,12 +33,12 @@ static ep_status join(char *buf, size_t cap, const char *dir, const char *name, 
     return EP_OK;
 }
 
-static ep_status write_file(const char *path, const ep_wbuf *w, ep_error *err)
+static ep_status write_file(const char *path, const void *bytes, size_t len, ep_error *err)
 {
     ep_outfile *o = NULL;
     ep_status st = ep_outfile_open(path, &o, err);
     if (st != EP_OK) return st;
-    if (w->len && fwrite(w->data, 1, w->len, ep_outfile_stream(o)) != w->len) {
+    if (len && fwrite(bytes, 1, len, ep_outfile_stream(o)) != len) {
         ep_outfile_abort(o);
         return ep_error_set(err, EP_ERR_IO, "%s: write error", path);
     }
@@ -64,9 +64,7 @@ static ep_status make_dir(const char *dir, ep_error *err)
     return EP_OK;
 }
 
-/* The directory exists and holds this run's manifest (written if missing; an existing one must be
- * the same bytes). */
-static ep_status prepare_dir(const ep_scan_run *run, const char *dir, ep_error *err)
+ep_status ep_partial_dir_prepare(const ep_scan_run *run, const char *dir, ep_error *err)
 {
     ep_status st = make_dir(dir, err);
     if (st != EP_OK) return st;
@@ -84,7 +82,7 @@ static ep_status prepare_dir(const ep_scan_run *run, const char *dir, ep_error *
         ep_error e;
         ep_error_clear(&e);
         ep_status rs = ep_scan_read_file(path, &have, &have_len, &e);
-        if (rs == EP_ERR_NOTFOUND) st = write_file(path, &w, err);
+        if (rs == EP_ERR_NOTFOUND) st = write_file(path, w.data, w.len, err);
         else if (rs != EP_OK) st = ep_error_set(err, rs, "%s", e.msg);
         else if (have_len != w.len || memcmp(have, w.data, w.len) != 0)
             st = ep_error_set(err, EP_ERR_ARG,
@@ -95,6 +93,32 @@ static ep_status prepare_dir(const ep_scan_run *run, const char *dir, ep_error *
     free(have);
     ep_wbuf_free(&w);
     return st;
+}
+
+static ep_status record_path(const ep_scan_run *run, const char *dir, size_t i, char *buf, size_t cap, ep_error *err)
+{
+    if (i >= run->n_paths) return ep_error_set(err, EP_ERR_ARG, "shard %zu does not exist", i);
+    char name[64];
+    ep_partial_file_name(run, i, name, sizeof name);
+    return join(buf, cap, dir, name, err);
+}
+
+ep_status ep_partial_dir_write(const ep_scan_run *run, const char *dir, size_t i, const void *rec, size_t len,
+                               ep_error *err)
+{
+    char path[4096];
+    ep_status st = record_path(run, dir, i, path, sizeof path, err);
+    return st == EP_OK ? write_file(path, rec, len, err) : st;
+}
+
+ep_status ep_partial_dir_read(const ep_scan_run *run, const char *dir, size_t i, unsigned char **rec, size_t *len,
+                              ep_error *err)
+{
+    char path[4096];
+    *rec = NULL;
+    *len = 0;
+    ep_status st = record_path(run, dir, i, path, sizeof path, err);
+    return st == EP_OK ? ep_scan_read_file(path, rec, len, err) : st;
 }
 
 /* Shard i's record from the partial directory when it is there, intact, of this configuration and
@@ -127,7 +151,7 @@ ep_status ep_scan_partial(const char *const *inputs, size_t n_inputs, const ep_s
     if (st != EP_OK) return st;
     size_t *mine = NULL, n_mine = 0, k = 0, failed = 0, reused = 0;
     if (cfg->task_count) st = ep_scan_run_task(run, cfg->task_index, cfg->task_count, &mine, &n_mine, err);
-    if (st == EP_OK) st = prepare_dir(run, cfg->partial_dir, err);
+    if (st == EP_OK) st = ep_partial_dir_prepare(run, cfg->partial_dir, err);
     for (size_t i = 0; st == EP_OK && i < run->n_paths; i++) {
         int in_task = !cfg->task_count || (k < n_mine && mine[k] == i);
         if (cfg->task_count && !in_task) continue;
@@ -151,7 +175,7 @@ ep_status ep_scan_partial(const char *const *inputs, size_t n_inputs, const ep_s
         if (st == EP_OK) st = ep_scan_rec_make(&run->c, run->paths[i], &rec, err);
         else memset(&rec, 0, sizeof rec);
         if (st == EP_OK) st = ep_scan_run_rec_bytes(run, i, &rec, &w, err);
-        if (st == EP_OK) st = write_file(file, &w, err);
+        if (st == EP_OK) st = write_file(file, w.data, w.len, err);
         failed += st == EP_OK && (!rec.opened || rec.read_failed);
         if (st == EP_OK && !cfg->task_count) st = ep_scan_run_apply(run, &rec, err);
         ep_scan_rec_free(&run->c, &rec);
