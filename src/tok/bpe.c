@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "tok/bpe_impl.h"
+#include "tok/sha256.h"
 
 #ifndef EP_SOURCE_DATADIR
 #define EP_SOURCE_DATADIR "data"
@@ -76,11 +77,12 @@ static int is_file(const char *path)
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-static ep_status compile_pattern(ep_bpe_impl *b, const char *pattern, ep_error *err)
+/* js: the pattern comes from a tokenizer.json (JavaScript regex semantics, bpe_pattern.c). */
+static ep_status compile_pattern(ep_bpe_impl *b, const char *pattern, int js, ep_error *err)
 {
     b->pattern = strdup(pattern);
     b->ascii_kind = ep_bpe_ascii_kind(pattern);
-    char *pat = ep_bpe_pattern_for_pcre2(pattern, err);
+    char *pat = ep_bpe_pattern_for_pcre2(pattern, js, err);
     if (!b->pattern || !pat) { free(pat); return err && err->status ? err->status : EP_ERR_NOMEM; }
     int ec;
     PCRE2_SIZE eo;
@@ -108,10 +110,14 @@ static ep_status open_file(ep_tokenizer **out, const char *path, int builtin, co
     size_t i = 0;
     while (i < n && (buf[i] == ' ' || buf[i] == '\n' || buf[i] == '\r' || buf[i] == '\t')) i++;
     if (i < n && buf[i] == '{') {
-        char *pattern = NULL;
-        st = ep_bpe_vocab_parse_hf(&b->vocab, &pattern, buf, n, path, err);
-        if (st == EP_OK) st = compile_pattern(b, pattern, err);
-        free(pattern);
+        ep_bpe_hf_opts o;
+        st = ep_bpe_vocab_parse_hf(&b->vocab, &o, buf, n, path, err);
+        if (st == EP_OK) st = compile_pattern(b, o.pattern, 1, err);
+        b->keep_gaps = 1;
+        b->whole_piece_lookup = o.ignore_merges;
+        b->norm = o.norm; /* moved */
+        memset(&o.norm, 0, sizeof o.norm);
+        ep_bpe_hf_opts_free(&o);
     } else {
         /* A tiktoken file carries no pattern: use the built-in one of the same name, else cl100k's. */
         int bi = builtin >= 0 ? builtin : 1;
@@ -119,13 +125,15 @@ static ep_status open_file(ep_tokenizer **out, const char *path, int builtin, co
         if (st == EP_OK && builtin >= 0)
             for (const special_def *sp = builtins[bi].specials; sp->text && st == EP_OK; sp++)
                 st = ep_bpe_vocab_add_special(&b->vocab, sp->text, sp->id, err);
-        if (st == EP_OK) st = compile_pattern(b, builtins[bi].pattern, err);
+        if (st == EP_OK) st = compile_pattern(b, builtins[bi].pattern, 0, err);
+        b->whole_piece_lookup = 1;
     }
-    free(buf);
     if (st == EP_OK) {
         *out = ep_tokenizer_new(&ep_bpe_ops, name, b->vocab.n_ids, b);
         if (!*out) st = ep_error_set(err, EP_ERR_NOMEM, "out of memory");
+        else ep_sha256_hex(buf, n, (*out)->sha256);
     }
+    free(buf);
     if (st != EP_OK) ep_bpe_ops.free_impl(b);
     return st;
 }

@@ -14,6 +14,10 @@ typedef struct {
     int jit;        /* 1 when JIT compilation succeeded */
     char *pattern;  /* the reference pattern as given (before rewriting) */
     int ascii_kind; /* EP_BPE_ASCII_*: the hand-written scanner for ASCII spans, or NONE */
+    int keep_gaps;  /* 1: text between two matches is a piece (tokenizer.json Split, Isolated);
+                       0: it is dropped (tiktoken; the built-in patterns match everything) */
+    int whole_piece_lookup; /* 1: a piece that is a token is that token (tiktoken, ignore_merges) */
+    ep_bpe_normalizer norm; /* tokenizer.json normalizer steps (none: n == 0) */
 } ep_bpe_impl;
 
 extern const ep_tokenizer_ops ep_bpe_ops;

@@ -123,14 +123,13 @@ size_t ep_bpe_merge_linear(const ep_bpe_vocab *v, ep_bpe_merge_ws *ws, const uin
 size_t ep_bpe_merge_heap(const ep_bpe_vocab *v, ep_bpe_merge_ws *ws, const uint8_t *p, size_t n,
                          uint32_t *out);
 
-/** Loads a Hugging Face byte-level BPE tokenizer.json: vocab, merges, the pre-tokenizer regex and
- *  added tokens. *pattern is malloc'd (caller frees). */
-ep_status ep_bpe_vocab_parse_hf(ep_bpe_vocab *v, char **pattern, const char *buf, size_t n, const char *what,
-                                ep_error *err);
 
-/** Rewrites a reference (Rust regex) pattern for PCRE2: \s and \S become the Unicode White_Space
- *  set. @return malloc'd pattern or NULL (message in err). */
-char *ep_bpe_pattern_for_pcre2(const char *pattern, ep_error *err);
+
+/** Rewrites a reference pattern for PCRE2: \s and \S become the Unicode White_Space set (Rust regex,
+ *  the tiktoken reference; js = 0) or JavaScript's \s set with transformers.js's rewrite of the
+ *  (?i:...) contractions (js = 1, tokenizer.json files). @return malloc'd pattern or NULL (message
+ *  in err). */
+char *ep_bpe_pattern_for_pcre2(const char *pattern, int js, ep_error *err);
 
 /* Hand-written ASCII pre-tokenizer (src/tok/bpe_ascii.c) for the built-in patterns. */
 enum { EP_BPE_ASCII_NONE = 0, EP_BPE_ASCII_R50K = 1, EP_BPE_ASCII_CL100K = 2, EP_BPE_ASCII_O200K = 3 };
@@ -146,5 +145,61 @@ size_t ep_bpe_utf8_valid_prefix(const uint8_t *p, size_t n);
  *  decoder's rule, which is what JavaScript's TextDecoder does). dst needs 3 * n bytes.
  *  @return bytes written. */
 size_t ep_bpe_utf8_repair(uint8_t *dst, const uint8_t *p, size_t n);
+
+/* tokenizer.json normalizers (src/tok/bpe_normalize.c; docs/tokenizers-bpe.md, "tokenizer.json").
+ * A normalizer is a list of steps applied in order to the whole text before pre-tokenization. */
+enum { EP_BPE_NORM_NFC = 1, EP_BPE_NORM_NFKC = 2, EP_BPE_NORM_REPLACE = 3, EP_BPE_NORM_PREPEND = 4 };
+typedef struct {
+    int kind;     /* EP_BPE_NORM_* */
+    char *from;   /* REPLACE: the literal string replaced (non-empty); PREPEND: the prefix */
+    size_t from_len;
+    char *to;     /* REPLACE: its replacement (may be empty); else NULL */
+    size_t to_len;
+} ep_bpe_norm_step;
+
+typedef struct {
+    ep_bpe_norm_step *steps; /* (n) */
+    size_t n;
+} ep_bpe_normalizer;
+
+void ep_bpe_normalizer_free(ep_bpe_normalizer *nz);
+
+/** Work space of ep_bpe_normalize (one per thread). */
+typedef struct {
+    uint8_t *buf[2]; /* (cap[k]) ping-pong outputs */
+    size_t cap[2];
+    int32_t *cps;    /* (cps_cap) code points for NFC/NFKC */
+    size_t cps_cap;
+} ep_bpe_norm_ws;
+
+void ep_bpe_norm_ws_free(ep_bpe_norm_ws *ws);
+
+/** Applies every step of nz to the valid UTF-8 text in[0..n). *out points into ws (or is in when no
+ *  step changed anything) and stays valid until the next call with ws. @return EP_OK or
+ *  EP_ERR_NOMEM / EP_ERR_LIMIT. */
+ep_status ep_bpe_normalize(const ep_bpe_normalizer *nz, ep_bpe_norm_ws *ws, const uint8_t *in, size_t n,
+                           const uint8_t **out, size_t *out_len);
+
+/* What a tokenizer.json asks of the encoder besides its vocabulary (docs/tokenizers-bpe.md). */
+typedef struct {
+    char *pattern;          /* pre-tokenizer regex (reference syntax, JavaScript semantics), malloc'd */
+    ep_bpe_normalizer norm; /* normalizer steps (none: n == 0) */
+    int ignore_merges;      /* model.ignore_merges: a pre-token that is a token is that token; else
+                               it is merged from its bytes like any other */
+} ep_bpe_hf_opts;
+
+void ep_bpe_hf_opts_free(ep_bpe_hf_opts *o);
+
+/** Loads a Hugging Face byte-level BPE tokenizer.json: vocab, merges, normalizer, pre-tokenizer and
+ *  added tokens. *o is filled (caller frees with ep_bpe_hf_opts_free, also on error). */
+ep_status ep_bpe_vocab_parse_hf(ep_bpe_vocab *v, ep_bpe_hf_opts *o, const char *buf, size_t n, const char *what,
+                                ep_error *err);
+
+struct json_object;
+/** The normalizer and pre-tokenizer of a tokenizer.json (src/tok/bpe_hf_pipeline.c): fills
+ *  o->norm and o->pattern from the "normalizer" and "pre_tokenizer" objects (either may be NULL for
+ *  JSON null). @return EP_ERR_UNSUPPORTED naming any component that is not supported. */
+ep_status ep_bpe_hf_parse_pipeline(ep_bpe_hf_opts *o, struct json_object *normalizer,
+                                   struct json_object *pre_tokenizer, const char *what, ep_error *err);
 
 #endif
