@@ -98,6 +98,36 @@ static ep_status compile_pattern(ep_bpe_impl *b, const char *pattern, int js, ep
     return EP_OK;
 }
 
+/* The steps of a pre-tokenizer that is not one regex: their patterns compiled (JavaScript
+ * semantics); the steps move from o to b. */
+static ep_status compile_steps(ep_bpe_impl *b, ep_bpe_hf_opts *o, ep_error *err)
+{
+    b->steps = o->steps;
+    b->n_steps = o->n_steps;
+    o->steps = NULL;
+    o->n_steps = 0;
+    b->step_re = calloc(b->n_steps, sizeof *b->step_re);
+    if (!b->step_re) return ep_error_set(err, EP_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < b->n_steps; i++) {
+        if (!b->steps[i].regex) continue;
+        char *pat = ep_bpe_pattern_for_pcre2(b->steps[i].regex, 1, err);
+        if (!pat) return err && err->status ? err->status : EP_ERR_NOMEM;
+        int ec;
+        PCRE2_SIZE eo;
+        b->step_re[i] = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
+                                      PCRE2_UTF | PCRE2_UCP | PCRE2_DOLLAR_ENDONLY, &ec, &eo, NULL);
+        free(pat);
+        if (!b->step_re[i]) {
+            PCRE2_UCHAR msg[160];
+            pcre2_get_error_message(ec, msg, sizeof msg);
+            return ep_error_set(err, EP_ERR_FORMAT, "pre-tokenizer pattern: %s at offset %zu", (char *)msg,
+                                (size_t)eo);
+        }
+        if (pcre2_jit_compile(b->step_re[i], PCRE2_JIT_COMPLETE) == 0) b->jit = 1;
+    }
+    return EP_OK;
+}
+
 /* Loads path; builtin >= 0 supplies the pattern and special tokens of a tiktoken file. */
 static ep_status open_file(ep_tokenizer **out, const char *path, int builtin, const char *name, ep_error *err)
 {
@@ -112,7 +142,8 @@ static ep_status open_file(ep_tokenizer **out, const char *path, int builtin, co
     if (i < n && buf[i] == '{') {
         ep_bpe_hf_opts o;
         st = ep_bpe_vocab_parse_hf(&b->vocab, &o, buf, n, path, err);
-        if (st == EP_OK) st = compile_pattern(b, o.pattern, 1, err);
+        if (st == EP_OK && o.pattern) st = compile_pattern(b, o.pattern, 1, err);
+        else if (st == EP_OK) st = compile_steps(b, &o, err);
         b->keep_gaps = 1;
         b->whole_piece_lookup = o.ignore_merges;
         b->norm = o.norm; /* moved */

@@ -89,6 +89,7 @@ typedef struct {
     uint32_t n_used, key_used, id_used;
     hot_entry *hot;     /* (HOT_SLOTS) */
     ep_bpe_norm_ws norm; /* tokenizer.json normalizer work space */
+    ep_bpe_pretok_ws pretok; /* tokenizer.json pre-tokenizer steps' work space */
 } bpe_scratch;
 
 static void bpe_scratch_free(ep_tok_scratch *s0)
@@ -106,6 +107,7 @@ static void bpe_scratch_free(ep_tok_scratch *s0)
     free(s->ids);
     free(s->hot);
     ep_bpe_norm_ws_free(&s->norm);
+    ep_bpe_pretok_ws_free(&s->pretok);
     free(s);
 }
 
@@ -115,7 +117,7 @@ static ep_tok_scratch *bpe_scratch_create(const ep_tokenizer *tok)
     bpe_scratch *s = calloc(1, sizeof *s);
     if (!s) return NULL;
     s->hdr.ops = tok->ops;
-    s->md = pcre2_match_data_create_from_pattern(b->re, NULL);
+    s->md = b->re ? pcre2_match_data_create_from_pattern(b->re, NULL) : pcre2_match_data_create(1, NULL);
     s->mctx = pcre2_match_context_create(NULL);
     /* 1 MiB JIT stack: \s+(?!\S) backtracks over whitespace runs; 32 KiB (the default) is too
      * small for runs of tens of thousands of spaces. */
@@ -212,6 +214,38 @@ static ep_status encode_piece(const ep_bpe_impl *b, bpe_scratch *s, const uint8_
     return push_ids(out, s->tmp, m);
 }
 
+/* The pre-tokenizer steps (bpe_pretok.c), then each piece as in the fast path below. */
+static ep_status encode_steps(const ep_bpe_impl *b, bpe_scratch *s, const uint8_t *t, size_t len, ep_token_buf *out)
+{
+    const uint8_t *bytes;
+    const size_t *sp;
+    size_t np;
+    ep_status st = ep_bpe_pretok_run(b, &s->pretok, s->mctx, t, len, &bytes, &sp, &np);
+    if (st != EP_OK) return st;
+    const ep_bpe_vocab *v = &b->vocab;
+    size_t end = np ? sp[2 * np - 1] : 0; /* arena bytes readable after a piece start */
+    for (size_t k = 0; k < np; k++) {
+        const uint8_t *p = bytes + sp[2 * k];
+        size_t n = sp[2 * k + 1] - sp[2 * k];
+        hot_key_t hk = {0, 0};
+        if (n == 1) {
+            if (push_ids(out, &v->byte_id[p[0]], 1) != EP_OK) return EP_ERR_NOMEM;
+            continue;
+        }
+        if (n <= HOT_MAX) {
+            hk = hot_key(p, n, end > sp[2 * k] ? end - sp[2 * k] : n);
+            const hot_entry *he = &s->hot[hot_slot(hk, n)];
+            if (hot_eq(he, hk, n)) {
+                if (push_ids(out, he->ids, he->n_ids) != EP_OK) return EP_ERR_NOMEM;
+                continue;
+            }
+        }
+        st = encode_piece(b, s, p, n, ep_bpe_vocab_hash_prefetch(v, p, n), hk, out);
+        if (st != EP_OK) return st;
+    }
+    return EP_OK;
+}
+
 ep_status ep_bpe_encode_ordinary(const ep_tokenizer *tok, ep_tok_scratch *s0, const char *text, size_t len,
                                  ep_token_buf *out)
 {
@@ -234,6 +268,7 @@ ep_status ep_bpe_encode_ordinary(const ep_tokenizer *tok, ep_tok_scratch *s0, co
         ep_status st = ep_bpe_normalize(&b->norm, &s->norm, t, len, &t, &len);
         if (st != EP_OK) return st;
     }
+    if (!b->re) return encode_steps(b, s, t, len, out);
     PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
     const ep_bpe_vocab *v = &b->vocab;
     /* Pieces are found in batches. A piece of 1 byte is its byte's id; one of 2..8 bytes is looked
@@ -367,6 +402,9 @@ static void bpe_free_impl(void *impl)
     if (!b) return;
     ep_bpe_vocab_free(&b->vocab);
     ep_bpe_normalizer_free(&b->norm);
+    for (size_t i = 0; i < b->n_steps; i++) pcre2_code_free(b->step_re ? b->step_re[i] : NULL);
+    free(b->step_re);
+    ep_bpe_pretok_steps_free(b->steps, b->n_steps);
     pcre2_code_free(b->re);
     free(b->pattern);
     free(b);

@@ -2,14 +2,14 @@
  * (docs/tokenizers-bpe.md, "tokenizer.json").
  *
  * Normalizers: NFC, NFKC, Replace (String pattern), Prepend, and Sequence of these (flattened).
- * Pre-tokenizers: what byte-level BPE files use, which the encoder runs as one regex pass whose
- * matches are the pieces ("Isolated": unmatched text between matches is a piece too, as in
- * transformers.js regexSplit; the encoder keeps that text, see bpe_encode.c):
- *   ByteLevel{use_regex: true}                          the GPT-2 pattern;
- *   Split{pattern: Regex, behavior: Isolated, invert: false} followed by ByteLevel{use_regex: false}
- *                                                        (alone or in a Sequence): that pattern.
- * ByteLevel with add_prefix_space true is refused (it adds a space the text does not have). Any
- * other component is refused with its name. */
+ * Pre-tokenizers: ByteLevel (use_regex, add_prefix_space), Split (Regex or String pattern, every
+ * behavior, invert) and Sequence of these, as steps run by bpe_pretok.c, ByteLevel last (the
+ * vocabulary is byte-level; its byte-to-character mapping is implicit: pieces stay bytes). The
+ * shapes every published byte-level file has, one regex whose matches and the text between them
+ * are the pieces, go to the encoder's fast path (bpe_encode.c) instead:
+ *   ByteLevel{use_regex: true}                                 the GPT-2 pattern;
+ *   Split{Regex, Isolated, invert: false} + ByteLevel{use_regex: false}   that pattern.
+ * Any other component is refused with its name. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +24,7 @@ void ep_bpe_hf_opts_free(ep_bpe_hf_opts *o)
     if (!o) return;
     free(o->pattern);
     ep_bpe_normalizer_free(&o->norm);
+    ep_bpe_pretok_steps_free(o->steps, o->n_steps);
     memset(o, 0, sizeof *o);
 }
 
@@ -98,46 +99,69 @@ static ep_status parse_normalizer(ep_bpe_normalizer *nz, json_object *j, int dep
                         type);
 }
 
-/* One pre-tokenizer of the chain. *regex receives a Split's pattern; *byte_level counts ByteLevels. */
-static ep_status parse_pretok(json_object *p, const char **regex, int *byte_level, const char *what, ep_error *err)
+static ep_status add_step(ep_bpe_hf_opts *o, const ep_bpe_pretok_step *st, const char *regex, const char *literal,
+                          ep_error *err)
+{
+    ep_bpe_pretok_step *s = realloc(o->steps, (o->n_steps + 1) * sizeof *s);
+    if (!s) return ep_error_set(err, EP_ERR_NOMEM, "out of memory");
+    o->steps = s;
+    s[o->n_steps] = *st;
+    s[o->n_steps].regex = regex ? strdup(regex) : NULL;
+    s[o->n_steps].literal = literal ? strdup(literal) : NULL;
+    s[o->n_steps].literal_len = literal ? strlen(literal) : 0;
+    o->n_steps++;
+    if ((regex && !s[o->n_steps - 1].regex) || (literal && !s[o->n_steps - 1].literal))
+        return ep_error_set(err, EP_ERR_NOMEM, "out of memory");
+    return EP_OK;
+}
+
+static const char *const BEHAVIORS[] = {"Removed", "Isolated", "MergedWithPrevious", "MergedWithNext", "Contiguous"};
+
+/* One pre-tokenizer (not a Sequence), appended to o->steps. */
+static ep_status parse_pretok(ep_bpe_hf_opts *o, json_object *p, const char *what, ep_error *err)
 {
     const char *t = str_field(p, "type");
+    ep_bpe_pretok_step st = {0};
     if (!t) return ep_error_set(err, EP_ERR_FORMAT, "%s: pre_tokenizer without a type", what);
     if (!strcmp(t, "ByteLevel")) {
         int use_regex = bool_field(p, "use_regex", 1), prefix = bool_field(p, "add_prefix_space", 0);
         if (use_regex < 0 || prefix < 0)
             return ep_error_set(err, EP_ERR_FORMAT, "%s: ByteLevel use_regex/add_prefix_space must be booleans", what);
-        if (prefix)
-            return ep_error_set(err, EP_ERR_UNSUPPORTED, "%s: ByteLevel with add_prefix_space true is not supported",
-                                what);
-        if (use_regex) {
-            if (*regex)
-                return ep_error_set(err, EP_ERR_UNSUPPORTED,
-                                    "%s: a Split regex followed by ByteLevel's own regex is not supported", what);
-            *regex = PAT_GPT2;
-        }
-        ++*byte_level;
-        return EP_OK;
+        st.kind = EP_BPE_PT_BYTE_LEVEL;
+        st.add_prefix_space = prefix;
+        return add_step(o, &st, use_regex ? PAT_GPT2 : NULL, NULL, err);
     }
     if (!strcmp(t, "Split")) {
         json_object *pat;
-        const char *re = json_object_object_get_ex(p, "pattern", &pat) && pat ? str_field(pat, "Regex") : NULL;
-        const char *beh = str_field(p, "behavior");
-        int invert = bool_field(p, "invert", 0);
-        if (!re)
-            return ep_error_set(err, EP_ERR_UNSUPPORTED, "%s: Split with a String pattern is not supported", what);
-        if (beh && strcmp(beh, "Isolated") != 0)
-            return ep_error_set(err, EP_ERR_UNSUPPORTED, "%s: Split behavior %s is not supported", what, beh);
-        if (invert)
-            return ep_error_set(err, EP_ERR_UNSUPPORTED, "%s: Split with invert true is not supported", what);
-        if (*regex || *byte_level)
-            return ep_error_set(err, EP_ERR_UNSUPPORTED, "%s: more than one regex pre-tokenizer is not supported",
-                                what);
-        *regex = re;
-        return EP_OK;
+        const char *re = NULL, *lit = NULL, *beh = str_field(p, "behavior");
+        if (json_object_object_get_ex(p, "pattern", &pat) && pat) {
+            re = str_field(pat, "Regex");
+            lit = str_field(pat, "String");
+        }
+        if (!re && !lit) return ep_error_set(err, EP_ERR_FORMAT, "%s: Split without a Regex or String pattern", what);
+        if (lit && !*lit) return ep_error_set(err, EP_ERR_FORMAT, "%s: Split with an empty String pattern", what);
+        st.kind = EP_BPE_PT_SPLIT;
+        st.behavior = -1;
+        for (int k = 0; k < 5 && beh; k++)
+            if (!strcmp(beh, BEHAVIORS[k])) st.behavior = k;
+        if (st.behavior < 0)
+            return ep_error_set(err, EP_ERR_FORMAT, "%s: Split behavior %s is not one of Removed, Isolated, "
+                                "MergedWithPrevious, MergedWithNext, Contiguous", what, beh ? beh : "(none)");
+        if ((st.invert = bool_field(p, "invert", 0)) < 0)
+            return ep_error_set(err, EP_ERR_FORMAT, "%s: Split invert must be a boolean", what);
+        return add_step(o, &st, re, re ? NULL : lit, err);
     }
     return ep_error_set(err, EP_ERR_UNSUPPORTED,
                         "%s: pre_tokenizer %s is not supported (supported: ByteLevel, Split, Sequence)", what, t);
+}
+
+void ep_bpe_pretok_steps_free(ep_bpe_pretok_step *steps, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(steps[i].regex);
+        free(steps[i].literal);
+    }
+    free(steps);
 }
 
 ep_status ep_bpe_hf_parse_pipeline(ep_bpe_hf_opts *o, json_object *normalizer, json_object *pre, const char *what,
@@ -146,23 +170,37 @@ ep_status ep_bpe_hf_parse_pipeline(ep_bpe_hf_opts *o, json_object *normalizer, j
     ep_status st;
     if (normalizer && (st = parse_normalizer(&o->norm, normalizer, 0, what, err)) != EP_OK) return st;
     if (!pre) return ep_error_set(err, EP_ERR_UNSUPPORTED, "%s: no pre_tokenizer (not a byte-level BPE)", what);
-    const char *type = str_field(pre, "type"), *regex = NULL;
-    int byte_level = 0;
+    const char *type = str_field(pre, "type");
     if (type && !strcmp(type, "Sequence")) {
         json_object *list;
         if (!json_object_object_get_ex(pre, "pretokenizers", &list) || !json_object_is_type(list, json_type_array))
             return ep_error_set(err, EP_ERR_FORMAT, "%s: Sequence pre_tokenizer without a \"pretokenizers\" array",
                                 what);
-        for (size_t i = 0; i < json_object_array_length(list); i++)
-            if ((st = parse_pretok(json_object_array_get_idx(list, i), &regex, &byte_level, what, err)) != EP_OK)
-                return st;
-    } else if ((st = parse_pretok(pre, &regex, &byte_level, what, err)) != EP_OK) {
+        for (size_t i = 0; i < json_object_array_length(list); i++) {
+            json_object *item = json_object_array_get_idx(list, i);
+            const char *it = item ? str_field(item, "type") : NULL;
+            if (it && !strcmp(it, "Sequence"))
+                return ep_error_set(err, EP_ERR_UNSUPPORTED, "%s: nested pre_tokenizer Sequences are not supported",
+                                    what);
+            if ((st = parse_pretok(o, item, what, err)) != EP_OK) return st;
+        }
+    } else if ((st = parse_pretok(o, pre, what, err)) != EP_OK) {
         return st;
     }
-    if (!regex || byte_level != 1)
+    /* The vocabulary is byte-level: exactly one ByteLevel step, the last one that maps text to the
+     * byte alphabet (steps after it would see the mapped text, which entroprof never builds). */
+    size_t n_bl = 0;
+    for (size_t i = 0; i < o->n_steps; i++) n_bl += o->steps[i].kind == EP_BPE_PT_BYTE_LEVEL;
+    if (n_bl != 1 || o->steps[o->n_steps - 1].kind != EP_BPE_PT_BYTE_LEVEL)
         return ep_error_set(err, EP_ERR_UNSUPPORTED,
-                            "%s: expected ByteLevel, or Split(Regex) + ByteLevel(use_regex false) pre_tokenizers",
-                            what);
-    o->pattern = strdup(regex);
-    return o->pattern ? EP_OK : ep_error_set(err, EP_ERR_NOMEM, "out of memory");
+                            "%s: a byte-level vocabulary needs exactly one ByteLevel pre_tokenizer, last", what);
+    /* The fast path: one regex whose matches and the text between them are the pieces. */
+    const ep_bpe_pretok_step *s0 = &o->steps[0], *last = &o->steps[o->n_steps - 1];
+    const char *one = NULL;
+    if (o->n_steps == 1 && s0->regex && !s0->add_prefix_space) one = s0->regex;
+    if (o->n_steps == 2 && s0->kind == EP_BPE_PT_SPLIT && s0->regex && s0->behavior == EP_BPE_SPLIT_ISOLATED &&
+        !s0->invert && !last->regex && !last->add_prefix_space)
+        one = s0->regex;
+    if (one && !(o->pattern = strdup(one))) return ep_error_set(err, EP_ERR_NOMEM, "out of memory");
+    return EP_OK;
 }

@@ -180,15 +180,39 @@ void ep_bpe_norm_ws_free(ep_bpe_norm_ws *ws);
 ep_status ep_bpe_normalize(const ep_bpe_normalizer *nz, ep_bpe_norm_ws *ws, const uint8_t *in, size_t n,
                            const uint8_t **out, size_t *out_len);
 
+/* tokenizer.json pre-tokenizer steps (src/tok/bpe_pretok.c), each applied to every piece the
+ * previous step made (Rust tokenizers / transformers.js PreTokenizerSequence). */
+enum { EP_BPE_PT_SPLIT = 1, EP_BPE_PT_BYTE_LEVEL = 2 };
+enum {
+    EP_BPE_SPLIT_REMOVED = 0,    /* delimiters dropped */
+    EP_BPE_SPLIT_ISOLATED = 1,   /* delimiters are pieces of their own */
+    EP_BPE_SPLIT_MERGED_PREV = 2, /* a delimiter joins the piece before it */
+    EP_BPE_SPLIT_MERGED_NEXT = 3, /* a delimiter joins the piece after it */
+    EP_BPE_SPLIT_CONTIGUOUS = 4  /* consecutive delimiters form one piece */
+};
+typedef struct {
+    int kind;          /* EP_BPE_PT_* */
+    char *regex;       /* SPLIT: a Regex pattern; BYTE_LEVEL with use_regex: the GPT-2 pattern; or NULL */
+    char *literal;     /* SPLIT: a String pattern (non-empty), or NULL */
+    size_t literal_len;
+    int behavior;      /* SPLIT: EP_BPE_SPLIT_* */
+    int invert;        /* SPLIT: the matches are the pieces and the text between them the delimiters */
+    int add_prefix_space; /* BYTE_LEVEL: a piece not starting with ' ' gets one */
+} ep_bpe_pretok_step;
+
 /* What a tokenizer.json asks of the encoder besides its vocabulary (docs/tokenizers-bpe.md). */
 typedef struct {
-    char *pattern;          /* pre-tokenizer regex (reference syntax, JavaScript semantics), malloc'd */
+    ep_bpe_pretok_step *steps; /* (n_steps) the pre-tokenizer, used when pattern is NULL */
+    size_t n_steps;
+    char *pattern;          /* set when the pre-tokenizer is one regex whose matches and gaps are the
+                               pieces (the fast path): reference syntax, JavaScript semantics */
     ep_bpe_normalizer norm; /* normalizer steps (none: n == 0) */
     int ignore_merges;      /* model.ignore_merges: a pre-token that is a token is that token; else
                                it is merged from its bytes like any other */
 } ep_bpe_hf_opts;
 
 void ep_bpe_hf_opts_free(ep_bpe_hf_opts *o);
+void ep_bpe_pretok_steps_free(ep_bpe_pretok_step *steps, size_t n);
 
 /** Loads a Hugging Face byte-level BPE tokenizer.json: vocab, merges, normalizer, pre-tokenizer and
  *  added tokens. *o is filled (caller frees with ep_bpe_hf_opts_free, also on error). */

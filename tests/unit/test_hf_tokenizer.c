@@ -103,6 +103,20 @@ static void qwen3_reduced_ids_equal_transformers_js(void **state)
     size_t total = hf_check_family(tok, "qwen3", map, n_map);
     assert_true(total > 15000);
     ep_tokenizer_free(tok);
+
+    /* The same through the pre-tokenizer steps (bpe_pretok.c) instead of the one-regex fast path:
+     * Split with invert true and Isolated gives the same pieces (every span is one either way). */
+    size_t jn = 0;
+    char *json = ep_test_slurp(HF_FIX "qwen3-reduced.json", &jn);
+    assert_non_null(json);
+    char *inv = strstr(json, "\"invert\":false");
+    assert_non_null(inv);
+    memcpy(inv, "\"invert\":true ", 14);
+    if (open_json(json, &tok, &err) != EP_OK) fail_msg("%s", err.msg);
+    assert_null(((const ep_bpe_impl *)tok->impl)->re); /* really the steps */
+    assert_int_equal(hf_check_family(tok, "qwen3", map, n_map), total);
+    ep_tokenizer_free(tok);
+    free(json);
     free(map);
     free(mb);
 }
@@ -172,6 +186,42 @@ static void split_keeps_unmatched_text_as_pieces(void **state)
     expect_ids(tok, "ab!!ab?", want, 4);
     ep_tokenizer_free(tok);
     free(json);
+}
+
+/* Split behaviors (Rust tokenizers semantics) on a String pattern " ", invert, and ByteLevel's
+ * add_prefix_space, through the pre-tokenizer steps (bpe_pretok.c). Tokens make piece boundaries
+ * visible: "ab" 256, "ab " 257, " ab" 258, "  " 259 (" " is Ġ, U+0120, in the byte alphabet). */
+static void split_behaviors_invert_and_prefix_space(void **state)
+{
+    (void)state;
+    const char *extra[] = {"ab", "ab\xc4\xa0", "\xc4\xa0" "ab", "\xc4\xa0\xc4\xa0"};
+    const char *merges = "\"a b\",\"ab \xc4\xa0\",\"\xc4\xa0 ab\",\"\xc4\xa0 \xc4\xa0\"";
+#define SPLIT_STR(beh, inv) "{\"type\":\"Split\",\"pattern\":{\"String\":\" \"},\"behavior\":\"" beh "\",\"invert\":" inv "}"
+    const struct { const char *pre, *text; ep_token want[6]; size_t n; } t[] = {
+        {SEQ2(SPLIT_STR("Isolated", "false"), BYTE_LEVEL), "ab ab", {256, ' ', 256}, 3},
+        {SEQ2(SPLIT_STR("Removed", "false"), BYTE_LEVEL), "ab ab", {256, 256}, 2},
+        {SEQ2(SPLIT_STR("MergedWithPrevious", "false"), BYTE_LEVEL), "ab ab", {257, 256}, 2},
+        {SEQ2(SPLIT_STR("MergedWithNext", "false"), BYTE_LEVEL), "ab ab", {256, 258}, 2},
+        {SEQ2(SPLIT_STR("MergedWithNext", "false"), BYTE_LEVEL), " ab", {258}, 1},
+        {SEQ2(SPLIT_STR("Contiguous", "false"), BYTE_LEVEL), "ab  ab", {256, 259, 256}, 3},
+        {SEQ2(SPLIT_STR("Isolated", "false"), BYTE_LEVEL), "ab  ab", {256, ' ', ' ', 256}, 4},
+        /* invert: the letters are the delimiters' complement; Removed then drops the spaces */
+        {SEQ2("{\"type\":\"Split\",\"pattern\":{\"Regex\":\"[a-z]+\"},\"behavior\":\"Removed\",\"invert\":true}",
+              BYTE_LEVEL), "ab  ab", {256, 256}, 2},
+        {"{\"type\":\"ByteLevel\",\"add_prefix_space\":true,\"use_regex\":true}", "ab", {258}, 1},
+        {"{\"type\":\"ByteLevel\",\"add_prefix_space\":true,\"use_regex\":true}", " ab", {258}, 1},
+        {"{\"type\":\"ByteLevel\",\"add_prefix_space\":false,\"use_regex\":true}", "ab", {256}, 1},
+    };
+#undef SPLIT_STR
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        char *json = tiny_json("null", t[i].pre, "", extra, 4, merges);
+        ep_tokenizer *tok = NULL;
+        ep_error err = {0};
+        if (open_json(json, &tok, &err) != EP_OK) fail_msg("case %zu: %s", i, err.msg);
+        expect_ids(tok, t[i].text, t[i].want, t[i].n);
+        ep_tokenizer_free(tok);
+        free(json);
+    }
 }
 
 /* tokenizer.json patterns follow JavaScript's RegExp (the reference is transformers.js): \s holds
@@ -290,6 +340,7 @@ int main(void)
         cmocka_unit_test(normalizers_nfc_nfkc_replace_prepend_in_order),
         cmocka_unit_test(tokenizer_json_nfc_composes_before_merging),
         cmocka_unit_test(split_keeps_unmatched_text_as_pieces),
+        cmocka_unit_test(split_behaviors_invert_and_prefix_space),
         cmocka_unit_test(tokenizer_json_patterns_use_javascript_semantics),
         cmocka_unit_test(ignore_merges_takes_a_whole_piece_that_is_a_token),
         cmocka_unit_test(unsupported_components_are_named),
