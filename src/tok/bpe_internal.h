@@ -29,6 +29,10 @@
     "(?i:'s|'t|'re|'ve|'m|'ll|'d)?|"                                                                          \
     "\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"
 
+/* Qwen2/Qwen3's tokenizer.json Split pattern: cl100k's with single digits (\p{N}). */
+#define EP_BPE_PAT_QWEN                                                                                   \
+    "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|" \
+    "\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"
 
 /* One hash slot: the first 8 bytes of the token (zero-padded) inline, so that tokens of up to 8
  * bytes (most of them) compare without touching the blob. */
@@ -132,7 +136,8 @@ size_t ep_bpe_merge_heap(const ep_bpe_vocab *v, ep_bpe_merge_ws *ws, const uint8
 char *ep_bpe_pattern_for_pcre2(const char *pattern, int js, ep_error *err);
 
 /* Hand-written ASCII pre-tokenizer (src/tok/bpe_ascii.c) for the built-in patterns. */
-enum { EP_BPE_ASCII_NONE = 0, EP_BPE_ASCII_R50K = 1, EP_BPE_ASCII_CL100K = 2, EP_BPE_ASCII_O200K = 3 };
+enum { EP_BPE_ASCII_NONE = 0, EP_BPE_ASCII_R50K = 1, EP_BPE_ASCII_CL100K = 2, EP_BPE_ASCII_O200K = 3,
+       EP_BPE_ASCII_QWEN = 4 /* cl100k's rules with digit runs of 1 */ };
 /** @return the EP_BPE_ASCII_* kind of a reference pattern (NONE unless it is a built-in one). */
 int ep_bpe_ascii_kind(const char *pattern);
 /** The match of the pattern of the given kind that starts at i (i < len): sets *end and returns 1
