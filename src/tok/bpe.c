@@ -106,7 +106,7 @@ static ep_status compile_steps(ep_bpe_impl *b, ep_bpe_hf_opts *o, ep_error *err)
     b->n_steps = o->n_steps;
     o->steps = NULL;
     o->n_steps = 0;
-    b->step_re = calloc(b->n_steps, sizeof *b->step_re);
+    b->step_re = calloc(b->n_steps, sizeof(pcre2_code *));
     if (!b->step_re) return ep_error_set(err, EP_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < b->n_steps; i++) {
         if (!b->steps[i].regex) continue;

@@ -22,7 +22,7 @@ static inline uint32_t rotr(uint32_t x, int n) { return x >> n | x << (32 - n); 
 static void block(uint32_t h[8], const uint8_t *p)
 {
     uint32_t w[64];
-    for (int t = 0; t < 16; t++)
+    for (size_t t = 0; t < 16; t++)
         w[t] = (uint32_t)p[4 * t] << 24 | (uint32_t)p[4 * t + 1] << 16 | (uint32_t)p[4 * t + 2] << 8 | p[4 * t + 3];
     for (int t = 16; t < 64; t++) {
         uint32_t s0 = rotr(w[t - 15], 7) ^ rotr(w[t - 15], 18) ^ w[t - 15] >> 3;
@@ -61,7 +61,7 @@ void ep_sha256_hex(const void *data, size_t n, char hex[65])
     for (int k = 0; k < 8; k++) tail[tl - 1 - k] = (uint8_t)(bits >> (8 * k));
     for (size_t off = 0; off < tl; off += 64) block(h, tail + off);
     static const char digits[] = "0123456789abcdef";
-    for (int k = 0; k < 32; k++) {
+    for (size_t k = 0; k < 32; k++) {
         uint8_t byte = (uint8_t)(h[k / 4] >> (24 - 8 * (k % 4)));
         hex[2 * k] = digits[byte >> 4];
         hex[2 * k + 1] = digits[byte & 15];
