@@ -128,6 +128,34 @@ static ep_status compile_steps(ep_bpe_impl *b, ep_bpe_hf_opts *o, ep_error *err)
     return EP_OK;
 }
 
+/* Without ignore_merges every piece is merged from its bytes; a piece that is a token T gives T
+ * exactly when merging T's own bytes does, which is decided here once per token. */
+static ep_status find_merges_to_self(ep_bpe_impl *b, ep_error *err)
+{
+    const ep_bpe_vocab *v = &b->vocab;
+    b->merges_to_self = calloc(v->n_ids ? v->n_ids : 1, 1);
+    uint32_t *ids = NULL;
+    size_t cap = 0;
+    ep_bpe_merge_ws ws = {0};
+    ep_status st = b->merges_to_self ? EP_OK : ep_error_set(err, EP_ERR_NOMEM, "out of memory");
+    for (uint32_t id = 0; id < v->n_ids && st == EP_OK; id++) {
+        if (!v->len[id] || (v->special && v->special[id])) continue;
+        size_t n = v->len[id];
+        if (n > cap) {
+            uint32_t *t = realloc(ids, n * sizeof *t);
+            if (!t) { st = ep_error_set(err, EP_ERR_NOMEM, "out of memory"); break; }
+            ids = t;
+            cap = n;
+        }
+        size_t m = ep_bpe_merge(v, &ws, v->blob + v->start[id], n, ids);
+        if (!m) st = ep_error_set(err, EP_ERR_NOMEM, "out of memory");
+        b->merges_to_self[id] = m == 1 && ids[0] == id;
+    }
+    free(ids);
+    ep_bpe_merge_ws_free(&ws);
+    return st;
+}
+
 /* Loads path; builtin >= 0 supplies the pattern and special tokens of a tiktoken file. */
 static ep_status open_file(ep_tokenizer **out, const char *path, int builtin, const char *name, ep_error *err)
 {
@@ -146,6 +174,7 @@ static ep_status open_file(ep_tokenizer **out, const char *path, int builtin, co
         else if (st == EP_OK) st = compile_steps(b, &o, err);
         b->keep_gaps = 1;
         b->whole_piece_lookup = o.ignore_merges;
+        if (st == EP_OK && !b->whole_piece_lookup) st = find_merges_to_self(b, err);
         b->norm = o.norm; /* moved */
         memset(&o.norm, 0, sizeof o.norm);
         ep_bpe_hf_opts_free(&o);

@@ -162,8 +162,8 @@ static ep_status encode_piece(const ep_bpe_impl *b, bpe_scratch *s, const uint8_
                               hot_key_t hk, ep_token_buf *out)
 {
     const ep_bpe_vocab *v = &b->vocab;
-    uint32_t id = b->whole_piece_lookup ? ep_bpe_vocab_find_h(v, p, n, vh) : EP_BPE_NO_RANK;
-    if (id != EP_BPE_NO_RANK) {
+    uint32_t id = ep_bpe_vocab_find_h(v, p, n, vh);
+    if (id != EP_BPE_NO_RANK && (b->whole_piece_lookup || b->merges_to_self[id])) {
         if (out->len == out->cap && ep_token_buf_reserve(out, 1) != EP_OK) return EP_ERR_NOMEM;
         out->ids[out->len++] = id;
         if (n <= HOT_MAX) hot_put(s, hk, n, &id, 1);
@@ -402,6 +402,7 @@ static void bpe_free_impl(void *impl)
     if (!b) return;
     ep_bpe_vocab_free(&b->vocab);
     ep_bpe_normalizer_free(&b->norm);
+    free(b->merges_to_self);
     for (size_t i = 0; i < b->n_steps; i++) pcre2_code_free(b->step_re ? b->step_re[i] : NULL);
     free(b->step_re);
     ep_bpe_pretok_steps_free(b->steps, b->n_steps);

@@ -17,6 +17,9 @@ typedef struct {
     int keep_gaps;  /* 1: text between two matches is a piece (tokenizer.json Split, Isolated);
                        0: it is dropped (tiktoken; the built-in patterns match everything) */
     int whole_piece_lookup; /* 1: a piece that is a token is that token (tiktoken, ignore_merges) */
+    uint8_t *merges_to_self; /* (vocab.n_ids) when whole_piece_lookup is 0: 1 where merging the
+                                token's own bytes gives that token, so that a piece equal to it
+                                may skip the merge with the same result; NULL otherwise */
     ep_bpe_normalizer norm; /* tokenizer.json normalizer steps (none: n == 0) */
     /* tokenizer.json pre-tokenizers that are not one regex (re == NULL then): the steps and, for
      * each, its compiled regex or NULL (bpe_pretok.c) */

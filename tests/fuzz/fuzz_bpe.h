@@ -38,8 +38,8 @@ static int fz_bpe_builtin_pattern(const uint8_t *data, size_t n)
     if (root && json_object_object_get_ex(root, "pre_tokenizer", &pre) && pre) {
         if (json_object_object_get_ex(pre, "add_prefix_space", &aps) && json_object_get_boolean(aps)) builtin = -1;
         if (json_object_object_get_ex(pre, "pretokenizers", &list) && json_object_is_type(list, json_type_array))
-            for (size_t i = 0; i < json_object_array_length(list); i++)
-                if (json_object_object_get_ex(json_object_array_get_idx(list, i), "add_prefix_space", &aps) &&
+            for (size_t k = 0; k < json_object_array_length(list); k++)
+                if (json_object_object_get_ex(json_object_array_get_idx(list, k), "add_prefix_space", &aps) &&
                     json_object_get_boolean(aps))
                     builtin = -1;
     }
