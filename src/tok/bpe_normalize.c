@@ -4,7 +4,7 @@
  * Semantics are those of the reference (transformers.js, the `@lenml/tokenizers` 3.7.2 npm package,
  * which follows the Rust `tokenizers` crate here):
  *   NFC / NFKC  Unicode normalization forms (UAX #15), here by utf8proc (STABLE | COMPOSE, plus
- *               COMPAT for NFKC). ASCII text is invariant under both, so an all-ASCII text skips it.
+ *               COMPAT for NFKC). A text that a quick check (nf_inert) shows invariant skips it.
  *   Replace     every non-overlapping occurrence of a literal string, left to right, by another
  *               (JavaScript replaceAll; Rust NormalizedString::replace). Regex patterns are refused
  *               by the loader.
@@ -50,11 +50,33 @@ static int reserve(ep_bpe_norm_ws *ws, int k, size_t n)
     return 1;
 }
 
-static int all_ascii(const uint8_t *p, size_t n)
+/* 1 when no code point of the valid UTF-8 text p[0..n) can change under NFC or NFKC, so that
+ * both leave the text as it is (a conservative quick check, UAX #15 section 9): every code point is
+ * below U+0300 (no combining marks, no composition second characters there), or has canonical
+ * combining class 0, no canonical decomposition (for NFKC: no decomposition of any kind), is not the second character of a canonical
+ * composition (utf8proc: comb_index >= 0x8000) and is not Hangul (composed algorithmically). Text of
+ * real corpora (Latin, punctuation, CJK ideographs, emoji) passes, and skips the normalization. */
+static int nf_inert(const uint8_t *p, size_t n, int compat)
 {
-    uint8_t acc = 0;
-    for (size_t i = 0; i < n; i++) acc |= p[i];
-    return acc < 0x80;
+    size_t i = 0;
+    while (i < n) {
+        if (p[i] < 0xCC) { /* U+0000..U+02FF: ASCII and 2-byte sequences below U+0300 */
+            i += p[i] < 0x80 ? 1 : 2;
+            continue;
+        }
+        utf8proc_int32_t cp;
+        utf8proc_ssize_t k = utf8proc_iterate(p + i, (utf8proc_ssize_t)(n - i), &cp);
+        if (k <= 0) return 0;
+        i += (size_t)k;
+        if ((cp >= 0x1100 && cp <= 0x11FF) || (cp >= 0xA960 && cp <= 0xA97F) || (cp >= 0xAC00 && cp <= 0xD7FF) ||
+            (cp >= 0x3130 && cp <= 0x318F))
+            return 0;
+        const utf8proc_property_t *pr = utf8proc_get_property(cp);
+        if (pr->combining_class != 0 || (pr->decomp_seqindex != UINT16_MAX && (compat || pr->decomp_type == 0)) ||
+            (pr->comb_index != UINT16_MAX && pr->comb_index >= 0x8000))
+            return 0;
+    }
+    return 1;
 }
 
 /* Unicode normalization of in[0..n) into buffer k. @return EP_OK, *len set. */
@@ -127,7 +149,7 @@ ep_status ep_bpe_normalize(const ep_bpe_normalizer *nz, ep_bpe_norm_ws *ws, cons
         switch (s->kind) {
         case EP_BPE_NORM_NFC:
         case EP_BPE_NORM_NFKC:
-            if (all_ascii(cur, len)) continue;
+            if (nf_inert(cur, len, s->kind == EP_BPE_NORM_NFKC)) continue;
             st = unicode_form(ws, k, s->kind == EP_BPE_NORM_NFKC, cur, len, &w);
             break;
         case EP_BPE_NORM_REPLACE:
