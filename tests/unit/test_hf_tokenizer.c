@@ -143,6 +143,10 @@ static void normalizers_nfc_nfkc_replace_prepend_in_order(void **state)
     normalize_steps(&nfc, 1, "cafe\xcc\x81 A\xcc\x8a \xef\xac\x81", "caf\xc3\xa9 \xc3\x85 \xef\xac\x81"); /* ﬁ kept */
     normalize_steps(&nfkc, 1, "cafe\xcc\x81 \xef\xac\x81 \xef\xbc\xa1", "caf\xc3\xa9 fi A");             /* ﬁ, Ａ folded */
     normalize_steps(&nfc, 1, "plain ascii", "plain ascii");
+    /* the quick check must not skip these: Hangul jamo L + V compose (algorithmically), a
+     * decomposed Cyrillic short i composes, "…" has only a compatibility decomposition */
+    normalize_steps(&nfc, 1, "\xe1\x84\x80\xe1\x85\xa1 \xd0\xb8\xcc\x86 \xe2\x80\xa6", "\xea\xb0\x80 \xd0\xb9 \xe2\x80\xa6");
+    normalize_steps(&nfkc, 1, "\xe2\x80\xa6 \xe2\x80\x99", "... \xe2\x80\x99");
     /* Llama 2: Prepend("▁") then Replace(" " -> "▁"); the order matters */
     ep_bpe_norm_step seq[2] = {{EP_BPE_NORM_PREPEND, "\xe2\x96\x81", 3, NULL, 0},
                                {EP_BPE_NORM_REPLACE, " ", 1, "\xe2\x96\x81", 3}};
