@@ -133,11 +133,13 @@ static ep_status compile_steps(ep_bpe_impl *b, ep_bpe_hf_opts *o, ep_error *err)
 static ep_status find_merges_to_self(ep_bpe_impl *b, ep_error *err)
 {
     const ep_bpe_vocab *v = &b->vocab;
-    b->merges_to_self = calloc(v->n_ids ? v->n_ids : 1, 1);
+    uint8_t *self = calloc(v->n_ids ? v->n_ids : 1, 1);
+    if (!self) return ep_error_set(err, EP_ERR_NOMEM, "out of memory");
+    b->merges_to_self = self;
     uint32_t *ids = NULL;
     size_t cap = 0;
     ep_bpe_merge_ws ws = {0};
-    ep_status st = b->merges_to_self ? EP_OK : ep_error_set(err, EP_ERR_NOMEM, "out of memory");
+    ep_status st = EP_OK;
     for (uint32_t id = 0; id < v->n_ids && st == EP_OK; id++) {
         if (!v->len[id] || (v->special && v->special[id])) continue;
         size_t n = v->len[id];
@@ -149,7 +151,7 @@ static ep_status find_merges_to_self(ep_bpe_impl *b, ep_error *err)
         }
         size_t m = ep_bpe_merge(v, &ws, v->blob + v->start[id], n, ids);
         if (!m) st = ep_error_set(err, EP_ERR_NOMEM, "out of memory");
-        b->merges_to_self[id] = m == 1 && ids[0] == id;
+        self[id] = m == 1 && ids[0] == id;
     }
     free(ids);
     ep_bpe_merge_ws_free(&ws);
