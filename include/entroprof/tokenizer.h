@@ -47,6 +47,11 @@ EP_API void ep_tokenizer_free(ep_tokenizer *tok); /**< NULL-safe */
 EP_API const char *ep_tokenizer_name(const ep_tokenizer *tok);
 /** Number of ids (special tokens included) for dense tokenizers; 0 for open vocabularies. */
 EP_API uint64_t ep_tokenizer_vocab_size(const ep_tokenizer *tok);
+/** The identity of the vocabulary: SHA-256 of the bytes of the file the tokenizer was loaded from
+ *  (a tiktoken file, the built-in names' files in data/vocab included, or a tokenizer.json), as 64
+ *  lowercase hex digits; NULL for "byte", "char" and "word", which have no file. Owned by tok.
+ *  Two tokenizers with equal digests give equal ids. */
+EP_API const char *ep_tokenizer_sha256(const ep_tokenizer *tok);
 
 /** Per-thread scratch. One per thread; not shared. */
 EP_API ep_tok_scratch *ep_tok_scratch_create(const ep_tokenizer *tok);

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 
 #include "tok/bpe_impl.h"
+#include "tok/sha256.h"
 
 #ifndef EP_SOURCE_DATADIR
 #define EP_SOURCE_DATADIR "data"
@@ -76,11 +77,12 @@ static int is_file(const char *path)
     return stat(path, &st) == 0 && S_ISREG(st.st_mode);
 }
 
-static ep_status compile_pattern(ep_bpe_impl *b, const char *pattern, ep_error *err)
+/* js: the pattern comes from a tokenizer.json (JavaScript regex semantics, bpe_pattern.c). */
+static ep_status compile_pattern(ep_bpe_impl *b, const char *pattern, int js, ep_error *err)
 {
     b->pattern = strdup(pattern);
     b->ascii_kind = ep_bpe_ascii_kind(pattern);
-    char *pat = ep_bpe_pattern_for_pcre2(pattern, err);
+    char *pat = ep_bpe_pattern_for_pcre2(pattern, js, err);
     if (!b->pattern || !pat) { free(pat); return err && err->status ? err->status : EP_ERR_NOMEM; }
     int ec;
     PCRE2_SIZE eo;
@@ -96,6 +98,66 @@ static ep_status compile_pattern(ep_bpe_impl *b, const char *pattern, ep_error *
     return EP_OK;
 }
 
+/* The steps of a pre-tokenizer that is not one regex: their patterns compiled (JavaScript
+ * semantics); the steps move from o to b. */
+static ep_status compile_steps(ep_bpe_impl *b, ep_bpe_hf_opts *o, ep_error *err)
+{
+    b->steps = o->steps;
+    b->n_steps = o->n_steps;
+    o->steps = NULL;
+    o->n_steps = 0;
+    b->step_re = calloc(b->n_steps, sizeof(pcre2_code *));
+    if (!b->step_re) return ep_error_set(err, EP_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < b->n_steps; i++) {
+        if (!b->steps[i].regex) continue;
+        char *pat = ep_bpe_pattern_for_pcre2(b->steps[i].regex, 1, err);
+        if (!pat) return err && err->status ? err->status : EP_ERR_NOMEM;
+        int ec;
+        PCRE2_SIZE eo;
+        b->step_re[i] = pcre2_compile((PCRE2_SPTR)pat, PCRE2_ZERO_TERMINATED,
+                                      PCRE2_UTF | PCRE2_UCP | PCRE2_DOLLAR_ENDONLY, &ec, &eo, NULL);
+        free(pat);
+        if (!b->step_re[i]) {
+            PCRE2_UCHAR msg[160];
+            pcre2_get_error_message(ec, msg, sizeof msg);
+            return ep_error_set(err, EP_ERR_FORMAT, "pre-tokenizer pattern: %s at offset %zu", (char *)msg,
+                                (size_t)eo);
+        }
+        if (pcre2_jit_compile(b->step_re[i], PCRE2_JIT_COMPLETE) == 0) b->jit = 1;
+    }
+    return EP_OK;
+}
+
+/* Without ignore_merges every piece is merged from its bytes; a piece that is a token T gives T
+ * exactly when merging T's own bytes does, which is decided here once per token. */
+static ep_status find_merges_to_self(ep_bpe_impl *b, ep_error *err)
+{
+    const ep_bpe_vocab *v = &b->vocab;
+    uint8_t *self = calloc(v->n_ids ? v->n_ids : 1, 1);
+    if (!self) return ep_error_set(err, EP_ERR_NOMEM, "out of memory");
+    b->merges_to_self = self;
+    uint32_t *ids = NULL;
+    size_t cap = 0;
+    ep_bpe_merge_ws ws = {0};
+    ep_status st = EP_OK;
+    for (uint32_t id = 0; id < v->n_ids && st == EP_OK; id++) {
+        if (!v->len[id] || (v->special && v->special[id])) continue;
+        size_t n = v->len[id];
+        if (n > cap) {
+            uint32_t *t = realloc(ids, n * sizeof *t);
+            if (!t) { st = ep_error_set(err, EP_ERR_NOMEM, "out of memory"); break; }
+            ids = t;
+            cap = n;
+        }
+        size_t m = ep_bpe_merge(v, &ws, v->blob + v->start[id], n, ids);
+        if (!m) st = ep_error_set(err, EP_ERR_NOMEM, "out of memory");
+        self[id] = m == 1 && ids[0] == id;
+    }
+    free(ids);
+    ep_bpe_merge_ws_free(&ws);
+    return st;
+}
+
 /* Loads path; builtin >= 0 supplies the pattern and special tokens of a tiktoken file. */
 static ep_status open_file(ep_tokenizer **out, const char *path, int builtin, const char *name, ep_error *err)
 {
@@ -108,10 +170,16 @@ static ep_status open_file(ep_tokenizer **out, const char *path, int builtin, co
     size_t i = 0;
     while (i < n && (buf[i] == ' ' || buf[i] == '\n' || buf[i] == '\r' || buf[i] == '\t')) i++;
     if (i < n && buf[i] == '{') {
-        char *pattern = NULL;
-        st = ep_bpe_vocab_parse_hf(&b->vocab, &pattern, buf, n, path, err);
-        if (st == EP_OK) st = compile_pattern(b, pattern, err);
-        free(pattern);
+        ep_bpe_hf_opts o;
+        st = ep_bpe_vocab_parse_hf(&b->vocab, &o, buf, n, path, err);
+        if (st == EP_OK && o.pattern) st = compile_pattern(b, o.pattern, 1, err);
+        else if (st == EP_OK) st = compile_steps(b, &o, err);
+        b->keep_gaps = 1;
+        b->whole_piece_lookup = o.ignore_merges;
+        if (st == EP_OK && !b->whole_piece_lookup) st = find_merges_to_self(b, err);
+        b->norm = o.norm; /* moved */
+        memset(&o.norm, 0, sizeof o.norm);
+        ep_bpe_hf_opts_free(&o);
     } else {
         /* A tiktoken file carries no pattern: use the built-in one of the same name, else cl100k's. */
         int bi = builtin >= 0 ? builtin : 1;
@@ -119,13 +187,15 @@ static ep_status open_file(ep_tokenizer **out, const char *path, int builtin, co
         if (st == EP_OK && builtin >= 0)
             for (const special_def *sp = builtins[bi].specials; sp->text && st == EP_OK; sp++)
                 st = ep_bpe_vocab_add_special(&b->vocab, sp->text, sp->id, err);
-        if (st == EP_OK) st = compile_pattern(b, builtins[bi].pattern, err);
+        if (st == EP_OK) st = compile_pattern(b, builtins[bi].pattern, 0, err);
+        b->whole_piece_lookup = 1;
     }
-    free(buf);
     if (st == EP_OK) {
         *out = ep_tokenizer_new(&ep_bpe_ops, name, b->vocab.n_ids, b);
         if (!*out) st = ep_error_set(err, EP_ERR_NOMEM, "out of memory");
+        else ep_sha256_hex(buf, n, (*out)->sha256);
     }
+    free(buf);
     if (st != EP_OK) ep_bpe_ops.free_impl(b);
     return st;
 }

@@ -1,4 +1,4 @@
-/* Hand-written pre-tokenizer for ASCII text, for the three built-in patterns (r50k, cl100k, o200k;
+/* Hand-written pre-tokenizer for ASCII text, for the built-in patterns and Qwen's (r50k, cl100k, o200k, qwen;
  * docs/tokenizers-bpe.md). ep_bpe_ascii_piece decides the regex match that starts at position i
  * when every byte that the decision depends on is ASCII, and declines (returns 0) otherwise; the
  * caller then asks PCRE2 for that one match. A decision never looks before i (the patterns have no
@@ -10,6 +10,10 @@
  * \p{N} = [0-9], \s (White_Space) = [\t\n\v\f\r ]; every other ASCII byte (punctuation and the
  * other controls) is "other" ([^\s\p{L}\p{N}]). A byte >= 0x80 starts a code point whose class
  * is unknown here: any rule that needs it declines.
+ *
+ * Qwen2/Qwen3's tokenizer.json pattern is cl100k's with \p{N} for \p{N}{1,3}: kind QWEN, digit runs
+ * of 1; its JavaScript semantics (bpe_pattern.c) differ from Rust's only beyond ASCII, where the
+ * scanner declines.
  *
  * Leftmost-first alternation and greedy quantifiers reduce, for each start byte, to:
  *  contraction  '  + s|t|m|d, or re|ve|ll (case-insensitive in cl100k/o200k: then a non-ASCII
@@ -78,6 +82,7 @@ int ep_bpe_ascii_kind(const char *pattern)
     if (!strcmp(pattern, EP_BPE_PAT_R50K)) return EP_BPE_ASCII_R50K;
     if (!strcmp(pattern, EP_BPE_PAT_CL100K)) return EP_BPE_ASCII_CL100K;
     if (!strcmp(pattern, EP_BPE_PAT_O200K)) return EP_BPE_ASCII_O200K;
+    if (!strcmp(pattern, EP_BPE_PAT_QWEN)) return EP_BPE_ASCII_QWEN;
     return EP_BPE_ASCII_NONE;
 }
 
@@ -138,7 +143,7 @@ static int other_piece(int kind, const uint8_t *t, size_t len, size_t j, size_t 
 {
     size_t e = run_end(t, len, j, C_OTHER, C_OTHER);
     if (!e) return 0;
-    if (kind == EP_BPE_ASCII_CL100K)
+    if (kind == EP_BPE_ASCII_CL100K || kind == EP_BPE_ASCII_QWEN)
         while (e < len && CLS[t[e]] == C_NL) e++;
     if (kind == EP_BPE_ASCII_O200K)
         while (e < len && (CLS[t[e]] == C_NL || t[e] == '/')) e++;
@@ -181,9 +186,9 @@ int ep_bpe_ascii_piece(int kind, const uint8_t *t, size_t len, size_t i, size_t 
         return 1;
     }
     if (c == C_DIGIT) {
-        size_t e = i + 1;
-        while (e < len && e < i + 3 && CLS[t[e]] == C_DIGIT) e++;
-        if (e < i + 3 && e < len && t[e] >= 0x80) return 0;
+        size_t e = i + 1, most = kind == EP_BPE_ASCII_QWEN ? 1 : 3; /* \p{N}{1,3} or \p{N} */
+        while (e < len && e < i + most && CLS[t[e]] == C_DIGIT) e++;
+        if (e < i + most && e < len && t[e] >= 0x80) return 0;
         *end = e;
         return 1;
     }

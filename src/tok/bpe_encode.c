@@ -88,6 +88,8 @@ typedef struct {
     uint32_t *ids;      /* (CACHE_ID_CAP) */
     uint32_t n_used, key_used, id_used;
     hot_entry *hot;     /* (HOT_SLOTS) */
+    ep_bpe_norm_ws norm; /* tokenizer.json normalizer work space */
+    ep_bpe_pretok_ws pretok; /* tokenizer.json pre-tokenizer steps' work space */
 } bpe_scratch;
 
 static void bpe_scratch_free(ep_tok_scratch *s0)
@@ -104,6 +106,8 @@ static void bpe_scratch_free(ep_tok_scratch *s0)
     free(s->keys);
     free(s->ids);
     free(s->hot);
+    ep_bpe_norm_ws_free(&s->norm);
+    ep_bpe_pretok_ws_free(&s->pretok);
     free(s);
 }
 
@@ -113,7 +117,7 @@ static ep_tok_scratch *bpe_scratch_create(const ep_tokenizer *tok)
     bpe_scratch *s = calloc(1, sizeof *s);
     if (!s) return NULL;
     s->hdr.ops = tok->ops;
-    s->md = pcre2_match_data_create_from_pattern(b->re, NULL);
+    s->md = b->re ? pcre2_match_data_create_from_pattern(b->re, NULL) : pcre2_match_data_create(1, NULL);
     s->mctx = pcre2_match_context_create(NULL);
     /* 1 MiB JIT stack: \s+(?!\S) backtracks over whitespace runs; 32 KiB (the default) is too
      * small for runs of tens of thousands of spaces. */
@@ -159,7 +163,7 @@ static ep_status encode_piece(const ep_bpe_impl *b, bpe_scratch *s, const uint8_
 {
     const ep_bpe_vocab *v = &b->vocab;
     uint32_t id = ep_bpe_vocab_find_h(v, p, n, vh);
-    if (id != EP_BPE_NO_RANK) {
+    if (id != EP_BPE_NO_RANK && (b->whole_piece_lookup || b->merges_to_self[id])) {
         if (out->len == out->cap && ep_token_buf_reserve(out, 1) != EP_OK) return EP_ERR_NOMEM;
         out->ids[out->len++] = id;
         if (n <= HOT_MAX) hot_put(s, hk, n, &id, 1);
@@ -210,6 +214,38 @@ static ep_status encode_piece(const ep_bpe_impl *b, bpe_scratch *s, const uint8_
     return push_ids(out, s->tmp, m);
 }
 
+/* The pre-tokenizer steps (bpe_pretok.c), then each piece as in the fast path below. */
+static ep_status encode_steps(const ep_bpe_impl *b, bpe_scratch *s, const uint8_t *t, size_t len, ep_token_buf *out)
+{
+    const uint8_t *bytes;
+    const size_t *sp;
+    size_t np;
+    ep_status st = ep_bpe_pretok_run(b, &s->pretok, s->mctx, t, len, &bytes, &sp, &np);
+    if (st != EP_OK) return st;
+    const ep_bpe_vocab *v = &b->vocab;
+    size_t end = np ? sp[2 * np - 1] : 0; /* arena bytes readable after a piece start */
+    for (size_t k = 0; k < np; k++) {
+        const uint8_t *p = bytes + sp[2 * k];
+        size_t n = sp[2 * k + 1] - sp[2 * k];
+        hot_key_t hk = {0, 0};
+        if (n == 1) {
+            if (push_ids(out, &v->byte_id[p[0]], 1) != EP_OK) return EP_ERR_NOMEM;
+            continue;
+        }
+        if (n <= HOT_MAX) {
+            hk = hot_key(p, n, end > sp[2 * k] ? end - sp[2 * k] : n);
+            const hot_entry *he = &s->hot[hot_slot(hk, n)];
+            if (hot_eq(he, hk, n)) {
+                if (push_ids(out, he->ids, he->n_ids) != EP_OK) return EP_ERR_NOMEM;
+                continue;
+            }
+        }
+        st = encode_piece(b, s, p, n, ep_bpe_vocab_hash_prefetch(v, p, n), hk, out);
+        if (st != EP_OK) return st;
+    }
+    return EP_OK;
+}
+
 ep_status ep_bpe_encode_ordinary(const ep_tokenizer *tok, ep_tok_scratch *s0, const char *text, size_t len,
                                  ep_token_buf *out)
 {
@@ -228,6 +264,11 @@ ep_status ep_bpe_encode_ordinary(const ep_tokenizer *tok, ep_tok_scratch *s0, co
         len = ep_bpe_utf8_repair(s->fix, t, len);
         t = s->fix;
     }
+    if (b->norm.n) {
+        ep_status st = ep_bpe_normalize(&b->norm, &s->norm, t, len, &t, &len);
+        if (st != EP_OK) return st;
+    }
+    if (!b->re) return encode_steps(b, s, t, len, out);
     PCRE2_SIZE *ov = pcre2_get_ovector_pointer(s->md);
     const ep_bpe_vocab *v = &b->vocab;
     /* Pieces are found in batches. A piece of 1 byte is its byte's id; one of 2..8 bytes is looked
@@ -240,8 +281,15 @@ ep_status ep_bpe_encode_ordinary(const ep_tokenizer *tok, ep_tok_scratch *s0, co
     uint8_t phot[BATCH]; /* 1: was a hot-cache hit when found */
     int np = 0;
     size_t off = 0;
+    /* keep_gaps (tokenizer.json, as transformers.js regexSplit): text that no match covers is a
+     * piece of its own. gap = start of the text not yet in a piece (len when gaps are dropped);
+     * a match found after a gap waits in (pend_a, pend_e) while the gap is emitted. */
+    const int keep = b->keep_gaps;
+    size_t gap = keep ? 0 : len, pend_a = 0, pend_e = 0;
+    int pending = 0;
     for (;;) {
-        if (np == BATCH || (off >= len && np > 0)) {
+        const int done = off >= len && gap >= len && !pending;
+        if (np == BATCH || (done && np > 0)) {
             for (int k = 0; k < np; k++) {
                 size_t n = pe[k] - pa[k];
                 if (n == 1) {
@@ -261,22 +309,38 @@ ep_status ep_bpe_encode_ordinary(const ep_tokenizer *tok, ep_tok_scratch *s0, co
             }
             np = 0;
         }
-        if (off >= len) break;
+        if (done) break;
         size_t a = off, e;
-        if (!b->ascii_kind || !ep_bpe_ascii_piece(b->ascii_kind, t, len, off, &e)) {
+        if (pending) {
+            a = pend_a;
+            e = pend_e;
+            pending = 0;
+        } else if (off >= len) { /* keep_gaps: the text after the last match */
+            a = gap;
+            e = len;
+        } else if (!b->ascii_kind || !ep_bpe_ascii_piece(b->ascii_kind, t, len, off, &e)) {
             int rc = b->jit ? pcre2_jit_match(b->re, t, len, off, PCRE2_NO_UTF_CHECK, s->md, s->mctx)
                             : pcre2_match(b->re, t, len, off, PCRE2_NO_UTF_CHECK, s->md, s->mctx);
-            if (rc == PCRE2_ERROR_NOMATCH) { off = len; continue; } /* the rest matches nothing: dropped, as in tiktoken */
+            if (rc == PCRE2_ERROR_NOMATCH) { off = len; continue; } /* the rest matches nothing: a gap, or dropped as in tiktoken */
             if (rc < 0) return rc == PCRE2_ERROR_NOMEMORY ? EP_ERR_NOMEM : EP_ERR_LIMIT;
             a = ov[0];
             e = ov[1];
-            if (e == a) { /* empty match (none of the built-in patterns can): step one code point */
-                off = a + 1;
-                while (off < len && (t[off] & 0xC0) == 0x80) off++;
-                continue;
+            if (a > gap) { /* keep_gaps: emit the gap first */
+                pend_a = a;
+                pend_e = e;
+                pending = 1;
+                e = a;
+                a = gap;
             }
         }
-        off = e;
+        if (e == a) { /* empty match (none of the built-in patterns can): step one code point */
+            if (keep) gap = a;
+            off = a + 1;
+            while (off < len && (t[off] & 0xC0) == 0x80) off++;
+            continue;
+        }
+        if (keep) gap = e;
+        if (!pending) off = e;
         size_t n = e - a;
         hot_key_t hk = {0, 0};
         const uint32_t *ids = NULL;
@@ -337,6 +401,11 @@ static void bpe_free_impl(void *impl)
     ep_bpe_impl *b = impl;
     if (!b) return;
     ep_bpe_vocab_free(&b->vocab);
+    ep_bpe_normalizer_free(&b->norm);
+    free(b->merges_to_self);
+    for (size_t i = 0; i < b->n_steps; i++) pcre2_code_free(b->step_re ? b->step_re[i] : NULL);
+    free(b->step_re);
+    ep_bpe_pretok_steps_free(b->steps, b->n_steps);
     pcre2_code_free(b->re);
     free(b->pattern);
     free(b);

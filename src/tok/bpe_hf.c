@@ -1,10 +1,9 @@
 /* Hugging Face tokenizer.json (byte-level BPE, as GPT-2/RoBERTa/Llama-3 style files write it).
  *
  * Supported: model.type "BPE" with "vocab" (token -> id) and "merges" ("a b" strings or [a, b]
- * pairs), tokens written with GPT-2's bytes_to_unicode alphabet, no normalizer, and a
- * pre_tokenizer that is either ByteLevel (use_regex true: the GPT-2 pattern) or a Sequence holding
- * a Split{pattern: {Regex}, behavior: Isolated} and a ByteLevel{use_regex: false}. Added tokens
- * become special (decode-only) tokens. Anything else is refused with EP_ERR_UNSUPPORTED.
+ * pairs), tokens written with GPT-2's bytes_to_unicode alphabet, model.ignore_merges; the
+ * normalizer and pre_tokenizer are read by bpe_hf_pipeline.c. Added tokens become special
+ * (decode-only) tokens: never produced from text. Anything else is refused with EP_ERR_UNSUPPORTED.
  *
  * Merging: the rank of a token is the index of the first merge that produces it (bytes of a + b);
  * merging by lowest token rank equals Hugging Face's lowest pair rank whenever each token has one
@@ -16,8 +15,6 @@
 #include <json-c/json.h>
 
 #include "tok/bpe_internal.h"
-
-#define PAT_GPT2 "'s|'t|'re|'ve|'m|'ll|'d| ?\\p{L}+| ?\\p{N}+| ?[^\\s\\p{L}\\p{N}]+|\\s+(?!\\S)|\\s+"
 
 /* Inverse of GPT-2's bytes_to_unicode (encoder.py): code point -> byte, -1 if not in the alphabet. */
 static void byte_alphabet(int16_t inv[324])
@@ -55,50 +52,11 @@ static const char *str_field(json_object *o, const char *key)
                                                                                               : NULL;
 }
 
-static ep_status find_pattern(json_object *pre, char **pattern, const char *what, ep_error *err)
-{
-    const char *type = pre ? str_field(pre, "type") : NULL;
-    if (!type) return ep_error_set(err, EP_ERR_UNSUPPORTED, "%s: no pre_tokenizer (not a byte-level BPE)", what);
-    if (strcmp(type, "ByteLevel") == 0) {
-        json_object *ur;
-        if (json_object_object_get_ex(pre, "use_regex", &ur) && !json_object_get_boolean(ur))
-            return ep_error_set(err, EP_ERR_UNSUPPORTED, "%s: ByteLevel pre_tokenizer without a regex", what);
-        *pattern = strdup(PAT_GPT2);
-        return *pattern ? EP_OK : EP_ERR_NOMEM;
-    }
-    json_object *list;
-    if (strcmp(type, "Sequence") != 0 || !json_object_object_get_ex(pre, "pretokenizers", &list) ||
-        !json_object_is_type(list, json_type_array))
-        return ep_error_set(err, EP_ERR_UNSUPPORTED, "%s: pre_tokenizer type %s is not supported", what, type);
-    const char *regex = NULL;
-    int byte_level = 0;
-    for (size_t i = 0; i < json_object_array_length(list); i++) {
-        json_object *p = json_object_array_get_idx(list, i), *pat;
-        const char *t = str_field(p, "type");
-        if (t && strcmp(t, "Split") == 0 && json_object_object_get_ex(p, "pattern", &pat) &&
-            str_field(pat, "Regex") && !regex) {
-            const char *beh = str_field(p, "behavior");
-            if (beh && strcmp(beh, "Isolated") != 0)
-                return ep_error_set(err, EP_ERR_UNSUPPORTED, "%s: Split behavior %s is not supported", what, beh);
-            regex = str_field(pat, "Regex");
-        } else if (t && strcmp(t, "ByteLevel") == 0) {
-            byte_level = 1;
-        } else {
-            return ep_error_set(err, EP_ERR_UNSUPPORTED, "%s: pre_tokenizer %s in a Sequence is not supported", what,
-                                t ? t : "?");
-        }
-    }
-    if (!regex || !byte_level)
-        return ep_error_set(err, EP_ERR_UNSUPPORTED, "%s: expected Split(Regex) + ByteLevel pre_tokenizers", what);
-    *pattern = strdup(regex);
-    return *pattern ? EP_OK : EP_ERR_NOMEM;
-}
-
-ep_status ep_bpe_vocab_parse_hf(ep_bpe_vocab *v, char **pattern, const char *buf, size_t n, const char *what,
+ep_status ep_bpe_vocab_parse_hf(ep_bpe_vocab *v, ep_bpe_hf_opts *o, const char *buf, size_t n, const char *what,
                                 ep_error *err)
 {
     memset(v, 0, sizeof *v);
-    *pattern = NULL;
+    memset(o, 0, sizeof *o);
     json_tokener *tk = json_tokener_new_ex(64);
     if (!tk) return ep_error_set(err, EP_ERR_NOMEM, "out of memory");
     json_object *root = json_tokener_parse_ex(tk, buf, (int)n);
@@ -126,12 +84,18 @@ ep_status ep_bpe_vocab_parse_hf(ep_bpe_vocab *v, char **pattern, const char *buf
         st = ep_error_set(err, EP_ERR_UNSUPPORTED, "%s: model type %s is not BPE", what, mtype);
         goto done;
     }
-    if (json_object_object_get_ex(root, "normalizer", &norm) && norm) {
-        st = ep_error_set(err, EP_ERR_UNSUPPORTED, "%s: normalizers are not supported (normalizer must be null)", what);
-        goto done;
-    }
+    norm = NULL;
+    json_object_object_get_ex(root, "normalizer", &norm);
     json_object_object_get_ex(root, "pre_tokenizer", &pre);
-    if ((st = find_pattern(pre, pattern, what, err)) != EP_OK) goto done;
+    if ((st = ep_bpe_hf_parse_pipeline(o, norm, pre, what, err)) != EP_OK) goto done;
+    json_object *im;
+    if (json_object_object_get_ex(model, "ignore_merges", &im) && im) {
+        if (!json_object_is_type(im, json_type_boolean)) {
+            st = ep_error_set(err, EP_ERR_FORMAT, "%s: model.ignore_merges is not a boolean", what);
+            goto done;
+        }
+        o->ignore_merges = json_object_get_boolean(im);
+    }
 
     /* Pass 1: ids, alphabet and total bytes are checked before anything is sized by them. */
     uint64_t max_id = 0, total = 0, count = 0;
@@ -211,8 +175,11 @@ ep_status ep_bpe_vocab_parse_hf(ep_bpe_vocab *v, char **pattern, const char *buf
         }
         if (v->rank[id] == EP_BPE_NO_RANK) v->rank[id] = (uint32_t)(256 + k);
     }
+    /* A token no merge produces cannot come out of merging: it is decode-only, unless
+     * ignore_merges lets a pre-token that equals it be that token (it then stays in the table with
+     * no rank, so merges never make it). */
     for (uint32_t id = 0; id < v->n_ids; id++)
-        if (v->len[id] && v->rank[id] == EP_BPE_NO_RANK) v->special[id] = 1;
+        if (v->len[id] && v->rank[id] == EP_BPE_NO_RANK && !o->ignore_merges) v->special[id] = 1;
     if (json_object_object_get_ex(root, "added_tokens", &added) && json_object_is_type(added, json_type_array)) {
         size_t n_added = json_object_array_length(added);
         for (size_t i = 0; i < n_added; i++) {
@@ -238,8 +205,7 @@ done:
     json_object_put(root);
     if (st != EP_OK) {
         ep_bpe_vocab_free(v);
-        free(*pattern);
-        *pattern = NULL;
+        ep_bpe_hf_opts_free(o);
     }
     return st;
 }

@@ -29,6 +29,10 @@
     "(?i:'s|'t|'re|'ve|'m|'ll|'d)?|"                                                                          \
     "\\p{N}{1,3}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n/]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"
 
+/* Qwen2/Qwen3's tokenizer.json Split pattern: cl100k's with single digits (\p{N}). */
+#define EP_BPE_PAT_QWEN                                                                                   \
+    "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|" \
+    "\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+"
 
 /* One hash slot: the first 8 bytes of the token (zero-padded) inline, so that tokens of up to 8
  * bytes (most of them) compare without touching the blob. */
@@ -123,17 +127,17 @@ size_t ep_bpe_merge_linear(const ep_bpe_vocab *v, ep_bpe_merge_ws *ws, const uin
 size_t ep_bpe_merge_heap(const ep_bpe_vocab *v, ep_bpe_merge_ws *ws, const uint8_t *p, size_t n,
                          uint32_t *out);
 
-/** Loads a Hugging Face byte-level BPE tokenizer.json: vocab, merges, the pre-tokenizer regex and
- *  added tokens. *pattern is malloc'd (caller frees). */
-ep_status ep_bpe_vocab_parse_hf(ep_bpe_vocab *v, char **pattern, const char *buf, size_t n, const char *what,
-                                ep_error *err);
 
-/** Rewrites a reference (Rust regex) pattern for PCRE2: \s and \S become the Unicode White_Space
- *  set. @return malloc'd pattern or NULL (message in err). */
-char *ep_bpe_pattern_for_pcre2(const char *pattern, ep_error *err);
+
+/** Rewrites a reference pattern for PCRE2: \s and \S become the Unicode White_Space set (Rust regex,
+ *  the tiktoken reference; js = 0) or JavaScript's \s set with transformers.js's rewrite of the
+ *  (?i:...) contractions (js = 1, tokenizer.json files). @return malloc'd pattern or NULL (message
+ *  in err). */
+char *ep_bpe_pattern_for_pcre2(const char *pattern, int js, ep_error *err);
 
 /* Hand-written ASCII pre-tokenizer (src/tok/bpe_ascii.c) for the built-in patterns. */
-enum { EP_BPE_ASCII_NONE = 0, EP_BPE_ASCII_R50K = 1, EP_BPE_ASCII_CL100K = 2, EP_BPE_ASCII_O200K = 3 };
+enum { EP_BPE_ASCII_NONE = 0, EP_BPE_ASCII_R50K = 1, EP_BPE_ASCII_CL100K = 2, EP_BPE_ASCII_O200K = 3,
+       EP_BPE_ASCII_QWEN = 4 /* cl100k's rules with digit runs of 1 */ };
 /** @return the EP_BPE_ASCII_* kind of a reference pattern (NONE unless it is a built-in one). */
 int ep_bpe_ascii_kind(const char *pattern);
 /** The match of the pattern of the given kind that starts at i (i < len): sets *end and returns 1
@@ -146,5 +150,85 @@ size_t ep_bpe_utf8_valid_prefix(const uint8_t *p, size_t n);
  *  decoder's rule, which is what JavaScript's TextDecoder does). dst needs 3 * n bytes.
  *  @return bytes written. */
 size_t ep_bpe_utf8_repair(uint8_t *dst, const uint8_t *p, size_t n);
+
+/* tokenizer.json normalizers (src/tok/bpe_normalize.c; docs/tokenizers-bpe.md, "tokenizer.json").
+ * A normalizer is a list of steps applied in order to the whole text before pre-tokenization. */
+enum { EP_BPE_NORM_NFC = 1, EP_BPE_NORM_NFKC = 2, EP_BPE_NORM_REPLACE = 3, EP_BPE_NORM_PREPEND = 4 };
+typedef struct {
+    int kind;     /* EP_BPE_NORM_* */
+    char *from;   /* REPLACE: the literal string replaced (non-empty); PREPEND: the prefix */
+    size_t from_len;
+    char *to;     /* REPLACE: its replacement (may be empty); else NULL */
+    size_t to_len;
+} ep_bpe_norm_step;
+
+typedef struct {
+    ep_bpe_norm_step *steps; /* (n) */
+    size_t n;
+} ep_bpe_normalizer;
+
+void ep_bpe_normalizer_free(ep_bpe_normalizer *nz);
+
+/** Work space of ep_bpe_normalize (one per thread). */
+typedef struct {
+    uint8_t *buf[2]; /* (cap[k]) ping-pong outputs */
+    size_t cap[2];
+    int32_t *cps;    /* (cps_cap) code points for NFC/NFKC */
+    size_t cps_cap;
+} ep_bpe_norm_ws;
+
+void ep_bpe_norm_ws_free(ep_bpe_norm_ws *ws);
+
+/** Applies every step of nz to the valid UTF-8 text in[0..n). *out points into ws (or is in when no
+ *  step changed anything) and stays valid until the next call with ws. @return EP_OK or
+ *  EP_ERR_NOMEM / EP_ERR_LIMIT. */
+ep_status ep_bpe_normalize(const ep_bpe_normalizer *nz, ep_bpe_norm_ws *ws, const uint8_t *in, size_t n,
+                           const uint8_t **out, size_t *out_len);
+
+/* tokenizer.json pre-tokenizer steps (src/tok/bpe_pretok.c), each applied to every piece the
+ * previous step made (Rust tokenizers / transformers.js PreTokenizerSequence). */
+enum { EP_BPE_PT_SPLIT = 1, EP_BPE_PT_BYTE_LEVEL = 2 };
+enum {
+    EP_BPE_SPLIT_REMOVED = 0,    /* delimiters dropped */
+    EP_BPE_SPLIT_ISOLATED = 1,   /* delimiters are pieces of their own */
+    EP_BPE_SPLIT_MERGED_PREV = 2, /* a delimiter joins the piece before it */
+    EP_BPE_SPLIT_MERGED_NEXT = 3, /* a delimiter joins the piece after it */
+    EP_BPE_SPLIT_CONTIGUOUS = 4  /* consecutive delimiters form one piece */
+};
+typedef struct {
+    int kind;          /* EP_BPE_PT_* */
+    char *regex;       /* SPLIT: a Regex pattern; BYTE_LEVEL with use_regex: the GPT-2 pattern; or NULL */
+    char *literal;     /* SPLIT: a String pattern (non-empty), or NULL */
+    size_t literal_len;
+    int behavior;      /* SPLIT: EP_BPE_SPLIT_* */
+    int invert;        /* SPLIT: the matches are the pieces and the text between them the delimiters */
+    int add_prefix_space; /* BYTE_LEVEL: a piece not starting with ' ' gets one */
+} ep_bpe_pretok_step;
+
+/* What a tokenizer.json asks of the encoder besides its vocabulary (docs/tokenizers-bpe.md). */
+typedef struct {
+    ep_bpe_pretok_step *steps; /* (n_steps) the pre-tokenizer, used when pattern is NULL */
+    size_t n_steps;
+    char *pattern;          /* set when the pre-tokenizer is one regex whose matches and gaps are the
+                               pieces (the fast path): reference syntax, JavaScript semantics */
+    ep_bpe_normalizer norm; /* normalizer steps (none: n == 0) */
+    int ignore_merges;      /* model.ignore_merges: a pre-token that is a token is that token; else
+                               it is merged from its bytes like any other */
+} ep_bpe_hf_opts;
+
+void ep_bpe_hf_opts_free(ep_bpe_hf_opts *o);
+void ep_bpe_pretok_steps_free(ep_bpe_pretok_step *steps, size_t n);
+
+/** Loads a Hugging Face byte-level BPE tokenizer.json: vocab, merges, normalizer, pre-tokenizer and
+ *  added tokens. *o is filled (caller frees with ep_bpe_hf_opts_free, also on error). */
+ep_status ep_bpe_vocab_parse_hf(ep_bpe_vocab *v, ep_bpe_hf_opts *o, const char *buf, size_t n, const char *what,
+                                ep_error *err);
+
+struct json_object;
+/** The normalizer and pre-tokenizer of a tokenizer.json (src/tok/bpe_hf_pipeline.c): fills
+ *  o->norm and o->pattern from the "normalizer" and "pre_tokenizer" objects (either may be NULL for
+ *  JSON null). @return EP_ERR_UNSUPPORTED naming any component that is not supported. */
+ep_status ep_bpe_hf_parse_pipeline(ep_bpe_hf_opts *o, struct json_object *normalizer,
+                                   struct json_object *pre_tokenizer, const char *what, ep_error *err);
 
 #endif

@@ -27,6 +27,7 @@ void ep_tokenizer_free(ep_tokenizer *tok)
 
 const char *ep_tokenizer_name(const ep_tokenizer *tok) { return tok->name; }
 uint64_t ep_tokenizer_vocab_size(const ep_tokenizer *tok) { return tok->vocab_size; }
+const char *ep_tokenizer_sha256(const ep_tokenizer *tok) { return tok->sha256[0] ? tok->sha256 : NULL; }
 
 ep_tok_scratch *ep_tok_scratch_create(const ep_tokenizer *tok)
 {

@@ -29,6 +29,7 @@ struct ep_tokenizer_s {
     char *name;          /* canonical name, malloc'd */
     uint64_t vocab_size; /* 0 for open vocabularies */
     void *impl;          /* owned; freed with ops->free_impl */
+    char sha256[65];     /* hex SHA-256 of the vocabulary file's bytes; "" for built-ins */
 };
 
 /** Allocates a tokenizer shell (name copied). @return NULL on OOM. */
