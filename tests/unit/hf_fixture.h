@@ -12,7 +12,24 @@
 
 #define HF_FIX EP_TEST_SOURCE_DIR "/tests/fixtures/tok/"
 
-static size_t hf_b64dec(const char *s, size_t n, unsigned char *out)
+/* GPT-2 byte alphabet: byte b is written as U+0100 + k for the k-th non-printable byte (escaped
+ * for a JSON string when it is '"' or '\\'). */
+static inline void hf_put_alphabet_char(char **p, int b)
+{
+    int printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
+    int cp = b;
+    if (!printable) {
+        int k = 0;
+        for (int c = 0; c < b; c++)
+            if (!((c >= '!' && c <= '~') || (c >= 0xA1 && c <= 0xAC) || (c >= 0xAE && c <= 0xFF))) k++;
+        cp = 256 + k;
+    }
+    if (cp == '"' || cp == '\\') { *(*p)++ = '\\'; *(*p)++ = (char)cp; }
+    else if (cp < 0x80) *(*p)++ = (char)cp;
+    else { *(*p)++ = (char)(0xC0 | cp >> 6); *(*p)++ = (char)(0x80 | (cp & 0x3F)); }
+}
+
+static inline size_t hf_b64dec(const char *s, size_t n, unsigned char *out)
 {
     size_t o = 0;
     uint32_t acc = 0;
@@ -30,7 +47,7 @@ static size_t hf_b64dec(const char *s, size_t n, unsigned char *out)
 }
 
 /* Splits buf into NUL-terminated lines in place (a final newline ends the last line). */
-static size_t hf_lines(char *buf, size_t n, char ***lines)
+static inline size_t hf_lines(char *buf, size_t n, char ***lines)
 {
     size_t cnt = 0, cap = 1024;
     char **l = malloc(cap * sizeof *l);
@@ -50,7 +67,7 @@ static size_t hf_lines(char *buf, size_t n, char ***lines)
 /* Encodes every case with tok and compares with <family>.ids. idmap (may be NULL, n_map entries)
  * maps the tokenizer's ids to the reference's (a reduced vocabulary). Fails the test at the first
  * difference, naming the case and the position. @return the number of ids compared. */
-static size_t hf_check_family(const ep_tokenizer *tok, const char *family, const unsigned long *idmap, size_t n_map)
+static inline size_t hf_check_family(const ep_tokenizer *tok, const char *family, const unsigned long *idmap, size_t n_map)
 {
     size_t nc = 0, ni = 0;
     char path[512];

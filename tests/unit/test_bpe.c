@@ -8,45 +8,11 @@
 
 #include "ep_test.h"
 #include "entroprof/tokenizer.h"
+#include "hf_fixture.h"
 #include "tok/bpe_impl.h"
 
 #define FIX EP_TEST_SOURCE_DIR "/tests/fixtures/bpe/"
 
-
-static size_t b64dec(const char *s, size_t n, unsigned char *out)
-{
-    size_t o = 0;
-    uint32_t acc = 0;
-    int bits = 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        int v = c >= 'A' && c <= 'Z' ? c - 'A' : c >= 'a' && c <= 'z' ? c - 'a' + 26
-              : c >= '0' && c <= '9' ? c - '0' + 52 : c == '+' ? 62 : c == '/' ? 63 : -1;
-        if (v < 0) continue;
-        acc = acc << 6 | (uint32_t)v;
-        bits += 6;
-        if (bits >= 8) { bits -= 8; out[o++] = (unsigned char)(acc >> bits); }
-    }
-    return o;
-}
-
-/* Splits buf into lines in place; @return count. */
-static size_t split_lines(char *buf, size_t n, char ***lines)
-{
-    size_t cnt = 0, cap = 1024;
-    char **l = malloc(cap * sizeof *l);
-    char *p = buf, *end = buf + n;
-    while (p < end) {
-        char *e = memchr(p, '\n', (size_t)(end - p));
-        if (!e) e = end;
-        *e = 0;
-        if (cnt == cap) l = realloc(l, (cap *= 2) * sizeof *l);
-        l[cnt++] = p;
-        p = e + 1;
-    }
-    *lines = l;
-    return cnt;
-}
 
 static void check_fixtures(const char *name)
 {
@@ -58,7 +24,7 @@ static void check_fixtures(const char *name)
     assert_non_null(cb);
     assert_non_null(ib);
     char **cases, **ids;
-    size_t ncase = split_lines(cb, nc, &cases), nids = split_lines(ib, ni, &ids);
+    size_t ncase = hf_lines(cb, nc, &cases), nids = hf_lines(ib, ni, &ids);
     assert_int_equal(ncase, nids);
     assert_true(ncase > 300);
 
@@ -73,7 +39,7 @@ static void check_fixtures(const char *name)
     char *dec = NULL;
     size_t dec_cap = 0, total_ids = 0;
     for (size_t k = 0; k < ncase; k++) {
-        size_t tn = b64dec(cases[k], strlen(cases[k]), text);
+        size_t tn = hf_b64dec(cases[k], strlen(cases[k]), text);
         buf.len = 0;
         assert_int_equal(ep_tokenizer_encode(tok, s, (const char *)text, tn, &buf), EP_OK);
         /* expected ids */
@@ -239,22 +205,6 @@ static void malformed_tiktoken_file_names_the_line(void **state)
     }
 }
 
-/* GPT-2 byte alphabet: byte b is written as U+0100 + k for the k-th non-printable byte. */
-static void append_alphabet_char(char **p, int b)
-{
-    int printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
-    int cp = b;
-    if (!printable) {
-        int k = 0;
-        for (int c = 0; c < b; c++)
-            if (!((c >= '!' && c <= '~') || (c >= 0xA1 && c <= 0xAC) || (c >= 0xAE && c <= 0xFF))) k++;
-        cp = 256 + k;
-    }
-    if (cp == '"' || cp == '\\') { *(*p)++ = '\\'; *(*p)++ = (char)cp; }
-    else if (cp < 0x80) *(*p)++ = (char)cp;
-    else { *(*p)++ = (char)(0xC0 | cp >> 6); *(*p)++ = (char)(0x80 | (cp & 0x3F)); }
-}
-
 static void tokenizer_json_byte_level_bpe(void **state)
 {
     (void)state;
@@ -265,7 +215,7 @@ static void tokenizer_json_byte_level_bpe(void **state)
                     "\"model\":{\"type\":\"BPE\",\"vocab\":{");
     for (int b = 0; b < 256; b++) {
         *p++ = '"';
-        append_alphabet_char(&p, b);
+        hf_put_alphabet_char(&p, b);
         p += sprintf(p, "\":%d,", 255 - b);
     }
     p += sprintf(p, "\"he\":256,\"ll\":257,\"hell\":258,\"hello\":259,\"\xc4\xa0w\":260},"
@@ -325,7 +275,7 @@ static void huge_ids_in_tiny_vocab_files_fail_before_allocating(void **state)
     p += sprintf(p, "%s", hf_head);
     for (int b = 0; b < 256; b++) {
         *p++ = '"';
-        append_alphabet_char(&p, b);
+        hf_put_alphabet_char(&p, b);
         p += sprintf(p, "\":%d%s", b, b < 255 ? "," : "");
     }
     sprintf(p, "}},\"added_tokens\":[{\"id\":100000000,\"content\":\"x\"}]}");
@@ -417,7 +367,7 @@ static void ascii_scanner_equals_pcre2(void **state)
     char *cb = ep_test_slurp(FIX "cases.txt", &nc);
     assert_non_null(cb);
     char **cases;
-    size_t ncase = split_lines(cb, nc, &cases);
+    size_t ncase = hf_lines(cb, nc, &cases);
     unsigned char *text = malloc(nc + 1);
     /* random text over an alphabet rich in the bytes the rules look at, with some non-ASCII code
      * points that are letters, marks, digits, spaces and the folding s (U+017F) */
@@ -450,7 +400,7 @@ static void ascii_scanner_equals_pcre2(void **state)
         pcre2_jit_stack_assign(mc, NULL, js);
         size_t decided = 0, total = 0;
         for (size_t k = 0; k < ncase; k++) {
-            size_t tn = b64dec(cases[k], strlen(cases[k]), text);
+            size_t tn = hf_b64dec(cases[k], strlen(cases[k]), text);
             if (ep_bpe_utf8_valid_prefix(text, tn) < tn) continue;
             char what[64];
             snprintf(what, sizeof what, "fixture case %zu", k);

@@ -13,22 +13,6 @@
 
 /* ---- helpers ----------------------------------------------------------------------------- */
 
-/* GPT-2 byte alphabet: byte b is written as U+0100 + k for the k-th non-printable byte. */
-static void put_alphabet_char(char **p, int b)
-{
-    int printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
-    int cp = b;
-    if (!printable) {
-        int k = 0;
-        for (int c = 0; c < b; c++)
-            if (!((c >= '!' && c <= '~') || (c >= 0xA1 && c <= 0xAC) || (c >= 0xAE && c <= 0xFF))) k++;
-        cp = 256 + k;
-    }
-    if (cp == '"' || cp == '\\') { *(*p)++ = '\\'; *(*p)++ = (char)cp; }
-    else if (cp < 0x80) *(*p)++ = (char)cp;
-    else { *(*p)++ = (char)(0xC0 | cp >> 6); *(*p)++ = (char)(0x80 | (cp & 0x3F)); }
-}
-
 /* A byte-level tokenizer.json: byte b has id b; extra tokens (printable ASCII, JSON-ready) get ids
  * 256, 257, ...; merges as given ("a b" strings); normalizer and pre_tokenizer as JSON text. */
 static char *tiny_json(const char *normalizer, const char *pre_tokenizer, const char *model_extra,
@@ -39,7 +23,7 @@ static char *tiny_json(const char *normalizer, const char *pre_tokenizer, const 
                     "\"model\":{\"type\":\"BPE\"%s,\"vocab\":{", normalizer, pre_tokenizer, model_extra);
     for (int b = 0; b < 256; b++) {
         *p++ = '"';
-        put_alphabet_char(&p, b);
+        hf_put_alphabet_char(&p, b);
         p += sprintf(p, "\":%d,", b);
     }
     for (size_t i = 0; i < n_extra; i++) p += sprintf(p, "\"%s\":%zu,", extra[i], 256 + i);
