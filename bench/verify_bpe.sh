@@ -13,11 +13,6 @@ status=0
 for e in "${encs[@]}"; do
   "$build/bpe_bench" lines "$e" "$tmp/in.txt" > "$tmp/ours"
   node --max-old-space-size=4096 "$here/tiktoken_ref.mjs" "$nm" lines "$e" "$tmp/in.txt" > "$tmp/ref"
-  awk -v e="$e" 'NR == FNR { ref[FNR] = $0; nref = FNR; next }
-       { if ($0 != ref[FNR]) { bad++; if (bad <= 3) printf "%s: mismatch at output line %d\n", e, FNR > "/dev/stderr" }
-         ids += NF; n = FNR }
-       END { if (n != nref) { bad++; printf "%s: %d lines vs %d\n", e, n, nref > "/dev/stderr" }
-             printf "%s: %d lines (last = whole file) compared, %d ids, %d mismatching lines\n", e, n, ids, bad + 0
-             exit bad > 0 }' "$tmp/ref" "$tmp/ours" || status=1
+  awk -v e="$e" -f "$here/compare_ids.awk" "$tmp/ref" "$tmp/ours" || status=1
 done
 exit $status

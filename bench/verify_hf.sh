@@ -16,11 +16,6 @@ for f in "${fams[@]}"; do
   json=$(node "$here/hf_ref.mjs" "$nm" path "$f")
   "$build/bpe_bench" lines "$json" "$tmp/in.txt" > "$tmp/ours"
   node --max-old-space-size=8192 "$here/hf_ref.mjs" "$nm" lines "$f" "$tmp/in.txt" > "$tmp/ref"
-  awk -v e="$f" 'NR == FNR { ref[FNR] = $0; nref = FNR; next }
-       { if ($0 != ref[FNR]) { bad++; if (bad <= 3) printf "%s: mismatch at output line %d\n", e, FNR > "/dev/stderr" }
-         ids += NF; n = FNR }
-       END { if (n != nref) { bad++; printf "%s: %d lines vs %d\n", e, n, nref > "/dev/stderr" }
-             printf "%s: %d lines (last = whole file) compared, %d ids, %d mismatching lines\n", e, n, ids, bad + 0
-             exit bad > 0 }' "$tmp/ref" "$tmp/ours" || status=1
+  awk -v e="$f" -f "$here/compare_ids.awk" "$tmp/ref" "$tmp/ours" || status=1
 done
 exit $status
